@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the suite needs, then lints, type-checks and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh ffmpeg mosquitto chromium shellcheck systemd
+# shellcheck source=scripts/node22.sh
+. scripts/node22.sh
+npm ci --no-audit --no-fund --loglevel=error
+npm test

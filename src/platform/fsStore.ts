@@ -1,0 +1,108 @@
+/**
+ * The real DurableStore: a folder on disk whose writes reach stable storage before they resolve.
+ * Everything the service persists goes through here (state directory: identity, policy, audit).
+ */
+import { constants } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import type { DurableStore } from '../policy/index.ts';
+
+export class FsStore implements DurableStore {
+  readonly dir: string;
+  readonly #mode: number;
+
+  constructor(dir: string, options: { mode?: number } = {}) {
+    this.dir = dir;
+    this.#mode = options.mode ?? 0o600;
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const names = await fs.readdir(this.dir).catch(ifMissing([] as string[]));
+    return names.filter((n) => n.startsWith(prefix) && !n.endsWith('.tmp')).sort();
+  }
+
+  async read(name: string): Promise<string | undefined> {
+    return fs.readFile(this.#path(name), 'utf8').catch(ifMissing(undefined));
+  }
+
+  async append(name: string, text: string): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.#path(name);
+    const created = !(await exists(file));
+    const handle = await fs.open(
+      file,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+      this.#mode,
+    );
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (created) await syncDir(this.dir);
+  }
+
+  async truncate(name: string, bytes: number): Promise<void> {
+    const handle = await fs.open(this.#path(name), 'r+');
+    try {
+      await handle.truncate(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async writeAtomic(name: string, text: string): Promise<void> {
+    await writeFileAtomic(this.#path(name), text, this.#mode);
+  }
+
+  async remove(name: string): Promise<void> {
+    await fs.rm(this.#path(name), { force: true });
+    await syncDir(this.dir);
+  }
+
+  #path(name: string): string {
+    if (name !== path.basename(name) || name.startsWith('.')) throw new Error(`bad store file name: ${name}`);
+    return path.join(this.dir, name);
+  }
+}
+
+/** Writes a file so that a crash leaves either the old or the new content: temp, fsync, rename, fsync dir. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.tmp`;
+  const handle = await fs.open(temp, 'w', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(temp, file);
+  await syncDir(dir);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+function ifMissing<T>(fallback: T): (error: NodeJS.ErrnoException) => T {
+  return (error) => {
+    if (error.code === 'ENOENT') return fallback;
+    throw error;
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * The append-only audit log: JSON lines in size-rotated segments, a hash chain across them, and a
+ * head file that anchors the tail so truncation shows. An append resolves only after fsync, so a
+ * grant never takes effect before its record is durable; a failed write makes the log unwritable
+ * and the gate then denies new sessions. The outbox cursor (last `seq` the centre acknowledged)
+ * lives here too, so delivery and the log can never disagree about what exists.
+ */
+import { NattsynError } from '../../errors.ts';
+import type { DurableStore, Sha256Hex } from '../ports.ts';
+import type { EpochMillis } from '../time.ts';
+import {
+  ANCHOR_FILE,
+  type AuditEntry,
+  type AuditRecord,
+  type ChainPoint,
+  CURSOR_FILE,
+  GENESIS_HASH,
+  HEAD_FILE,
+  parseChainPoint,
+  SEGMENT_PREFIX,
+  sealRecord,
+  segmentFirstSeq,
+  segmentName,
+  splitLines,
+  utf8Length,
+} from './record.ts';
+
+export interface AuditLogOptions {
+  /** A segment is closed once it reaches this size. */
+  maxSegmentBytes: number;
+  /** Delivered segments beyond this many are deleted, oldest first. */
+  keepSegments: number;
+}
+
+export const DEFAULT_AUDIT_OPTIONS: AuditLogOptions = { maxSegmentBytes: 1 << 20, keepSegments: 32 };
+
+export interface AuditLogDeps {
+  store: DurableStore;
+  sha256: Sha256Hex;
+  now: () => EpochMillis;
+}
+
+export class AuditLog {
+  readonly #deps: AuditLogDeps;
+  readonly #options: AuditLogOptions;
+  readonly #listeners = new Set<(record: AuditRecord) => void>();
+  #segment = '';
+  #segmentBytes = 0;
+  #last: ChainPoint = { seq: 0, hash: GENESIS_HASH };
+  #writable = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: AuditLogDeps, options: Partial<AuditLogOptions> = {}) {
+    this.#deps = deps;
+    this.#options = { ...DEFAULT_AUDIT_OPTIONS, ...options };
+  }
+
+  /** Loads the tail of the chain, cutting off a torn last line left by a crash mid-write. */
+  async open(): Promise<{ recoveredBytes: number }> {
+    const { store } = this.#deps;
+    const segments = await this.#segments();
+    let recoveredBytes = 0;
+    this.#last = parseChainPoint(await store.read(ANCHOR_FILE)) ?? { seq: 0, hash: GENESIS_HASH };
+    for (const name of segments.slice(-2)) {
+      const text = (await store.read(name)) ?? '';
+      const { lines, tornBytes } = splitLines(text);
+      if (tornBytes > 0) {
+        await store.truncate(name, utf8Length(text) - tornBytes);
+        recoveredBytes += tornBytes;
+      }
+      const lastLine = lines.at(-1);
+      if (lastLine !== undefined) {
+        const record = JSON.parse(lastLine) as AuditRecord;
+        this.#last = { seq: record.seq, hash: record.hash };
+      }
+      this.#segment = name;
+      this.#segmentBytes = utf8Length(text) - tornBytes;
+    }
+    if (!this.#segment) this.#segment = segmentName(this.#last.seq + 1);
+    this.#writable = true;
+    return { recoveredBytes };
+  }
+
+  get writable(): boolean {
+    return this.#writable;
+  }
+
+  get last(): ChainPoint {
+    return { ...this.#last };
+  }
+
+  /** Called after every durable append (the MQTT outbox listens). Returns an unsubscribe. */
+  onAppend(listener: (record: AuditRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Appends one record; resolves once it is on stable storage. Appends never interleave. */
+  append(entry: AuditEntry): Promise<AuditRecord> {
+    const run = this.#queue.then(() => this.#append(entry));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #append(entry: AuditEntry): Promise<AuditRecord> {
+    const { store, sha256, now } = this.#deps;
+    const record = sealRecord(
+      entry,
+      this.#last.seq + 1,
+      new Date(now()).toISOString(),
+      this.#last.hash,
+      sha256,
+    );
+    const line = `${JSON.stringify(record)}\n`;
+    if (this.#segmentBytes > 0 && this.#segmentBytes + utf8Length(line) > this.#options.maxSegmentBytes) {
+      this.#segment = segmentName(record.seq);
+      this.#segmentBytes = 0;
+    }
+    try {
+      await store.append(this.#segment, line);
+      await store.writeAtomic(HEAD_FILE, JSON.stringify({ seq: record.seq, hash: record.hash }));
+    } catch (cause) {
+      this.#writable = false;
+      await store.truncate(this.#segment, this.#segmentBytes).catch(() => undefined);
+      throw new NattsynError('audit_unavailable', 'the audit log could not be written', {
+        status: 503,
+        cause,
+      });
+    }
+    this.#writable = true;
+    this.#segmentBytes += utf8Length(line);
+    this.#last = { seq: record.seq, hash: record.hash };
+    for (const listener of this.#listeners) listener(record);
+    if (this.#segmentBytes === utf8Length(line)) await this.#prune();
+    return record;
+  }
+
+  /** Records with `seq` greater than `afterSeq`, oldest first, at most `limit`. */
+  async readAfter(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const segments = await this.#segments();
+    const out: AuditRecord[] = [];
+    for (let i = 0; i < segments.length && out.length < limit; i++) {
+      const next = segments[i + 1];
+      if (next !== undefined && (segmentFirstSeq(next) ?? 0) <= afterSeq + 1) continue;
+      const { lines } = splitLines((await this.#deps.store.read(segments[i]!)) ?? '');
+      for (const line of lines) {
+        const record = JSON.parse(line) as AuditRecord;
+        if (record.seq > afterSeq && out.length < limit) out.push(record);
+      }
+    }
+    return out;
+  }
+
+  /** The last `seq` the monitoring centre acknowledged (0 when none). */
+  async deliveredSeq(): Promise<number> {
+    return parseChainPoint(await this.#deps.store.read(CURSOR_FILE))?.seq ?? 0;
+  }
+
+  async markDelivered(record: ChainPoint): Promise<void> {
+    await this.#deps.store.writeAtomic(CURSOR_FILE, JSON.stringify({ seq: record.seq, hash: record.hash }));
+  }
+
+  async #segments(): Promise<string[]> {
+    return (await this.#deps.store.list(SEGMENT_PREFIX)).filter((n) => segmentFirstSeq(n) !== undefined);
+  }
+
+  /** Deletes the oldest segments beyond the limit, but only ones the centre has received. */
+  async #prune(): Promise<void> {
+    const { store } = this.#deps;
+    const segments = await this.#segments();
+    const delivered = await this.deliveredSeq();
+    while (segments.length > this.#options.keepSegments) {
+      const [oldest, next] = segments as [string, string];
+      if ((segmentFirstSeq(next) ?? 0) - 1 > delivered) return;
+      const { lines } = splitLines((await store.read(oldest)) ?? '');
+      const lastLine = lines.at(-1);
+      if (lastLine !== undefined) {
+        const record = JSON.parse(lastLine) as AuditRecord;
+        await store.writeAtomic(ANCHOR_FILE, JSON.stringify({ seq: record.seq, hash: record.hash }));
+      }
+      await store.remove(oldest);
+      segments.shift();
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Read-only check of the whole audit trail: every record's hash, the links between them, contiguous
+ * `seq` across segments, and the tail against the anchors kept beside the log (the head file and
+ * the delivery cursor), so an edit, a deletion, a reordering or a truncated tail is found and the
+ * first bad `seq` named. A torn last line (a crash mid-write) was never committed and is ignored.
+ */
+import type { DurableStore, Sha256Hex } from '../ports.ts';
+import {
+  ANCHOR_FILE,
+  type AuditRecord,
+  type ChainPoint,
+  CURSOR_FILE,
+  GENESIS_HASH,
+  HEAD_FILE,
+  hashOf,
+  parseChainPoint,
+  SEGMENT_PREFIX,
+  segmentFirstSeq,
+  splitLines,
+} from './record.ts';
+
+export type AuditVerdict =
+  | { ok: true; records: number; firstSeq: number; lastSeq: number; tornBytes: number }
+  | { ok: false; badSeq: number; reason: string };
+
+export async function verifyAuditLog(store: DurableStore, sha256: Sha256Hex): Promise<AuditVerdict> {
+  const base = readPoint(await store.read(ANCHOR_FILE)) ?? { seq: 0, hash: GENESIS_HASH };
+  const segments = (await store.list(SEGMENT_PREFIX)).filter((n) => segmentFirstSeq(n) !== undefined);
+  let prev = base;
+  let records = 0;
+  let tornBytes = 0;
+  const hashes = new Map<number, string>();
+  for (const [index, name] of segments.entries()) {
+    const expected = prev.seq + 1;
+    const { lines, tornBytes: torn } = splitLines((await store.read(name)) ?? '');
+    if (torn > 0 && index < segments.length - 1) return bad(expected, `segment ${name} ends in a torn line`);
+    tornBytes += torn;
+    if (lines.length > 0 && segmentFirstSeq(name) !== expected) return bad(expected, 'record missing');
+    for (const line of lines) {
+      const want = prev.seq + 1;
+      const record = parseRecord(line);
+      if (!record) return bad(want, 'record unreadable');
+      if (record.seq !== want)
+        return bad(want, record.seq > want ? 'record missing' : 'records out of order');
+      if (record.prev !== prev.hash) return bad(want, 'chain broken: prev does not match the record before');
+      if (hashOf(record, sha256) !== record.hash) return bad(want, 'record altered: hash does not match');
+      hashes.set(record.seq, record.hash);
+      prev = { seq: record.seq, hash: record.hash };
+      records++;
+    }
+  }
+  const tailProblem = checkTail(prev, hashes, [
+    ['head', readPoint(await store.read(HEAD_FILE))],
+    ['delivery cursor', readPoint(await store.read(CURSOR_FILE))],
+  ]);
+  if (tailProblem) return tailProblem;
+  return { ok: true, records, firstSeq: base.seq + 1, lastSeq: prev.seq, tornBytes };
+}
+
+function checkTail(
+  last: ChainPoint,
+  hashes: Map<number, string>,
+  anchors: [string, ChainPoint | undefined][],
+): AuditVerdict | undefined {
+  for (const [what, anchor] of anchors) {
+    if (!anchor) continue;
+    if (anchor.seq > last.seq) return bad(last.seq + 1, `log truncated: the ${what} names seq ${anchor.seq}`);
+    const hash = hashes.get(anchor.seq);
+    if (hash !== undefined && hash !== anchor.hash) return bad(anchor.seq, `record differs from the ${what}`);
+  }
+  return undefined;
+}
+
+function readPoint(text: string | undefined): ChainPoint | undefined {
+  try {
+    return parseChainPoint(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseRecord(line: string): AuditRecord | undefined {
+  try {
+    const v = JSON.parse(line) as AuditRecord;
+    return typeof v.seq === 'number' && typeof v.hash === 'string' && typeof v.prev === 'string'
+      ? v
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const bad = (badSeq: number, reason: string): AuditVerdict => ({ ok: false, badSeq, reason });

@@ -1,0 +1,44 @@
+/**
+ * Stable reason codes. They appear in HTTP bodies, audit records and MQTT events, and the monitoring
+ * centre and the viewer page depend on them: add codes, never rename one.
+ */
+export const DENY_CODES = [
+  'no_token',
+  'bad_token',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_lifetime_exceeded',
+  'wrong_issuer',
+  'wrong_device',
+  'wrong_scope',
+  'reason_required',
+  'revoked',
+  'outside_window',
+  'paused',
+  'clock_unsynced',
+  'no_policy',
+  'too_many_viewers',
+  'token_in_use',
+  'emergency_not_allowed',
+  'audit_unavailable',
+] as const;
+export type DenyCode = (typeof DENY_CODES)[number];
+
+export const POLICY_REJECT_CODES = [
+  'policy_malformed',
+  'policy_bad_signature',
+  'policy_wrong_device',
+  'policy_rollback',
+  'policy_invalid',
+] as const;
+export type PolicyRejectCode = (typeof POLICY_REJECT_CODES)[number];
+
+/** Token problems are authentication failures (HTTP 401); the rest are authorization (403). */
+export const AUTHENTICATION_CODES: ReadonlySet<DenyCode> = new Set([
+  'no_token',
+  'bad_token',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_lifetime_exceeded',
+  'wrong_issuer',
+]);
