@@ -1,0 +1,76 @@
+/**
+ * The access controller's contract: the stateful side of the policy core. It holds the policy in
+ * force, the live sessions and the audit log, and is the only way in for the stream (WHEP), health
+ * (inbound policies, pause) and the installer verbs. Implemented in ./controller.ts.
+ */
+import type {
+  DenyCode,
+  EpochMillis,
+  Millis,
+  PolicyVerdict,
+  Scope,
+  WindowOccurrence,
+} from '../policy/index.ts';
+
+/** Why a session ended: stable codes, audited with the session's duration. */
+export const SESSION_END_CODES = [
+  'closed_by_viewer',
+  'window_end',
+  'token_expired',
+  'max_session',
+  'ice_failed',
+  'policy_changed',
+  'paused',
+  'revoked',
+  'camera_fault',
+  'shutdown',
+] as const;
+export type SessionEndCode = (typeof SESSION_END_CODES)[number];
+
+export interface SessionTicket {
+  /** ≥ 128 random bits, base64url: also the secret part of the WHEP resource URL. */
+  sessionId: string;
+  staffId: string;
+  tokenId: string;
+  scope: Scope;
+  emergency: boolean;
+  windowId: string | undefined;
+  /** Wall-clock end of the grant. */
+  until: EpochMillis;
+  /** Monotonic start, for the audited duration. */
+  startedAt: Millis;
+}
+
+export type Admission =
+  | { ok: true; session: SessionTicket }
+  /** 401 for token problems, 403 for policy refusals, 503 when the audit log cannot be written. */
+  | { ok: false; code: DenyCode; status: 401 | 403 | 503; message: string };
+
+export interface WindowState {
+  open: WindowOccurrence | undefined;
+  next: WindowOccurrence | undefined;
+  paused: boolean;
+  policyVersion: number | undefined;
+  clockSynced: boolean;
+}
+
+export interface AccessControl {
+  /** Verifies the token, asks the gate, audits the decision (fsync) and registers the session on a grant. */
+  admit(token: string | undefined, context: { remote: string }): Promise<Admission>;
+  /** Checks that a token may act on an existing session (PATCH, DELETE): same token id, still valid. */
+  authenticateFor(token: string | undefined, sessionId: string): Promise<Admission>;
+  /** Ends a session (idempotent) and audits it with its duration. */
+  end(sessionId: string, code: SessionEndCode): Promise<void>;
+  sessions(): readonly SessionTicket[];
+  /** Fired after a session ended for any reason (also the controller's own cuts at `until`). */
+  onSessionEnded(listener: (sessionId: string, code: SessionEndCode) => void): () => void;
+  /** Fired when the set of live sessions changes (privacy LED). */
+  onSessionsChanged(listener: (count: number) => void): () => void;
+  windowState(): WindowState;
+  /** Verifies, applies, persists (atomically) and audits a signed policy; cuts sessions it closes. */
+  applyPolicy(jws: string, actor: string): Promise<PolicyVerdict>;
+  /** The resident's pause button; pausing cuts live sessions. */
+  setPaused(paused: boolean, actor: string): Promise<void>;
+  /** The camera should run: a window opens within `leadMs`, is open, or a session lives. */
+  cameraWanted(leadMs: number): boolean;
+}
