@@ -1,0 +1,50 @@
+/** The camera folder's public surface: drivers, supervision, scheduling, GPIO indicators. */
+import { commandFor } from './commands.ts';
+import type { CameraConfig } from './config.ts';
+import type { CameraClock, Logger, Timers } from './ports.ts';
+import { ProcessCameraSource, type ProcessSourceDeps } from './processSource.ts';
+import { RetrySchedule } from './retrySchedule.ts';
+import { CameraSupervisor } from './supervisor.ts';
+
+export { AnnexBParser, type ParsedAccessUnit, splitNalUnits } from './annexb.ts';
+export {
+  type CommandLine,
+  commandFor,
+  rpicamCommand,
+  rtspCommand,
+  syntheticCommand,
+  v4l2Command,
+} from './commands.ts';
+export { type CameraConfig, type CameraConfigInput, cameraConfigSchema } from './config.ts';
+export { FakeGpio, type GpioOutputs, readGpioChips, SysfsGpio, sysfsNumber } from './gpio.ts';
+export { PrivacyIndicators } from './indicators.ts';
+export type { CameraClock, Logger, Spawn, Timers } from './ports.ts';
+export { ProcessCameraSource } from './processSource.ts';
+export { RetrySchedule } from './retrySchedule.ts';
+export { CameraScheduler } from './scheduler.ts';
+export { decodeStrip, STRIP_JS } from './strip.ts';
+export { CameraSupervisor } from './supervisor.ts';
+export type { AccessUnit, CameraSource, CameraState, CameraStatus } from './types.ts';
+
+export interface CameraDeps extends ProcessSourceDeps {
+  timers?: Timers;
+  clock?: CameraClock;
+  logger?: Logger;
+}
+
+/** One run of the configured driver (no restarts). */
+export function createCameraSource(config: CameraConfig, deps: CameraDeps = {}): ProcessCameraSource {
+  return new ProcessCameraSource(config.driver, commandFor(config), deps);
+}
+
+/** The configured driver under a supervisor: what the service runs. */
+export function createSupervisedCamera(config: CameraConfig, deps: CameraDeps = {}): CameraSupervisor {
+  return new CameraSupervisor({
+    create: () => createCameraSource(config, deps),
+    schedule: new RetrySchedule(config.restart),
+    stallMs: config.stallMs,
+    ...(deps.timers ? { timers: deps.timers } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * A camera source backed by one child process writing H.264 Annex B to stdout (rpicam-vid or
+ * ffmpeg). Owns the process, the parser and the status; restarting is the supervisor's job.
+ * stdin is closed and nothing but stdout is read: the process has no other way to hand us bytes.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn as nodeSpawn } from 'node:child_process';
+import { AnnexBParser, type ParsedAccessUnit } from './annexb.ts';
+import type { CommandLine } from './commands.ts';
+import { type CameraClock, type Logger, type Spawn, silentLogger, systemCameraClock } from './ports.ts';
+import type { AccessUnit, CameraSource, CameraState, CameraStatus } from './types.ts';
+
+export interface ProcessSourceDeps {
+  spawn?: Spawn;
+  clock?: CameraClock;
+  logger?: Logger;
+  /** Quiet time after which held bytes count as a finished picture (see annexb.ts). */
+  flushAfterMs?: number;
+  stopTimeoutMs?: number;
+}
+
+export class ProcessCameraSource implements CameraSource {
+  readonly #driver: string;
+  readonly #commandLine: CommandLine;
+  readonly #spawn: Spawn;
+  readonly #clock: CameraClock;
+  readonly #log: Logger;
+  readonly #flushAfterMs: number;
+  readonly #stopTimeoutMs: number;
+  readonly #auListeners = new Set<(au: AccessUnit) => void>();
+  readonly #statusListeners = new Set<(s: CameraStatus) => void>();
+  #child: ChildProcess | undefined;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #state: CameraState = 'stopped';
+  #lastError: string | undefined;
+  #startMono = 0;
+  #lastAuMono: number | undefined;
+  #recent: number[] = [];
+  #stderrTail = '';
+
+  constructor(driver: string, commandLine: CommandLine, deps: ProcessSourceDeps = {}) {
+    this.#driver = driver;
+    this.#commandLine = commandLine;
+    this.#spawn = deps.spawn ?? nodeSpawn;
+    this.#clock = deps.clock ?? systemCameraClock;
+    this.#log = deps.logger ?? silentLogger;
+    this.#flushAfterMs = deps.flushAfterMs ?? 3;
+    this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2000;
+  }
+
+  get commandLine(): CommandLine {
+    return this.#commandLine;
+  }
+
+  async start(): Promise<void> {
+    if (this.#child) return;
+    this.#lastError = undefined;
+    this.#lastAuMono = undefined;
+    this.#recent = [];
+    this.#startMono = this.#clock.monotonic();
+    this.#setState('starting');
+    const { command, args } = this.#commandLine;
+    const child = this.#spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#child = child;
+    const parser = new AnnexBParser((au) => this.#emit(au));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      parser.push(chunk);
+      if (this.#flushTimer) clearTimeout(this.#flushTimer);
+      this.#flushTimer = setTimeout(() => parser.flush(), this.#flushAfterMs);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-2000);
+    });
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      this.#fail(error.code === 'ENOENT' ? 'camera_missing' : 'camera_exited', child);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.#child !== child) return;
+      this.#log.warn(
+        { driver: this.#driver, code, signal, stderr: this.#stderrTail.trim().slice(-400) },
+        'camera process exited',
+      );
+      this.#fail(code === 127 ? 'camera_missing' : 'camera_exited', child);
+    });
+  }
+
+  async stop(): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.#stopTimeoutMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    child?.stdout?.removeAllListeners();
+    child?.stderr?.removeAllListeners();
+    if (this.#state !== 'stopped') this.#setState('stopped');
+  }
+
+  status(): CameraStatus {
+    const now = this.#clock.monotonic();
+    this.#recent = this.#recent.filter((t) => now - t <= 3000);
+    const window = Math.min(3000, Math.max(1, now - this.#startMono));
+    return {
+      state: this.#state,
+      driver: this.#driver,
+      fps: Math.round((this.#recent.length * 10_000) / window) / 10,
+      lastFrameAgeMs: this.#lastAuMono === undefined ? undefined : Math.round(now - this.#lastAuMono),
+      restarts: 0,
+      lastError: this.#lastError,
+    };
+  }
+
+  onAccessUnit(listener: (au: AccessUnit) => void): () => void {
+    this.#auListeners.add(listener);
+    return () => this.#auListeners.delete(listener);
+  }
+
+  onStatus(listener: (s: CameraStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  #emit(parsed: ParsedAccessUnit): void {
+    const mono = this.#clock.monotonic();
+    this.#lastAuMono = mono;
+    this.#recent.push(mono);
+    const au: AccessUnit = {
+      data: parsed.data,
+      keyframe: parsed.keyframe,
+      captureTime: this.#clock.now(),
+      pts90k: Math.round((mono - this.#startMono) * 90),
+    };
+    if (this.#state !== 'running') this.#setState('running');
+    for (const listener of this.#auListeners) listener(au);
+  }
+
+  #fail(code: string, child: ChildProcess): void {
+    if (this.#child !== child) return;
+    this.#child = undefined;
+    this.#lastError = code;
+    this.#setState('failed');
+  }
+
+  #setState(state: CameraState): void {
+    this.#state = state;
+    const status = this.status();
+    for (const listener of this.#statusListeners) listener(status);
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Keeps a camera source alive while it is wanted: restarts it when its process dies or when no
+ * access unit came for `stallMs`, after the back-off of a RetrySchedule. A run of failures resets
+ * once a source has delivered pictures for `healthyAfterMs`. Itself a CameraSource, so the hub and
+ * health never see a restart, only the status.
+ */
+import {
+  type CameraClock,
+  type Logger,
+  silentLogger,
+  systemCameraClock,
+  systemTimers,
+  type TimerHandle,
+  type Timers,
+} from './ports.ts';
+import type { RetrySchedule } from './retrySchedule.ts';
+import type { AccessUnit, CameraSource, CameraStatus } from './types.ts';
+
+export interface SupervisorOptions {
+  /** Builds a fresh source for each run. */
+  create: () => CameraSource;
+  schedule: RetrySchedule;
+  stallMs: number;
+  healthyAfterMs?: number;
+  timers?: Timers;
+  clock?: CameraClock;
+  logger?: Logger;
+}
+
+export class CameraSupervisor implements CameraSource {
+  readonly #o: Required<SupervisorOptions>;
+  readonly #auListeners = new Set<(au: AccessUnit) => void>();
+  readonly #statusListeners = new Set<(s: CameraStatus) => void>();
+  #source: CameraSource | undefined;
+  #unsubscribe: (() => void)[] = [];
+  #running = false;
+  #watchdog: TimerHandle | undefined;
+  #retryTimer: TimerHandle | undefined;
+  #restarts = 0;
+  #attempt = 0;
+  #lastAuMono = 0;
+  #firstAuMono: number | undefined;
+  #lastError: string | undefined;
+  #stalled = false;
+
+  constructor(options: SupervisorOptions) {
+    this.#o = {
+      healthyAfterMs: 10_000,
+      timers: systemTimers,
+      clock: systemCameraClock,
+      logger: silentLogger,
+      ...options,
+    };
+  }
+
+  get schedule(): RetrySchedule {
+    return this.#o.schedule;
+  }
+
+  /** Delay before the next restart if the source failed now. */
+  get nextRetryMs(): number {
+    return this.#o.schedule.delayFor(this.#attempt);
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    await this.#launch();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#clearTimers();
+    await this.#teardown();
+    this.#publish();
+  }
+
+  status(): CameraStatus {
+    const inner = this.#source?.status();
+    const state = !this.#running ? 'stopped' : this.#stalled ? 'stalled' : (inner?.state ?? 'failed');
+    return {
+      state,
+      driver: inner?.driver ?? 'none',
+      fps: inner?.fps ?? 0,
+      lastFrameAgeMs: inner?.lastFrameAgeMs,
+      restarts: this.#restarts,
+      lastError: this.#lastError ?? inner?.lastError,
+    };
+  }
+
+  onAccessUnit(listener: (au: AccessUnit) => void): () => void {
+    this.#auListeners.add(listener);
+    return () => this.#auListeners.delete(listener);
+  }
+
+  onStatus(listener: (s: CameraStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
+  }
+
+  requestKeyframe(): void {
+    this.#source?.requestKeyframe?.();
+  }
+
+  async #launch(): Promise<void> {
+    const source = this.#o.create();
+    this.#source = source;
+    this.#stalled = false;
+    this.#firstAuMono = undefined;
+    this.#lastAuMono = this.#o.clock.monotonic();
+    this.#unsubscribe = [
+      source.onAccessUnit((au) => this.#onAccessUnit(au)),
+      source.onStatus((s) => {
+        if (s.state === 'failed') this.#failed(s.lastError ?? 'camera_exited');
+        else this.#publish();
+      }),
+    ];
+    this.#armWatchdog();
+    try {
+      await source.start();
+    } catch (error) {
+      this.#o.logger.warn({ err: String(error) }, 'camera source did not start');
+      this.#failed('camera_missing');
+    }
+  }
+
+  #onAccessUnit(au: AccessUnit): void {
+    const now = this.#o.clock.monotonic();
+    this.#lastAuMono = now;
+    this.#firstAuMono ??= now;
+    if (this.#stalled) {
+      this.#stalled = false;
+      this.#publish();
+    }
+    if (now - this.#firstAuMono >= this.#o.healthyAfterMs) {
+      this.#attempt = 0;
+      this.#lastError = undefined;
+    }
+    for (const listener of this.#auListeners) listener(au);
+  }
+
+  #armWatchdog(): void {
+    if (this.#watchdog) this.#o.timers.clearTimeout(this.#watchdog);
+    const check = () => {
+      this.#watchdog = undefined;
+      if (!this.#running || this.#retryTimer) return;
+      const quiet = this.#o.clock.monotonic() - this.#lastAuMono;
+      if (quiet >= this.#o.stallMs) return this.#failed('camera_stalled');
+      this.#watchdog = this.#o.timers.setTimeout(check, Math.max(50, this.#o.stallMs - quiet));
+    };
+    this.#watchdog = this.#o.timers.setTimeout(check, this.#o.stallMs);
+  }
+
+  #failed(code: string): void {
+    if (!this.#running || this.#retryTimer) return;
+    this.#lastError = code;
+    this.#stalled = code === 'camera_stalled';
+    const delay = this.#o.schedule.delayFor(this.#attempt);
+    this.#attempt += 1;
+    this.#o.logger.warn(
+      { code, delayMs: delay, restarts: this.#restarts },
+      'camera source failed, restarting',
+    );
+    this.#publish();
+    void this.#teardown();
+    this.#retryTimer = this.#o.timers.setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (!this.#running) return;
+      this.#restarts += 1;
+      void this.#launch();
+    }, delay);
+  }
+
+  async #teardown(): Promise<void> {
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe = [];
+    const source = this.#source;
+    this.#source = undefined;
+    if (this.#watchdog) this.#o.timers.clearTimeout(this.#watchdog);
+    this.#watchdog = undefined;
+    await source?.stop();
+  }
+
+  #clearTimers(): void {
+    if (this.#retryTimer) this.#o.timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+  }
+
+  #publish(): void {
+    const status = this.status();
+    for (const listener of this.#statusListeners) listener(status);
+  }
+}
