@@ -18,7 +18,7 @@ export {
 export { type CameraConfig, type CameraConfigInput, cameraConfigSchema } from './config.ts';
 export { FakeGpio, type GpioOutputs, readGpioChips, SysfsGpio, sysfsNumber } from './gpio.ts';
 export { PrivacyIndicators } from './indicators.ts';
-export type { CameraClock, Logger, Spawn, Timers } from './ports.ts';
+export { type CameraClock, type Logger, type Spawn, silentLogger, type Timers } from './ports.ts';
 export { ProcessCameraSource } from './processSource.ts';
 export { RetrySchedule } from './retrySchedule.ts';
 export { CameraScheduler } from './scheduler.ts';

@@ -1,0 +1,61 @@
+/**
+ * The stream section of the config file: where the WHEP endpoint and viewer page listen, TLS,
+ * limits, and the ICE servers announced to viewers. HTTPS is required off loopback.
+ */
+import { z } from 'zod';
+
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
+
+const iceServerSchema = z.strictObject({
+  urls: z.union([z.string(), z.array(z.string()).min(1)]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServerConfig = z.output<typeof iceServerSchema>;
+
+export const streamConfigSchema = z
+  .strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8443),
+    tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+    /** Shown on the viewer page, e.g. "Room 12". Never the resident's name. */
+    deviceLabel: z.string().min(1).max(64).default('nattsyn'),
+    /** IANA zone the viewer page shows window times in; the browser's own when absent. */
+    timeZone: z.string().optional(),
+    /** Upper bound of the offer and trickle bodies. */
+    maxBodyBytes: z.number().int().min(1024).max(65536).default(16384),
+    /** Requests per address per minute on the authenticated routes. */
+    rateLimitPerMinute: z.number().int().min(1).default(30),
+    retryAfterSeconds: z.number().int().min(1).default(2),
+    /** How long a granted POST waits for the camera's first keyframe before answering 409. */
+    firstFrameWaitMs: z.number().int().min(0).max(30_000).default(4000),
+    /** A peer that has not connected by then is ended as `ice_failed`. */
+    connectTimeoutMs: z.number().int().min(1000).default(15_000),
+    corsOrigins: z.array(z.string()).default(['*']),
+    /** No default STUN server: only what is configured here is used and announced. */
+    iceServers: z.array(iceServerSchema).default([]),
+    ice: z
+      .strictObject({
+        useTcp: z.boolean().default(false),
+        useIpv6: z.boolean().default(false),
+        portRange: z.tuple([z.number().int().min(1024), z.number().int().max(65535)]).optional(),
+        /** Bind ICE to one local IPv4 address (e.g. 127.0.0.1 for tests and the demo). */
+        udp4Address: z.string().optional(),
+        /** Extra host candidates, e.g. loopback, which werift leaves out by default. */
+        additionalHostAddresses: z.array(z.string()).default([]),
+      })
+      .default({ useTcp: false, useIpv6: false, additionalHostAddresses: [] }),
+    /** Cached GOP bounds (the replay a joining viewer gets). */
+    gopMaxBytes: z
+      .number()
+      .int()
+      .min(65536)
+      .default(4 * 1024 * 1024),
+  })
+  .refine((c) => c.tls !== undefined || LOOPBACK_HOSTS.has(c.host), {
+    message: 'HTTPS is required off loopback: set stream.tls or listen on 127.0.0.1',
+    path: ['tls'],
+  });
+
+export type StreamConfig = z.output<typeof streamConfigSchema>;
+export type StreamConfigInput = z.input<typeof streamConfigSchema>;

@@ -1,0 +1,48 @@
+/** Small HTTP pieces of the WHEP endpoint: bearer parsing, ICE server links, CORS, reply bodies. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IceServerConfig, StreamConfig } from './config.ts';
+
+/** RFC 6750 §2.1; a token anywhere else (query, body) is never looked at. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
+  return m ? m[1] : undefined;
+}
+
+const quote = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
+
+/** `Link: <stun:…>; rel="ice-server"` values (RFC 9725 §4.6), one per URL. */
+export function iceServerLinks(servers: readonly IceServerConfig[]): string[] {
+  return servers.flatMap((s) =>
+    (Array.isArray(s.urls) ? s.urls : [s.urls]).map((url) => {
+      let link = `<${url}>; rel="ice-server"`;
+      if (s.username !== undefined) link += `; username=${quote(s.username)}`;
+      if (s.credential !== undefined)
+        link += `; credential=${quote(s.credential)}; credential-type="password"`;
+      return link;
+    }),
+  );
+}
+
+export function applyCors(request: FastifyRequest, reply: FastifyReply, config: StreamConfig): void {
+  const origin = request.headers.origin;
+  const allowed = config.corsOrigins;
+  if (allowed.includes('*')) reply.header('Access-Control-Allow-Origin', '*');
+  else if (typeof origin === 'string' && allowed.includes(origin)) {
+    reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
+  }
+  reply.header('Access-Control-Expose-Headers', 'Location, ETag, Link, Retry-After, Nattsyn-Session-Until');
+}
+
+export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).type('application/json').send({ code, message });
+}
+
+const TOKEN_PARAMS = /(^|[?&])(access_token|token|jwt|bearer|auth)=/i;
+
+/** RFC 6750 §2.3 query tokens leak into logs and history: refused outright. */
+export function hasTokenInQuery(url: string): boolean {
+  const q = url.indexOf('?');
+  return q >= 0 && TOKEN_PARAMS.test(url.slice(q));
+}

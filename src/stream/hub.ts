@@ -1,0 +1,123 @@
+/**
+ * The stream hub: one camera in, many viewers out. Each access unit is packetized once; the payload
+ * buffers are shared (never mutated), while every viewer builds its own RTP packets with its own
+ * sequence numbers and timestamps (werift's sendRtp mutates the packet it is given). The current GOP
+ * is cached in memory only, so a joining viewer can start on a keyframe at once (viewer.ts).
+ */
+import type { AccessUnit, CameraSource } from '../camera/index.ts';
+import { packetizeAccessUnit, type RtpPayload } from './packetizer.ts';
+
+export interface HubFrame {
+  pts90k: number;
+  keyframe: boolean;
+  captureTime: number;
+  payloads: readonly RtpPayload[];
+  bytes: number;
+}
+
+export interface FrameSink {
+  onFrame(frame: HubFrame): void;
+}
+
+export interface StreamHubOptions {
+  camera: Pick<CameraSource, 'onAccessUnit' | 'requestKeyframe'>;
+  gopMaxBytes?: number;
+  /** PLIs closer together than this are merged into one keyframe request. */
+  keyframeRequestIntervalMs?: number;
+  now?: () => number;
+}
+
+export class StreamHub {
+  readonly #o: StreamHubOptions;
+  readonly #sinks = new Set<FrameSink>();
+  readonly #keyframeWaiters = new Set<() => void>();
+  #gop: HubFrame[] = [];
+  #gopBytes = 0;
+  #off: (() => void) | undefined;
+  #lastKeyframeRequest = Number.NEGATIVE_INFINITY;
+
+  constructor(options: StreamHubOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    if (this.#off) return;
+    this.#off = this.#o.camera.onAccessUnit((au) => this.#onAccessUnit(au));
+  }
+
+  stop(): void {
+    this.#off?.();
+    this.#off = undefined;
+    this.#sinks.clear();
+    this.clear();
+    for (const wake of this.#keyframeWaiters) wake();
+    this.#keyframeWaiters.clear();
+  }
+
+  /** Drops the cached GOP (camera stopped: stale pictures must not be replayed). */
+  clear(): void {
+    this.#gop = [];
+    this.#gopBytes = 0;
+  }
+
+  /** The cached GOP, keyframe first; empty until the camera delivered a keyframe. */
+  currentGop(): readonly HubFrame[] {
+    return this.#gop;
+  }
+
+  hasKeyframe(): boolean {
+    return this.#gop.length > 0;
+  }
+
+  /** Resolves true once a keyframe is cached, false after `timeoutMs`. */
+  waitForKeyframe(timeoutMs: number): Promise<boolean> {
+    if (this.hasKeyframe()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#keyframeWaiters.delete(wake);
+        resolve(this.hasKeyframe());
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      this.#keyframeWaiters.add(wake);
+    });
+  }
+
+  get viewerCount(): number {
+    return this.#sinks.size;
+  }
+
+  attach(sink: FrameSink): () => void {
+    this.#sinks.add(sink);
+    return () => this.#sinks.delete(sink);
+  }
+
+  /** A viewer lost a picture (PLI): ask the camera for an IDR where it can, at most once per interval. */
+  requestKeyframe(): void {
+    const now = (this.#o.now ?? performance.now.bind(performance))();
+    if (now - this.#lastKeyframeRequest < (this.#o.keyframeRequestIntervalMs ?? 1000)) return;
+    this.#lastKeyframeRequest = now;
+    this.#o.camera.requestKeyframe?.();
+  }
+
+  #onAccessUnit(au: AccessUnit): void {
+    const payloads = packetizeAccessUnit(au.data);
+    const bytes = payloads.reduce((n, p) => n + p.payload.length, 0);
+    const frame: HubFrame = {
+      pts90k: au.pts90k,
+      keyframe: au.keyframe,
+      captureTime: au.captureTime,
+      payloads,
+      bytes,
+    };
+    if (au.keyframe) {
+      this.#gop = [frame];
+      this.#gopBytes = bytes;
+      for (const wake of [...this.#keyframeWaiters]) wake();
+    } else if (this.#gop.length > 0 && this.#gopBytes + bytes <= (this.#o.gopMaxBytes ?? 4 << 20)) {
+      this.#gop.push(frame);
+      this.#gopBytes += bytes;
+    }
+    for (const sink of this.#sinks) sink.onFrame(frame);
+  }
+}

@@ -1,0 +1,10 @@
+/** The stream folder's public surface (the only folder that imports werift). */
+export { buildAnswer } from './answer.ts';
+export { LOOPBACK_HOSTS, type StreamConfig, type StreamConfigInput, streamConfigSchema } from './config.ts';
+export { type FrameSink, type HubFrame, StreamHub, type StreamHubOptions } from './hub.ts';
+export { MAX_RTP_PAYLOAD, packetizeAccessUnit, type RtpPayload } from './packetizer.ts';
+export { type GuardedOffer, guardOffer, SDP_REJECT_CODES, type SdpRejectCode } from './sdpGuard.ts';
+export { ViewerFeed } from './viewerFeed.ts';
+export { type TokenCheck, WhepServer, type WhepServerDeps } from './whepServer.ts';
+export { WhepSession } from './whepSession.ts';
+export { WhepSessions } from './whepSessions.ts';

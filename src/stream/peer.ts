@@ -1,0 +1,92 @@
+/**
+ * The device's side of one WHEP session in werift: a send-only H.264 transceiver (NACK, PLI, RTX),
+ * no audio codec, no data channel, no default STUN server, every candidate gathered before the
+ * answer goes out. Only the guarded offer (sdpGuard.ts) ever reaches setRemoteDescription.
+ */
+import {
+  MediaStream,
+  MediaStreamTrack,
+  type RTCIceServer,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type RTCRtpTransceiver,
+  useNACK,
+  usePLI,
+} from 'werift';
+import type { StreamConfig } from './config.ts';
+import type { GuardedOffer } from './sdpGuard.ts';
+
+export const H264_FMTP = 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f';
+
+export interface DevicePeer {
+  pc: RTCPeerConnection;
+  transceiver: RTCRtpTransceiver;
+  /** werift's answer to the guarded offer (answer.ts completes it). */
+  answer: string;
+}
+
+export function peerConfig(config: StreamConfig) {
+  const iceServers: RTCIceServer[] = config.iceServers.map((s) => ({ ...s }));
+  return {
+    iceServers,
+    iceUseTcp: config.ice.useTcp,
+    iceUseIpv6: config.ice.useIpv6,
+    ...(config.ice.portRange ? { icePortRange: config.ice.portRange } : {}),
+    ...(config.ice.udp4Address ? { iceInterfaceAddresses: { udp4: config.ice.udp4Address } } : {}),
+    ...(config.ice.additionalHostAddresses.length > 0
+      ? { iceAdditionalHostAddresses: config.ice.additionalHostAddresses }
+      : {}),
+    codecs: {
+      audio: [],
+      video: [
+        new RTCRtpCodecParameters({
+          mimeType: 'video/H264',
+          clockRate: 90000,
+          rtcpFeedback: [useNACK(), usePLI()],
+          parameters: H264_FMTP,
+        }),
+        new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000 }),
+      ],
+    },
+    headerExtensions: { audio: [], video: [] },
+  };
+}
+
+export async function answerOffer(
+  offer: GuardedOffer,
+  config: StreamConfig,
+  gatherTimeoutMs = 5000,
+): Promise<DevicePeer> {
+  const pc = new RTCPeerConnection(peerConfig(config));
+  try {
+    const track = new MediaStreamTrack({ kind: 'video' });
+    const transceiver = pc.addTransceiver(track, {
+      direction: 'sendonly',
+      streams: [new MediaStream([track])],
+    });
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered(pc, gatherTimeoutMs);
+    const answer = pc.localDescription?.sdp;
+    if (!answer) throw new Error('no local description');
+    return { pc, transceiver, answer };
+  } catch (error) {
+    await pc.close();
+    throw error;
+  }
+}
+
+function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, timeoutMs);
+    const { unSubscribe } = pc.iceGatheringStateChange.subscribe((s) => {
+      if (s === 'complete') done();
+    });
+    function done() {
+      clearTimeout(timer);
+      unSubscribe();
+      resolve();
+    }
+  });
+}

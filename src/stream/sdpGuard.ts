@@ -1,0 +1,144 @@
+/**
+ * The offer guard: runs on the viewer's SDP before werift sees it (DESIGN.md invariant 1).
+ * Exactly one usable video section must be there; audio, data channels and anything else are
+ * declined (the answer carries them with port 0, see answer.ts); the viewer's own send track is
+ * stripped and the video section is made `recvonly`, so werift never sets up a receiver. Only H.264
+ * constrained baseline 42e01f with packetization-mode 1 (and its RTX) is kept, first: werift sends
+ * with the first H.264 rtpmap of the offer, and the answer must say what the camera sends.
+ */
+import { NattsynError } from '../errors.ts';
+
+export const SDP_REJECT_CODES = [
+  'sdp_malformed',
+  'sdp_no_video',
+  'sdp_multiple_video',
+  'sdp_no_h264',
+  'sdp_viewer_sends_media',
+] as const;
+export type SdpRejectCode = (typeof SDP_REJECT_CODES)[number];
+
+export interface DeclinedSection {
+  index: number;
+  kind: string;
+  proto: string;
+  format: string;
+  mid: string | undefined;
+}
+
+export interface GuardedOffer {
+  /** Session part plus the one video section, ready for werift. */
+  sdp: string;
+  videoIndex: number;
+  videoMid: string | undefined;
+  declined: DeclinedSection[];
+  payloadType: number;
+}
+
+interface Section {
+  kind: string;
+  port: string;
+  proto: string;
+  formats: string[];
+  lines: string[];
+}
+
+const reject = (code: SdpRejectCode, message: string) => new NattsynError(code, message, { status: 422 });
+
+export function splitSdp(sdp: string): { session: string[]; sections: Section[] } {
+  const lines = sdp.split(/\r?\n/).filter((l) => l.length > 0);
+  if (lines[0] !== 'v=0') throw reject('sdp_malformed', 'the offer is not an SDP session description');
+  const session: string[] = [];
+  const sections: Section[] = [];
+  for (const line of lines) {
+    const m = /^m=(\S+) (\d+)(?:\/\d+)? (\S+) ?(.*)$/.exec(line);
+    if (m)
+      sections.push({
+        kind: m[1]!,
+        port: m[2]!,
+        proto: m[3]!,
+        formats: m[4]!.split(' ').filter(Boolean),
+        lines: [],
+      });
+    else if (line.startsWith('m=')) throw reject('sdp_malformed', 'the offer has a malformed media line');
+    else (sections.at(-1)?.lines ?? session).push(line);
+  }
+  return { session, sections };
+}
+
+const attr = (lines: readonly string[], name: string) =>
+  lines.find((l) => l.startsWith(`a=${name}:`))?.slice(name.length + 3);
+
+/** Payload types of H.264 42e01f packetization-mode 1 in the section, and of their RTX. */
+export function pickH264(lines: readonly string[]): { h264: string; rtx: string | undefined } | undefined {
+  const rtpmap = new Map<string, string>();
+  const fmtp = new Map<string, string>();
+  for (const l of lines) {
+    const r = /^a=rtpmap:(\d+) ([^/]+)\/(\d+)/.exec(l);
+    if (r) rtpmap.set(r[1]!, `${r[2]!.toLowerCase()}/${r[3]}`);
+    const f = /^a=fmtp:(\d+) (.*)$/.exec(l);
+    if (f) fmtp.set(f[1]!, f[2]!.toLowerCase());
+  }
+  const h264 = [...rtpmap].find(([pt, codec]) => {
+    const params = fmtp.get(pt) ?? '';
+    return (
+      codec === 'h264/90000' &&
+      params.includes('profile-level-id=42e01f') &&
+      /packetization-mode=1/.test(params)
+    );
+  })?.[0];
+  if (!h264) return undefined;
+  const rtx = [...rtpmap].find(([pt, codec]) => codec === 'rtx/90000' && fmtp.get(pt) === `apt=${h264}`)?.[0];
+  return { h264, rtx };
+}
+
+const PT_LINE = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
+const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive)(:|$)/;
+
+function guardVideo(section: Section): { lines: string[]; payloadType: number } {
+  const direction =
+    section.lines.find((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l)) ?? 'a=sendrecv';
+  if (direction === 'a=sendonly' || direction === 'a=inactive') {
+    throw reject('sdp_viewer_sends_media', 'the video section must let the viewer receive, never send');
+  }
+  const picked = pickH264(section.lines);
+  if (!picked)
+    throw reject('sdp_no_h264', 'the offer has no H.264 constrained baseline with packetization-mode 1');
+  const keep = new Set([picked.h264, ...(picked.rtx ? [picked.rtx] : [])]);
+  const lines = section.lines.filter((l) => {
+    const pt = PT_LINE.exec(l)?.[2];
+    if (pt !== undefined && pt !== '*' && !keep.has(pt)) return false;
+    return !SEND_LINES.test(l);
+  });
+  const m = `m=video ${section.port} ${section.proto} ${[...keep].join(' ')}`;
+  return { lines: [m, ...lines, 'a=recvonly'], payloadType: Number(picked.h264) };
+}
+
+export function guardOffer(sdp: string): GuardedOffer {
+  const { session, sections } = splitSdp(sdp);
+  const videos = sections.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'video' && s.port !== '0');
+  if (videos.length === 0) throw reject('sdp_no_video', 'the offer has no video section');
+  if (videos.length > 1) throw reject('sdp_multiple_video', 'the offer has more than one video section');
+  const { s: video, i: videoIndex } = videos[0]!;
+  const guarded = guardVideo(video);
+  const videoMid = attr(video.lines, 'mid');
+  const declined = sections
+    .map((s, index) => ({ s, index }))
+    .filter(({ index }) => index !== videoIndex)
+    .map(({ s, index }) => ({
+      index,
+      kind: s.kind,
+      proto: s.proto,
+      format: s.formats[0] ?? '0',
+      mid: attr(s.lines, 'mid'),
+    }));
+  const sessionLines = session.map((l) =>
+    l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE${videoMid ? ` ${videoMid}` : ''}` : l,
+  );
+  return {
+    sdp: `${[...sessionLines, ...guarded.lines].join('\r\n')}\r\n`,
+    videoIndex,
+    videoMid,
+    declined,
+    payloadType: guarded.payloadType,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * One viewer's RTP: its own random SSRC, sequence numbers and timestamp origin, and a fresh packet
+ * object for every send. On `begin()` (DTLS connected: earlier packets would be dropped) it replays
+ * the hub's cached GOP with timestamps 1 ms apart, so the decoder shows the newest picture at once
+ * instead of pacing the backlog, then follows the live pictures on the camera's own clock.
+ */
+import { randomInt } from 'node:crypto';
+import { RtpHeader, RtpPacket } from 'werift';
+import type { FrameSink, HubFrame, StreamHub } from './hub.ts';
+
+const FAST_FORWARD_TICKS = 90;
+
+export type RtpSend = (packet: RtpPacket) => void;
+
+export class ViewerFeed implements FrameSink {
+  readonly ssrc = randomInt(1, 2 ** 32 - 1);
+  readonly #hub: StreamHub;
+  readonly #send: RtpSend;
+  readonly #payloadType: number;
+  #sequence = randomInt(0, 0x10000);
+  /** viewer timestamp = camera pts + offset (mod 2^32). */
+  #offset = 0;
+  #live = false;
+  #detach: (() => void) | undefined;
+  packetsSent = 0;
+  bytesSent = 0;
+
+  constructor(hub: StreamHub, send: RtpSend, payloadType: number) {
+    this.#hub = hub;
+    this.#send = send;
+    this.#payloadType = payloadType;
+  }
+
+  /** Starts sending: the cached GOP first, then every new picture. Idempotent. */
+  begin(): void {
+    if (this.#live) return;
+    this.#live = true;
+    const gop = this.#hub.currentGop();
+    const base = randomInt(0, 2 ** 31);
+    const last = gop.at(-1);
+    this.#offset = last ? base - last.pts90k : base;
+    gop.forEach((frame, i) => {
+      this.#sendFrame(frame, base - (gop.length - 1 - i) * FAST_FORWARD_TICKS);
+    });
+    this.#detach = this.#hub.attach(this);
+  }
+
+  onFrame(frame: HubFrame): void {
+    if (this.#live) this.#sendFrame(frame, frame.pts90k + this.#offset);
+  }
+
+  end(): void {
+    this.#live = false;
+    this.#detach?.();
+    this.#detach = undefined;
+  }
+
+  #sendFrame(frame: HubFrame, timestamp: number): void {
+    const ts = ((timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
+    for (const { payload, marker } of frame.payloads) {
+      const header = new RtpHeader({
+        payloadType: this.#payloadType,
+        sequenceNumber: this.#sequence,
+        timestamp: ts,
+        ssrc: this.ssrc,
+        marker,
+      });
+      this.#sequence = (this.#sequence + 1) & 0xffff;
+      this.packetsSent += 1;
+      this.bytesSent += payload.length;
+      this.#send(new RtpPacket(header, payload));
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The device's HTTP face: WHEP (draft-ietf-wish-whep) on /whep, the viewer page on /, and a small
+ * window-state endpoint for the page. Every verb but OPTIONS is authenticated; the offer guard runs
+ * before werift; every session is admitted, ended and audited through access control. Plain HTTP
+ * is only ever served on loopback (the config refuses anything else).
+ */
+import { readFile } from 'node:fs/promises';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AccessControl } from '../access/types.ts';
+import { type Logger, silentLogger } from '../camera/index.ts';
+import { NattsynError } from '../errors.ts';
+import { type StreamConfig, streamConfigSchema } from './config.ts';
+import { applyCors, hasTokenInQuery, iceServerLinks, sendError } from './http.ts';
+import type { StreamHub } from './hub.ts';
+import { registerViewerRoutes } from './viewerRoutes.ts';
+import { WhepSessions } from './whepSessions.ts';
+
+export type TokenCheck = (
+  token: string | undefined,
+) => Promise<{ ok: true } | { ok: false; code: string; status: number; message?: string }>;
+
+export interface WhepServerDeps {
+  config: StreamConfig;
+  access: AccessControl;
+  hub: StreamHub;
+  /** Verifies a staff token without opening a session (state endpoint). */
+  authenticate: TokenCheck;
+  logger?: Logger;
+  /** PEM key and certificate; read from config.tls files at start when absent. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  now?: () => number;
+}
+
+export class WhepServer {
+  readonly #deps: WhepServerDeps;
+  readonly #config: StreamConfig;
+  #app: FastifyInstance | undefined;
+  #sessions: WhepSessions | undefined;
+  #url: string | undefined;
+
+  constructor(deps: WhepServerDeps) {
+    this.#deps = deps;
+    this.#config = streamConfigSchema.parse(deps.config);
+  }
+
+  /** The base URL once listening, e.g. http://127.0.0.1:8443. */
+  get url(): string {
+    if (!this.#url) throw new NattsynError('not_started', 'the WHEP server is not listening');
+    return this.#url;
+  }
+
+  get sessions(): WhepSessions {
+    if (!this.#sessions) throw new NattsynError('not_started', 'the WHEP server is not started');
+    return this.#sessions;
+  }
+
+  /** Builds the fastify app (also used by tests through `app.inject`). */
+  async build(): Promise<FastifyInstance> {
+    if (this.#app) return this.#app;
+    const config = this.#config;
+    const https = await this.#tlsOptions();
+    const app = Fastify({
+      logger: false,
+      bodyLimit: config.maxBodyBytes,
+      trustProxy: false,
+      connectionTimeout: 10_000,
+      requestTimeout: 15_000,
+      ...(https ? { https } : {}),
+    }) as unknown as FastifyInstance;
+    const sessions = new WhepSessions({ ...this.#deps, config, logger: this.#deps.logger ?? silentLogger });
+    this.#sessions = sessions;
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (_req, body, done) =>
+      done(null, body),
+    );
+    app.addHook('onRequest', async (request, reply) => {
+      reply.header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff');
+      reply.header('Referrer-Policy', 'no-referrer');
+      if (hasTokenInQuery(request.url)) {
+        return sendError(
+          reply,
+          400,
+          'token_in_query',
+          'tokens are only accepted in the Authorization header',
+        );
+      }
+    });
+    app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+      if (error instanceof NattsynError) return sendError(reply, error.status, error.code, error.message);
+      const status = error.statusCode ?? 500;
+      if (status === 413) return sendError(reply, 413, 'body_too_large', 'the request body is too large');
+      if (status === 429)
+        return sendError(reply, 429, 'rate_limited', 'too many requests; try again shortly');
+      if (status === 415) return sendError(reply, 415, 'unsupported_media_type', 'unsupported content type');
+      if (status < 500) return sendError(reply, status, 'bad_request', 'the request is malformed');
+      (this.#deps.logger ?? silentLogger).error({ err: String(error) }, 'request failed');
+      return sendError(reply, 500, 'internal', 'the device could not handle the request');
+    });
+    app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such resource'));
+    await app.register(rateLimit, {
+      global: false,
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => request.ip,
+      errorResponseBuilder: () => ({ statusCode: 429, code: 'rate_limited', message: 'too many requests' }),
+    });
+    const links = iceServerLinks(config.iceServers);
+    app.addHook('onSend', async (request, reply) => {
+      if (request.url.startsWith('/whep')) {
+        applyCors(request, reply, config);
+        if (links.length > 0 && request.method !== 'DELETE') reply.header('Link', links);
+      }
+    });
+    sessions.register(app);
+    registerViewerRoutes(app, { config, access: this.#deps.access, authenticate: this.#deps.authenticate });
+    this.#app = app;
+    return app;
+  }
+
+  async start(): Promise<void> {
+    const app = await this.build();
+    if (this.#url) return;
+    this.#sessions?.start();
+    const address = await app.listen({ host: this.#config.host, port: this.#config.port });
+    this.#url = address.replace('[::1]', '[::1]');
+  }
+
+  /** Ends every session (audited as `shutdown`), closes peers and the listener. Idempotent. */
+  async stop(): Promise<void> {
+    await this.#sessions?.stop();
+    const app = this.#app;
+    this.#app = undefined;
+    this.#url = undefined;
+    await app?.close();
+  }
+
+  async #tlsOptions(): Promise<{ key: string | Buffer; cert: string | Buffer } | undefined> {
+    if (this.#deps.tls) return this.#deps.tls;
+    const tls = this.#config.tls;
+    if (!tls) return undefined;
+    const [key, cert] = await Promise.all([readFile(tls.keyFile), readFile(tls.certFile)]);
+    return { key, cert };
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * One live WHEP session: the werift peer, the viewer's RTP feed and the access ticket. Starts
+ * feeding on `connected`; reports ICE failure (or no connection in time) to access control, which
+ * ends and audits it; `close()` is what every end leads to. A backstop timer closes the peer 1 s
+ * after the grant's end should access control itself be late (DESIGN.md invariant 3).
+ */
+import { randomBytes } from 'node:crypto';
+import type { SessionEndCode, SessionTicket } from '../access/types.ts';
+import type { Logger } from '../camera/index.ts';
+import type { StreamHub } from './hub.ts';
+import type { DevicePeer } from './peer.ts';
+import { ViewerFeed } from './viewerFeed.ts';
+
+export interface SessionHooks {
+  /** Asks access control to end the session (it audits, then calls back `close`). */
+  end(sessionId: string, code: SessionEndCode): void;
+  logger: Logger;
+  now(): number;
+  connectTimeoutMs: number;
+}
+
+export class WhepSession {
+  readonly id: string;
+  readonly ticket: SessionTicket;
+  readonly etag = `"${randomBytes(12).toString('base64url')}"`;
+  readonly feed: ViewerFeed;
+  readonly #peer: DevicePeer;
+  readonly #hooks: SessionHooks;
+  readonly #timers: ReturnType<typeof setTimeout>[] = [];
+  #closed = false;
+  /** RTP the device received from this viewer: must stay 0 (one-way video). */
+  rtpReceived = 0;
+  connectedAt: number | undefined;
+
+  constructor(
+    ticket: SessionTicket,
+    peer: DevicePeer,
+    hub: StreamHub,
+    payloadType: number,
+    hooks: SessionHooks,
+  ) {
+    this.id = ticket.sessionId;
+    this.ticket = ticket;
+    this.#peer = peer;
+    this.#hooks = hooks;
+    const sender = peer.transceiver.sender;
+    this.feed = new ViewerFeed(
+      hub,
+      (packet) => void sender.sendRtp(packet).catch(() => undefined),
+      payloadType,
+    );
+    sender.onPictureLossIndication.subscribe(() => hub.requestKeyframe());
+  }
+
+  get pc(): DevicePeer['pc'] {
+    return this.#peer.pc;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  start(): void {
+    const { pc } = this.#peer;
+    for (const dtls of pc.dtlsTransports) dtls.onRtp.subscribe(() => (this.rtpReceived += 1));
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected') this.#connected();
+      if (state === 'failed') this.#hooks.end(this.id, 'ice_failed');
+    });
+    this.#timers.push(
+      setTimeout(() => {
+        if (this.connectedAt === undefined) this.#hooks.end(this.id, 'ice_failed');
+      }, this.#hooks.connectTimeoutMs),
+    );
+    const untilMs = this.ticket.until - this.#hooks.now();
+    if (Number.isFinite(untilMs)) {
+      this.#timers.push(
+        setTimeout(
+          () => {
+            if (this.#closed) return;
+            this.#hooks.logger.warn(
+              { sessionId: this.id.slice(0, 6) },
+              'grant ended without access control cutting: closing',
+            );
+            this.#hooks.end(this.id, 'window_end');
+            void this.close();
+          },
+          Math.max(0, untilMs + 1000),
+        ),
+      );
+    }
+  }
+
+  #connected(): void {
+    if (this.#closed || this.connectedAt !== undefined) return;
+    this.connectedAt = this.#hooks.now();
+    this.feed.begin();
+  }
+
+  /** Applies trickled candidates (mDNS `.local` ones werift cannot use are skipped). */
+  async addCandidates(candidates: readonly string[], mid: string | undefined): Promise<void> {
+    for (const candidate of candidates) {
+      await this.#peer.pc
+        .addIceCandidate({ candidate, sdpMid: mid ?? '0', sdpMLineIndex: 0 })
+        .catch(() => undefined);
+    }
+  }
+
+  /** Idempotent: stops the feed, clears timers, closes the peer. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.feed.end();
+    for (const t of this.#timers) clearTimeout(t);
+    await this.#peer.pc.close().catch(() => undefined);
+  }
+}
