@@ -39,12 +39,13 @@ export const streamConfigSchema = z
         useTcp: z.boolean().default(false),
         useIpv6: z.boolean().default(false),
         portRange: z.tuple([z.number().int().min(1024), z.number().int().max(65535)]).optional(),
-        /** Bind ICE to one local IPv4 address (e.g. 127.0.0.1 for tests and the demo). */
-        udp4Address: z.string().optional(),
-        /** Extra host candidates, e.g. loopback, which werift leaves out by default. */
-        additionalHostAddresses: z.array(z.string()).default([]),
+        /**
+         * Announce only these host addresses (e.g. ["127.0.0.1"] for tests and the demo); by default
+         * every interface address, loopback excluded.
+         */
+        hostAddresses: z.array(z.string().min(1)).min(1).optional(),
       })
-      .default({ useTcp: false, useIpv6: false, additionalHostAddresses: [] }),
+      .default({ useTcp: false, useIpv6: false }),
     /** Cached GOP bounds (the replay a joining viewer gets). */
     gopMaxBytes: z
       .number()

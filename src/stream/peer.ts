@@ -32,10 +32,7 @@ export function peerConfig(config: StreamConfig) {
     iceUseTcp: config.ice.useTcp,
     iceUseIpv6: config.ice.useIpv6,
     ...(config.ice.portRange ? { icePortRange: config.ice.portRange } : {}),
-    ...(config.ice.udp4Address ? { iceInterfaceAddresses: { udp4: config.ice.udp4Address } } : {}),
-    ...(config.ice.additionalHostAddresses.length > 0
-      ? { iceAdditionalHostAddresses: config.ice.additionalHostAddresses }
-      : {}),
+    ...hostOnly(config.ice.hostAddresses),
     codecs: {
       audio: [],
       video: [
@@ -49,6 +46,18 @@ export function peerConfig(config: StreamConfig) {
       ],
     },
     headerExtensions: { audio: [], video: [] },
+  };
+}
+
+/** werift skips loopback when it lists interfaces: naming the addresses replaces the list. */
+function hostOnly(addresses: readonly string[] | undefined) {
+  if (!addresses) return {};
+  const udp4 = addresses.find((a) => a.includes('.'));
+  return {
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: [...addresses],
+    ...(udp4 ? { iceInterfaceAddresses: { udp4 } } : {}),
   };
 }
 
