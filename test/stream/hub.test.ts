@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { RtpPacket } from 'werift';
+import { StreamHub, ViewerFeed } from '../../src/stream/index.ts';
+import { FakeCamera } from '../fixtures/stream/h264.ts';
+
+const picture = (keyframe: boolean, pts: number, size = 100) => {
+  const data = new Uint8Array(4 + size).fill(7);
+  data.set([0, 0, 0, 1, keyframe ? 0x65 : 0x41]);
+  return { data, keyframe, captureTime: 0, pts90k: pts };
+};
+
+function setup() {
+  const camera = new FakeCamera();
+  const hub = new StreamHub({ camera, now: () => 0, keyframeRequestIntervalMs: 1000 });
+  hub.start();
+  return { camera, hub };
+}
+
+describe('StreamHub', () => {
+  it('caches the GOP from the latest keyframe and nothing before the first keyframe', () => {
+    const { camera, hub } = setup();
+    camera.emit(picture(false, 0));
+    expect(hub.hasKeyframe()).toBe(false);
+    camera.emit(picture(true, 6000));
+    camera.emit(picture(false, 12000));
+    expect(hub.currentGop().map((f) => f.pts90k)).toEqual([6000, 12000]);
+    camera.emit(picture(true, 18000));
+    expect(hub.currentGop().map((f) => f.pts90k)).toEqual([18000]);
+    hub.stop();
+    expect(camera.listeners).toBe(0);
+  });
+
+  it('passes at most one keyframe request per interval to the camera', () => {
+    const { camera, hub } = setup();
+    hub.requestKeyframe();
+    hub.requestKeyframe();
+    expect(camera.keyframeRequests).toBe(1);
+  });
+
+  it('resolves a wait for the first keyframe, and times out without one', async () => {
+    const { camera, hub } = setup();
+    expect(await hub.waitForKeyframe(10)).toBe(false);
+    const waiting = hub.waitForKeyframe(5000);
+    camera.emit(picture(true, 0));
+    expect(await waiting).toBe(true);
+  });
+});
+
+describe('ViewerFeed', () => {
+  it('replays the GOP 1 ms apart, then follows live pictures on their own clock', () => {
+    const { camera, hub } = setup();
+    camera.emit(picture(true, 0, 3000));
+    camera.emit(picture(false, 6000));
+    camera.emit(picture(false, 12000));
+    const sent: RtpPacket[] = [];
+    const feed = new ViewerFeed(hub, (p) => sent.push(p), 102);
+    expect(sent).toHaveLength(0);
+    feed.begin();
+    camera.emit(picture(false, 18000));
+    const stamps = [...new Set(sent.map((p) => p.header.timestamp))];
+    expect(stamps).toHaveLength(4);
+    expect(stamps[1]! - stamps[0]!).toBe(90);
+    expect(stamps[2]! - stamps[1]!).toBe(90);
+    expect(stamps[3]! - stamps[2]!).toBe(6000);
+    const seq = sent.map((p) => p.header.sequenceNumber);
+    expect(seq.every((s, i) => i === 0 || s === ((seq[i - 1]! + 1) & 0xffff))).toBe(true);
+    expect(sent.every((p) => p.header.payloadType === 102 && p.header.ssrc === feed.ssrc)).toBe(true);
+    feed.end();
+    camera.emit(picture(false, 24000));
+    expect(new Set(sent.map((p) => p.header.timestamp)).size).toBe(4);
+  });
+
+  it('gives every viewer its own packet objects, SSRC and sequence numbers over shared payloads', () => {
+    const { camera, hub } = setup();
+    camera.emit(picture(true, 0, 2500));
+    const a: RtpPacket[] = [];
+    const b: RtpPacket[] = [];
+    const fa = new ViewerFeed(hub, (p) => a.push(p), 102);
+    const fb = new ViewerFeed(hub, (p) => b.push(p), 102);
+    fa.begin();
+    fb.begin();
+    camera.emit(picture(false, 6000));
+    expect(a.length).toBe(b.length);
+    expect(fa.ssrc).not.toBe(fb.ssrc);
+    a.forEach((p, i) => {
+      expect(p).not.toBe(b[i]);
+      expect(p.header).not.toBe(b[i]!.header);
+      expect(p.payload.equals(b[i]!.payload)).toBe(true);
+    });
+    a[0]!.header.sequenceNumber = 1;
+    expect(b[0]!.header.sequenceNumber).not.toBe(1);
+  });
+});

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NattsynError } from '../../src/errors.ts';
+import { buildAnswer, guardOffer } from '../../src/stream/index.ts';
+
+const sdp = (name: string) =>
+  readFileSync(join(import.meta.dirname, '../fixtures/stream/sdp', `${name}.sdp`), 'utf8');
+const codeOf = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof NattsynError ? `${e.status} ${e.code}` : String(e);
+  }
+  return 'accepted';
+};
+
+describe('guardOffer', () => {
+  it('keeps only H.264 42e01f packetization-mode 1 and its RTX in a Chromium offer', () => {
+    const guarded = guardOffer(sdp('chromium-video'));
+    const m = guarded.sdp.split('\r\n').find((l) => l.startsWith('m=video'))!;
+    expect(m.split(' ').slice(3)).toEqual([String(guarded.payloadType), expect.any(String)]);
+    expect(guarded.sdp).toContain(
+      `a=fmtp:${guarded.payloadType} level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f`,
+    );
+    expect(guarded.sdp).not.toMatch(/VP8|VP9|AV1|packetization-mode=0|42001f|4d001f/);
+    expect(guarded.sdp).toContain('a=recvonly');
+    expect(guarded.declined).toEqual([]);
+  });
+
+  it('declines audio and data channel sections instead of refusing the offer', () => {
+    const withAudio = guardOffer(sdp('chromium-audio-video'));
+    expect(withAudio.declined.map((d) => d.kind)).toEqual(['audio']);
+    expect(withAudio.sdp).not.toContain('m=audio');
+    expect(withAudio.sdp).not.toMatch(/opus/i);
+    const withData = guardOffer(sdp('chromium-video-datachannel'));
+    expect(withData.declined.map((d) => d.kind)).toEqual(['application']);
+    expect(withData.sdp).not.toContain('m=application');
+    expect(withData.sdp).toMatch(/a=group:BUNDLE 0\r\n/);
+  });
+
+  it('refuses offers without exactly one usable H.264 video section, with a reason code', () => {
+    expect(codeOf(() => guardOffer(sdp('chromium-audio-only')))).toBe('422 sdp_no_video');
+    expect(codeOf(() => guardOffer(sdp('chromium-two-video')))).toBe('422 sdp_multiple_video');
+    expect(codeOf(() => guardOffer(sdp('chromium-video-sendonly')))).toBe('422 sdp_viewer_sends_media');
+    const vp8Only = sdp('chromium-video').replace(/H264/g, 'H265');
+    expect(codeOf(() => guardOffer(vp8Only))).toBe('422 sdp_no_h264');
+    expect(codeOf(() => guardOffer('hello'))).toBe('422 sdp_malformed');
+    expect(codeOf(() => guardOffer('v=0\r\nm=video x\r\n'))).toBe('422 sdp_malformed');
+  });
+
+  it("strips the viewer's own send track from a sendrecv video section", () => {
+    const sendrecv = sdp('chromium-video')
+      .replace('a=recvonly', 'a=sendrecv')
+      .replace('a=rtcp-mux', 'a=rtcp-mux\r\na=msid:s t\r\na=ssrc:1234 cname:x');
+    const guarded = guardOffer(sendrecv);
+    expect(guarded.sdp).not.toMatch(/a=ssrc|a=msid:|a=sendrecv/);
+    expect(guarded.sdp).toContain('a=recvonly');
+  });
+});
+
+describe('buildAnswer', () => {
+  it('puts declined sections back in their places with port 0 and forces sendonly video', () => {
+    const offer = sdp('chromium-audio-video')
+      .replace('m=video', 'm=video')
+      .replace(/a=mid:1/, 'a=mid:1');
+    const guarded = guardOffer(offer);
+    const weriftAnswer = [
+      'v=0',
+      'o=- 1 0 IN IP4 0.0.0.0',
+      's=-',
+      't=0 0',
+      'a=group:BUNDLE 1',
+      `m=video 9 UDP/TLS/RTP/SAVPF ${guarded.payloadType}`,
+      'c=IN IP4 0.0.0.0',
+      'a=mid:1',
+      'a=recvonly',
+      '',
+    ].join('\r\n');
+    const answer = buildAnswer(weriftAnswer, guarded);
+    const mLines = answer.split('\r\n').filter((l) => l.startsWith('m='));
+    expect(mLines[0]).toMatch(/^m=audio 0 UDP\/TLS\/RTP\/SAVPF \d+$/);
+    expect(mLines[1]).toMatch(/^m=video 9 /);
+    expect(answer).toContain('a=sendonly');
+    expect(answer).not.toContain('a=recvonly');
+  });
+
+  it('refuses a peer answer that is not exactly one video section', () => {
+    const guarded = guardOffer(sdp('chromium-video'));
+    expect(codeOf(() => buildAnswer('v=0\r\nm=audio 9 RTP/AVP 0\r\n', guarded))).toBe('500 internal');
+  });
+});
