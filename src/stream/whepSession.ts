@@ -97,12 +97,14 @@ export class WhepSession {
     this.feed.begin();
   }
 
-  /** Applies trickled candidates (mDNS `.local` ones werift cannot use are skipped). */
-  async addCandidates(candidates: readonly string[], mid: string | undefined): Promise<void> {
+  /**
+   * Applies trickled candidates without waiting for their checks. mDNS `.local` candidates are
+   * skipped: resolving them would multicast on the LAN, and the viewer's checks reveal its address.
+   */
+  addCandidates(candidates: readonly string[], mid: string | undefined): void {
     for (const candidate of candidates) {
-      await this.#peer.pc
-        .addIceCandidate({ candidate, sdpMid: mid ?? '0', sdpMLineIndex: 0 })
-        .catch(() => undefined);
+      if (/ \S+\.local /.test(candidate)) continue;
+      void this.#peer.pc.addIceCandidate({ candidate, sdpMid: mid ?? '0', sdpMLineIndex: 0 }).catch(() => undefined);
     }
   }
 

@@ -155,7 +155,7 @@ export class WhepSessions {
     }
     const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6);
     const candidates = lines.filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
-    await session.addCandidates(candidates, mid);
+    session.addCandidates(candidates, mid);
     return reply.code(204).send();
   }
 
