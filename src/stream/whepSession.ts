@@ -28,8 +28,11 @@ export class WhepSession {
   readonly #hooks: SessionHooks;
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
   #closed = false;
-  /** RTP the device received from this viewer: must stay 0 (one-way video). */
-  rtpReceived = 0;
+  /** SRTP packets a viewer pushed at the transport anyway (nothing routes them anywhere). */
+  rtpArrived = 0;
+  /** Remote tracks and media packets accepted from the viewer: both must stay 0 (one-way video). */
+  remoteTracks = 0;
+  mediaReceived = 0;
   connectedAt: number | undefined;
 
   constructor(
@@ -62,7 +65,11 @@ export class WhepSession {
 
   start(): void {
     const { pc } = this.#peer;
-    for (const dtls of pc.dtlsTransports) dtls.onRtp.subscribe(() => (this.rtpReceived += 1));
+    for (const dtls of pc.dtlsTransports) dtls.onRtp.subscribe(() => (this.rtpArrived += 1));
+    pc.onTrack.subscribe((track) => {
+      this.remoteTracks += 1;
+      track.onReceiveRtp.subscribe(() => (this.mediaReceived += 1));
+    });
     pc.connectionStateChange.subscribe((state) => {
       if (state === 'connected') this.#connected();
       if (state === 'failed') this.#hooks.end(this.id, 'ice_failed');
@@ -104,7 +111,9 @@ export class WhepSession {
   addCandidates(candidates: readonly string[], mid: string | undefined): void {
     for (const candidate of candidates) {
       if (/ \S+\.local /.test(candidate)) continue;
-      void this.#peer.pc.addIceCandidate({ candidate, sdpMid: mid ?? '0', sdpMLineIndex: 0 }).catch(() => undefined);
+      void this.#peer.pc
+        .addIceCandidate({ candidate, sdpMid: mid ?? '0', sdpMLineIndex: 0 })
+        .catch(() => undefined);
     }
   }
 

@@ -8,7 +8,11 @@ const OFFER = offerFixture('chromium-video');
 describe('WHEP endpoint with an open window', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ window: 'open', maxViewers: 2, stream: { iceServers: [{ urls: 'stun:stun.example.org:3478' }] } });
+    stack = await startStack({
+      window: 'open',
+      maxViewers: 2,
+      stream: { iceServers: [{ urls: 'stun:stun.example.org:3478' }] },
+    });
     await stack.hub.waitForKeyframe(8000);
   });
   afterAll(() => stack.stop());
@@ -36,7 +40,10 @@ describe('WHEP endpoint with an open window', () => {
 
   it('refuses a token in the query string, a wrong content type, a large body and an offer without video', async () => {
     const token = await stack.token();
-    const query = await call(stack.url, `/whep?access_token=${token}`, 'POST', undefined, { body: OFFER, headers: { 'Content-Type': 'application/sdp' } });
+    const query = await call(stack.url, `/whep?access_token=${token}`, 'POST', undefined, {
+      body: OFFER,
+      headers: { 'Content-Type': 'application/sdp' },
+    });
     expect([query.res.status, query.code]).toEqual([400, 'token_in_query']);
     const type = await post(stack.url, OFFER, token, { 'Content-Type': 'text/plain' });
     expect([type.res.status, type.json().code]).toEqual([415, 'unsupported_media_type']);
@@ -70,11 +77,22 @@ describe('WHEP endpoint with an open window', () => {
     const etag = created.res.headers.get('etag')!;
     const frag = 'a=mid:0\r\na=candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host\r\n';
     const patch = (path: string, headers: Record<string, string>, body = frag) =>
-      call(stack.url, path, 'PATCH', token, { body, headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', ...headers } });
+      call(stack.url, path, 'PATCH', token, {
+        body,
+        headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', ...headers },
+      });
     expect((await patch('/whep/AAAAAAAAAAAAAAAAAAAAAAAA', { 'If-Match': etag })).res.status).toBe(404);
     expect((await patch(location, {})).res.status).toBe(428);
     expect((await patch(location, { 'If-Match': '"stale"' })).res.status).toBe(412);
-    expect((await patch(location, { 'If-Match': etag }, `a=ice-ufrag:new1\r\na=ice-pwd:newpasswordnewpassword\r\n${frag}`)).code).toBe('ice_restart_unsupported');
+    expect(
+      (
+        await patch(
+          location,
+          { 'If-Match': etag },
+          `a=ice-ufrag:new1\r\na=ice-pwd:newpasswordnewpassword\r\n${frag}`,
+        )
+      ).code,
+    ).toBe('ice_restart_unsupported');
     expect((await patch(location, { 'If-Match': etag })).res.status).toBe(204);
     const mdns = frag.replace('127.0.0.1', '3f1c0d4e-7b2a-4c1d-9e8f-0a1b2c3d4e5f.local');
     expect((await patch(location, { 'If-Match': etag }, mdns)).res.status).toBe(204);
@@ -166,7 +184,9 @@ describe('WHEP endpoint edge cases', () => {
     const r = streamConfigSchema.safeParse({ host: '0.0.0.0' });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.message).toMatch(/HTTPS is required off loopback/);
-    expect(streamConfigSchema.safeParse({ host: '0.0.0.0', tls: { certFile: 'c.pem', keyFile: 'k.pem' } }).success).toBe(true);
+    expect(
+      streamConfigSchema.safeParse({ host: '0.0.0.0', tls: { certFile: 'c.pem', keyFile: 'k.pem' } }).success,
+    ).toBe(true);
     expect(streamConfigSchema.parse({}).iceServers).toEqual([]);
   });
 });

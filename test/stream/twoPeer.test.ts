@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MediaStreamTrack,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  RtpHeader,
+  RtpPacket,
+  useNACK,
+  usePLI,
+} from 'werift';
+import { call, offerFixture, post } from '../fixtures/stream/http.ts';
+import { type Stack, startStack } from '../fixtures/stream/stack.ts';
+
+const H264 = new RTCRtpCodecParameters({
+  mimeType: 'video/H264',
+  clockRate: 90000,
+  rtcpFeedback: [useNACK(), usePLI()],
+  parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
+});
+
+function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (check()) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() - started > timeoutMs) {
+        clearInterval(poll);
+        reject(new Error(`timed out waiting for ${what}`));
+      }
+    }, 20);
+  });
+}
+
+/** A werift viewer that offers to send video of its own and tries to. */
+async function viewer(stack: Stack, token: string) {
+  const pc = new RTCPeerConnection({
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceInterfaceAddresses: { udp4: '127.0.0.1' },
+    codecs: { video: [H264], audio: [] },
+  });
+  const own = new MediaStreamTrack({ kind: 'video' });
+  const transceiver = pc.addTransceiver(own, { direction: 'sendrecv' });
+  const received: RtpPacket[] = [];
+  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => received.push(rtp)));
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise<void>((r) =>
+    pc.iceGatheringState === 'complete'
+      ? r()
+      : pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && r()),
+  );
+  const created = await post(stack.url, pc.localDescription!.sdp, token);
+  expect(created.res.status).toBe(201);
+  await pc.setRemoteDescription({ type: 'answer', sdp: created.text });
+  return {
+    pc,
+    transceiver,
+    own,
+    received,
+    answer: created.text,
+    location: created.res.headers.get('location')!,
+  };
+}
+
+describe('two werift peers over WHEP', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ window: 'open', stream: { connectTimeoutMs: 1500 } });
+    await stack.hub.waitForKeyframe(8000);
+  });
+  afterAll(() => stack.stop());
+
+  it('sends H.264 starting on a keyframe to the viewer and never receives media from it', async () => {
+    const token = await stack.token();
+    const v = await viewer(stack, token);
+    expect(v.answer).toContain('a=sendonly');
+    await until(() => v.pc.connectionState === 'connected', 8000, 'connection');
+    // The viewer tries to push its own video, through its sender and straight into its transport.
+    const header = () =>
+      new RtpHeader({
+        payloadType: H264.payloadType ?? 96,
+        sequenceNumber: Math.floor(Math.random() * 65535),
+        timestamp: 1,
+        ssrc: v.transceiver.sender.ssrc,
+        marker: true,
+      });
+    for (let i = 0; i < 50; i++) {
+      v.own.writeRtp(new RtpPacket(header(), Buffer.from([0x65, 1, 2, 3])));
+      await v.pc.dtlsTransports[0]!.sendRtp(Buffer.from([0x65, 1, 2, 3]), header()).catch(() => undefined);
+    }
+    await until(() => v.received.length > 30, 8000, 'media at the viewer');
+    const first = v.received[0]!;
+    const firstType = first.payload[0]! & 0x1f;
+    const nalType = firstType === 28 ? first.payload[1]! & 0x1f : firstType;
+    expect([5, 7]).toContain(nalType);
+    expect(v.received.every((p) => p.payload.length <= 1200)).toBe(true);
+    const session = stack.server.sessions.all()[0]!;
+    expect(session.rtpArrived).toBeGreaterThan(0);
+    expect(session.remoteTracks).toBe(0);
+    expect(session.mediaReceived).toBe(0);
+    expect(session.pc.getReceivers().every((r) => r.track === undefined || r.track.kind !== 'audio')).toBe(
+      true,
+    );
+    expect(session.pc.getTransceivers().map((t) => t.currentDirection)).toEqual(['sendonly']);
+    await call(stack.url, v.location, 'DELETE', token);
+    await v.pc.close();
+  });
+
+  it('closes the peer when access control ends the session (resident pauses)', async () => {
+    const token = await stack.token();
+    const v = await viewer(stack, token);
+    await until(() => v.pc.connectionState === 'connected', 8000, 'connection');
+    const id = v.location.split('/').pop()!;
+    await stack.access.setPaused(true, 'resident');
+    await until(() => stack.server.sessions.get(id) === undefined, 2000, 'the cut');
+    expect((await stack.records()).find((r) => r.type === 'session_end' && r.sessionId === id)?.code).toBe(
+      'paused',
+    );
+    await stack.access.setPaused(false, 'resident');
+    await v.pc.close();
+  });
+
+  it('ends a session whose viewer never connects as ice_failed, audited', async () => {
+    const created = await post(stack.url, offerFixture('chromium-video'), await stack.token());
+    const id = created.res.headers.get('location')!.split('/').pop()!;
+    await until(() => stack.access.sessions().length === 0, 4000, 'the connect timeout');
+    expect((await stack.records()).find((r) => r.type === 'session_end' && r.sessionId === id)?.code).toBe(
+      'ice_failed',
+    );
+    expect(stack.server.sessions.get(id)).toBeUndefined();
+  });
+});
