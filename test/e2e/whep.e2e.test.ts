@@ -13,7 +13,8 @@ async function newFiles(dir: string, since: number, depth = 2): Promise<string[]
   for (const e of entries) {
     const path = join(dir, e.name);
     if (e.isDirectory() && depth > 0) found.push(...(await newFiles(path, since, depth - 1)));
-    else if (e.isFile() && (await stat(path).catch(() => undefined))?.mtimeMs! >= since) found.push(path);
+    else if (e.isFile() && ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0) >= since)
+      found.push(path);
   }
   return found;
 }
