@@ -32,7 +32,10 @@ export function applyCors(request: FastifyRequest, reply: FastifyReply, config: 
   else if (typeof origin === 'string' && allowed.includes(origin)) {
     reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
   }
-  reply.header('Access-Control-Expose-Headers', 'Location, ETag, Link, Retry-After, Nattsyn-Session-Until');
+  reply.header(
+    'Access-Control-Expose-Headers',
+    'Location, ETag, Link, Retry-After, Nattsyn-Session-Until, Nattsyn-Session-Remaining-Ms',
+  );
 }
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {

@@ -37,6 +37,7 @@ export interface ViewerRouteDeps {
   config: StreamConfig;
   access: Pick<AccessControl, 'windowState'>;
   authenticate: TokenCheck;
+  now?: () => number;
 }
 
 export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps): void {
@@ -55,7 +56,7 @@ export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps
     return reply.send({
       deviceLabel: deps.config.deviceLabel,
       timeZone: deps.config.timeZone ?? null,
-      now: Date.now(),
+      now: (deps.now ?? Date.now)(),
       open: span(state.open),
       next: span(state.next),
       paused: state.paused,

@@ -27,9 +27,10 @@ export interface WhepServerDeps {
   /** Verifies a staff token without opening a session (state endpoint). */
   authenticate: TokenCheck;
   logger?: Logger;
+  /** The access controller's wall clock (grant ends are on it). */
+  now?: () => number;
   /** PEM key and certificate; read from config.tls files at start when absent. */
   tls?: { key: string | Buffer; cert: string | Buffer };
-  now?: () => number;
 }
 
 export class WhepServer {
@@ -113,7 +114,12 @@ export class WhepServer {
       }
     });
     sessions.register(app);
-    registerViewerRoutes(app, { config, access: this.#deps.access, authenticate: this.#deps.authenticate });
+    registerViewerRoutes(app, {
+      config,
+      access: this.#deps.access,
+      authenticate: this.#deps.authenticate,
+      ...(this.#deps.now ? { now: this.#deps.now } : {}),
+    });
     this.#app = app;
     return app;
   }

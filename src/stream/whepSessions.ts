@@ -115,6 +115,10 @@ export class WhepSessions {
         .header('Location', `/whep/${ticket.sessionId}`)
         .header('ETag', session.etag)
         .header('Nattsyn-Session-Until', String(ticket.until))
+        .header(
+          'Nattsyn-Session-Remaining-Ms',
+          String(Math.max(0, ticket.until - (this.#d.now ?? Date.now)())),
+        )
         .type('application/sdp')
         .send(answer);
     } catch (error) {

@@ -90,7 +90,6 @@ async function loadState() {
     ui.window.textContent = `Nästa ${fmtTime(body.next.start)} · next at ${fmtTime(body.next.start)}`;
   else ui.window.textContent = 'Inga fönster planerade · no windows scheduled';
   ui.watch.disabled = !body.open || body.paused || session !== null;
-  if (!session && !body.open) message('');
 }
 
 async function watch() {
@@ -111,6 +110,7 @@ async function watch() {
   pc.onconnectionstatechange = () => {
     if (pc.connectionState === 'connected') message('');
     if (pc.connectionState === 'failed') stop('Anslutningen bröts · The connection failed', true);
+    if (pc.connectionState === 'closed') stop('Sessionen är slut · The session has ended', false);
   };
   await pc.setLocalDescription(await pc.createOffer());
   const res = await fetch('/whep', {
@@ -128,7 +128,9 @@ async function watch() {
   }
   s.url = new URL(res.headers.get('Location'), location.href).href;
   s.etag = res.headers.get('ETag');
-  s.until = Number(res.headers.get('Nattsyn-Session-Until')) || 0;
+  // The device's clock decides; count down from what it says is left, on this device's clock.
+  const remaining = Number(res.headers.get('Nattsyn-Session-Remaining-Ms'));
+  s.until = Number.isFinite(remaining) && remaining > 0 ? Date.now() + remaining : 0;
   await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   flushCandidates(s);
   ui.close.hidden = false;
