@@ -12,6 +12,10 @@ import { percentile, sample } from './proc.ts';
 
 const JOINS = Number(process.env.NATTSYN_BENCH_JOINS ?? 24);
 const SAMPLE_MS = 10_000;
+/** V8 flags for the measured service, e.g. `npm run bench -- --node-flags="--max-semi-space-size=1"`. */
+const NODE_FLAGS = (process.argv.find((a) => a.startsWith('--node-flags='))?.slice(13) ?? '')
+  .split(' ')
+  .filter(Boolean);
 
 interface Service {
   url: string;
@@ -21,7 +25,9 @@ interface Service {
 }
 
 async function startService(): Promise<{ service: Service; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join('bench', 'service.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, join('bench', 'service.ts')], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`service exited ${code}`)));
@@ -70,21 +76,31 @@ async function main(): Promise<void> {
 
     const perViewer = (five.cpuPercent - idle.cpuPercent) / 5;
     const lines = [
-      `nattsyn bench (loopback, headless Chromium, 640x480@15 fps synthetic camera)`,
+      `nattsyn bench (loopback, headless Chromium, 640x480@15 fps synthetic camera, service node flags: ${NODE_FLAGS.join(' ') || 'none'})`,
       `first frame (POST → first decoded frame), ${firstFrames.length} joins: p50 ${fmt(percentile(firstFrames, 50))} ms, p95 ${fmt(percentile(firstFrames, 95))} ms  [target ≤ 200 / ≤ 350]`,
       `glass-to-glass latency (timestamp strip), ${latencies.length} frames: p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms  [target p50 ≤ 120]`,
       `service, camera on, 0 viewers: CPU ${fmt(idle.cpuPercent, 1)} %, RSS ${fmt(idle.rssMB)} MB`,
       `service, 1 viewer:  CPU ${fmt(one.cpuPercent, 1)} %, RSS ${fmt(one.rssMB)} MB`,
       `service, 5 viewers: CPU ${fmt(five.cpuPercent, 1)} %, RSS ${fmt(five.rssMB)} MB  [target RSS ≤ 100]`,
       `per viewer: ${fmt(perViewer, 2)} % of one core  [target ≤ 1.5]`,
-      camera ? `camera process (ffmpeg encoder, not per viewer): CPU ${fmt(camera.cpuPercent, 1)} %, RSS ${fmt(camera.rssMB)} MB` : '',
+      camera
+        ? `camera process (ffmpeg encoder, not per viewer): CPU ${fmt(camera.cpuPercent, 1)} %, RSS ${fmt(camera.rssMB)} MB`
+        : '',
     ];
     process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
     process.stdout.write(
       `${JSON.stringify({
         joins: firstFrames.length,
-        firstFrameMs: { p50: percentile(firstFrames, 50), p95: percentile(firstFrames, 95), all: firstFrames.map(Math.round) },
-        latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), samples: latencies.length },
+        firstFrameMs: {
+          p50: percentile(firstFrames, 50),
+          p95: percentile(firstFrames, 95),
+          all: firstFrames.map(Math.round),
+        },
+        latencyMs: {
+          p50: percentile(latencies, 50),
+          p95: percentile(latencies, 95),
+          samples: latencies.length,
+        },
         service: { idle, one, five, perViewerCpuPercent: perViewer },
         camera,
       })}\n`,

@@ -3,8 +3,9 @@
  * camera, hub, WHEP over werift, access controller over a real audit log (the test stack). Prints
  * one JSON line (url, tokens, camera pid) and runs until SIGTERM or stdin closes.
  */
-import { startStack } from '../test/fixtures/stream/stack.ts';
+
 import { processTree } from '../test/fixtures/stream/files.ts';
+import { startStack } from '../test/fixtures/stream/stack.ts';
 
 const gop = Number(process.argv[2] ?? 30);
 const stack = await startStack({
