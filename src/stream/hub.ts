@@ -20,7 +20,7 @@ export interface FrameSink {
 }
 
 export interface StreamHubOptions {
-  camera: Pick<CameraSource, 'onAccessUnit' | 'requestKeyframe'>;
+  camera: Pick<CameraSource, 'onAccessUnit' | 'onStatus' | 'requestKeyframe'>;
   gopMaxBytes?: number;
   /** PLIs closer together than this are merged into one keyframe request. */
   keyframeRequestIntervalMs?: number;
@@ -34,6 +34,7 @@ export class StreamHub {
   #gop: HubFrame[] = [];
   #gopBytes = 0;
   #off: (() => void) | undefined;
+  #offStatus: (() => void) | undefined;
   #lastKeyframeRequest = Number.NEGATIVE_INFINITY;
 
   constructor(options: StreamHubOptions) {
@@ -43,11 +44,17 @@ export class StreamHub {
   start(): void {
     if (this.#off) return;
     this.#off = this.#o.camera.onAccessUnit((au) => this.#onAccessUnit(au));
+    // A stopped or failed camera's last GOP is stale: never replay it to a new viewer.
+    this.#offStatus = this.#o.camera.onStatus((s) => {
+      if (s.state === 'stopped' || s.state === 'failed') this.clear();
+    });
   }
 
   stop(): void {
     this.#off?.();
+    this.#offStatus?.();
     this.#off = undefined;
+    this.#offStatus = undefined;
     this.#sinks.clear();
     this.clear();
     for (const wake of this.#keyframeWaiters) wake();

@@ -4,6 +4,7 @@ export { LOOPBACK_HOSTS, type StreamConfig, type StreamConfigInput, streamConfig
 export { type FrameSink, type HubFrame, StreamHub, type StreamHubOptions } from './hub.ts';
 export { MAX_RTP_PAYLOAD, packetizeAccessUnit, type RtpPayload } from './packetizer.ts';
 export { type GuardedOffer, guardOffer, SDP_REJECT_CODES, type SdpRejectCode } from './sdpGuard.ts';
+export { type StreamingDeps, StreamingService } from './streaming.ts';
 export { tokenCheckFrom } from './tokenCheck.ts';
 export { ViewerFeed } from './viewerFeed.ts';
 export { type TokenCheck, WhepServer, type WhepServerDeps } from './whepServer.ts';

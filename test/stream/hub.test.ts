@@ -30,6 +30,13 @@ describe('StreamHub', () => {
     expect(camera.listeners).toBe(0);
   });
 
+  it('drops the cached GOP when the camera stops, so a stale picture is never replayed', () => {
+    const { camera, hub } = setup();
+    camera.emit(picture(true, 0));
+    camera.setState('stopped');
+    expect(hub.hasKeyframe()).toBe(false);
+  });
+
   it('passes at most one keyframe request per interval to the camera', () => {
     const { camera, hub } = setup();
     hub.requestKeyframe();

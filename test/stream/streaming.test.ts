@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cameraConfigSchema, FakeGpio } from '../../src/camera/index.ts';
+import { StreamingService, streamConfigSchema } from '../../src/stream/index.ts';
+import { processTree } from '../fixtures/stream/files.ts';
+import { call, offerFixture, post } from '../fixtures/stream/http.ts';
+import { type Stack, startStack } from '../fixtures/stream/stack.ts';
+
+describe('StreamingService', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    // Only the stack's access controller is used; its own camera stays off.
+    stack = await startStack({ window: 'open', camera: false });
+  });
+  afterAll(() => stack.stop());
+
+  it('runs the camera while a window is open, lights the LED exactly while a session lives, and stops clean', async () => {
+    const gpio = new FakeGpio();
+    const service = new StreamingService(
+      {
+        camera: cameraConfigSchema.parse({ driver: 'synthetic', gpio: { enabled: true, irPin: 18, ledPin: 23 } }),
+        stream: streamConfigSchema.parse({ port: 0, ice: { hostAddresses: ['127.0.0.1'] } }),
+      },
+      { access: stack.access, trust: stack.trust, now: stack.clock.now, gpio },
+    );
+    await service.start();
+    expect(service.scheduler.cameraOn).toBe(true);
+    expect(await service.hub.waitForKeyframe(8000)).toBe(true);
+    await service.indicators.settled();
+    expect(gpio.isOn(18)).toBe(true);
+    expect(gpio.isOn(23)).toBe(false);
+
+    const token = await stack.token();
+    const created = await post(service.url, offerFixture('chromium-video'), token);
+    expect(created.res.status).toBe(201);
+    await service.indicators.settled();
+    expect(gpio.isOn(23)).toBe(true);
+    await call(service.url, created.res.headers.get('location')!, 'DELETE', token);
+    await service.indicators.settled();
+    expect(gpio.isOn(23)).toBe(false);
+
+    await service.stop();
+    await service.stop();
+    expect(gpio.isOn(18)).toBe(false);
+    expect(processTree().filter((p) => p.comm === 'ffmpeg')).toEqual([]);
+  });
+});
