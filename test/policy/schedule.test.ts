@@ -165,6 +165,17 @@ describe('Schedule pauses', () => {
     expect(paused().openWindowAt(at('2026-02-11T11:15:00Z'))).toBeUndefined();
   });
 
+  it('does not open a window that starts at local midnight on the first paused day', () => {
+    const s = schedule({
+      windows: [{ id: 'midnight', start: '00:00', durationMinutes: 60, days: EVERY_DAY }],
+      pauses: [{ from: '2026-02-10', to: '2026-02-10', reason: 'visitors' }],
+    });
+    expect(s.openWindowAt(at('2026-02-09T23:00:00Z'))).toBeUndefined();
+    expect(s.nextWindows(at('2026-02-09T12:00:00Z'), 1).map((w) => iso(w.start))).toEqual([
+      '2026-02-10T23:00:00.000Z',
+    ]);
+  });
+
   it('closes a window that runs into a pause where the pause begins', () => {
     const w = paused().openWindowAt(at('2026-02-09T22:00:00Z'));
     expect(iso(w?.end)).toBe('2026-02-09T23:00:00.000Z');
