@@ -131,7 +131,8 @@ export class AuditLog {
     this.#segmentBytes += utf8Length(line);
     this.#last = { seq: record.seq, hash: record.hash };
     for (const listener of this.#listeners) listener(record);
-    if (this.#segmentBytes === utf8Length(line)) await this.#prune();
+    // Pruning is housekeeping, retried at the next rotation: the record is durable, so the append succeeded.
+    if (this.#segmentBytes === utf8Length(line)) await this.#prune().catch(() => undefined);
     return record;
   }
 
