@@ -372,6 +372,35 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
       expect(await verify()).toMatchObject({ ok: true, records: 3 });
     });
 
+    it('keeps one valid chain when a failed append could not be undone (head write and truncate both failed)', async () => {
+      const log = await openLog();
+      await appendMany(log, 2);
+      store.failing.add('writeAtomic');
+      store.failing.add('truncate');
+      await expect(log.append({ type: 'grant', actor: 'unacknowledged' })).rejects.toMatchObject({
+        code: 'audit_unavailable',
+      });
+      store.failing.clear();
+      const [next] = await appendMany(log, 1);
+      expect(await verify()).toMatchObject({ ok: true, lastSeq: next!.seq });
+    });
+
+    it('keeps one valid chain after a torn write that could not be cut off at once', async () => {
+      const log = await openLog();
+      await appendMany(log, 2);
+      const seg = (await store.read(SEG1))!;
+      store.failingOnce.add('append');
+      store.failing.add('truncate');
+      // What a crash-free torn write leaves: part of the line on disk, the append failing.
+      await store.inner.append(SEG1, '{"type":"grant","seq":3,');
+      await expect(log.append({ type: 'grant' })).rejects.toMatchObject({ code: 'audit_unavailable' });
+      store.failing.clear();
+      const [next] = await appendMany(log, 1);
+      expect(next?.seq).toBe(3);
+      expect((await store.read(SEG1))!.startsWith(seg)).toBe(true);
+      expect(await verify()).toMatchObject({ ok: true, records: 3, tornBytes: 0 });
+    });
+
     it('keeps the queue running after a failed append: appends queued behind it still land', async () => {
       const log = await openLog();
       store.failingOnce.add('append');
