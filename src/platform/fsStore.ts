@@ -63,7 +63,8 @@ export class FsStore implements DurableStore {
   }
 
   #path(name: string): string {
-    if (name !== path.basename(name) || name.startsWith('.')) throw new Error(`bad store file name: ${name}`);
+    if (!name || name !== path.basename(name) || name.startsWith('.'))
+      throw new Error(`bad store file name: ${name}`);
     return path.join(this.dir, name);
   }
 }
