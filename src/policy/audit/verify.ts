@@ -32,7 +32,8 @@ export async function verifyAuditLog(store: DurableStore, sha256: Sha256Hex): Pr
   const hashes = new Map<number, string>();
   for (const [index, name] of segments.entries()) {
     // Wholly before the anchor: pruned, but a crash came between writing the anchor and removing it.
-    if ((segmentFirstSeq(segments[index + 1] ?? '') ?? Number.POSITIVE_INFINITY) <= base.seq + 1) continue;
+    const next = segments[index + 1];
+    if (next !== undefined && segmentFirstSeq(next)! <= base.seq + 1) continue;
     const expected = prev.seq + 1;
     const { lines, tornBytes: torn } = splitLines((await store.read(name)) ?? '');
     if (torn > 0 && index < segments.length - 1) return bad(expected, `segment ${name} ends in a torn line`);
