@@ -273,6 +273,18 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
   });
 
   describe('rotation and pruning', () => {
+    it('reopens a log whose newest segment is empty (a first write after rotation was undone)', async () => {
+      const records = await appendMany(await openLog({ maxSegmentBytes: 600 }), 3);
+      const empty = `audit-${String(4).padStart(12, '0')}.jsonl`;
+      await store.inner.append(empty, '');
+      const log = await openLog({ maxSegmentBytes: 600 });
+      expect(log.last).toEqual({ seq: 3, hash: records[2]!.hash });
+      const [next] = await appendMany(log, 1);
+      expect(next).toMatchObject({ seq: 4, prev: records[2]!.hash });
+      expect((await linesOf(empty)).map((l) => JSON.parse(l).seq)).toEqual([4]);
+      expect(await verify()).toMatchObject({ ok: true, records: 4 });
+    });
+
     it('rotates by size and keeps one chain across the segment files', async () => {
       const log = await openLog({ maxSegmentBytes: 600 });
       const records = await appendMany(log, 12);
