@@ -239,6 +239,16 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
       expect(await verify()).toMatchObject({ ok: false, badSeq: 2, reason: 'record unreadable' });
     });
 
+    it('ignores stray files whose names only look like segments', async () => {
+      const log = await openLog();
+      await appendMany(log, 2);
+      await store.writeAtomic('audit-backup.txt', 'not a segment\n');
+      expect(await verify()).toMatchObject({ ok: true, records: 2 });
+      const reopened = await openLog();
+      expect((await appendMany(reopened, 1))[0]?.seq).toBe(3);
+      expect((await reopened.readAfter(0, 10)).map((r) => r.seq)).toEqual([1, 2, 3]);
+    });
+
     it('passes an empty log, and ignores head and cursor files that cannot be read', async () => {
       expect(await verify()).toEqual({ ok: true, records: 0, firstSeq: 1, lastSeq: 0, tornBytes: 0 });
       await store.writeAtomic(HEAD, 'garbage');
