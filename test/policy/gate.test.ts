@@ -93,6 +93,33 @@ describe('authorize grants', () => {
   });
 });
 
+describe('authorize on the DST nights (Europe/Stockholm)', () => {
+  const policy = activePolicy({
+    windows: [{ id: 'check', start: '02:30', durationMinutes: 20, days: ['sun'] }],
+    maxSessionSeconds: 3600,
+  });
+
+  it('opens a 02:30 check at 03:00 CEST on the spring night (2026-03-29 01:00Z), never earlier', () => {
+    const before = at('2026-03-29T00:59:59Z');
+    const start = at('2026-03-29T01:00:00Z');
+    expect(codeOf(authorize(claimsAt(before), before, openState({ policy })))).toBe('outside_window');
+    expect(authorize(claimsAt(start), start, openState({ policy }))).toMatchObject({
+      kind: 'grant',
+      until: at('2026-03-29T01:20:00Z'),
+    });
+  });
+
+  it('opens a 02:30 check once on the autumn night, in the first 02:30 (00:30Z), not the second', () => {
+    const first = at('2026-10-25T00:35:00Z');
+    const second = at('2026-10-25T01:35:00Z');
+    expect(authorize(claimsAt(first), first, openState({ policy }))).toMatchObject({
+      kind: 'grant',
+      until: at('2026-10-25T00:50:00Z'),
+    });
+    expect(codeOf(authorize(claimsAt(second), second, openState({ policy })))).toBe('outside_window');
+  });
+});
+
 describe('authorize and emergency looks', () => {
   const emergency = (now: EpochMillis) => claimsAt(now, { scope: 'emergency', reason: 'fall alarm' });
 
