@@ -239,6 +239,24 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
       expect(await verify()).toMatchObject({ ok: false, badSeq: 2, reason: 'record unreadable' });
     });
 
+    it('verifies a live log that grows while it is being read (no false truncation alarm)', async () => {
+      const log = await openLog();
+      await appendMany(log, 3);
+      const live = new FaultyStore(store);
+      const read = live.read.bind(live);
+      let appended = false;
+      live.read = async (name: string) => {
+        const text = await read(name);
+        if (name === SEG1 && !appended) {
+          appended = true;
+          await log.append({ type: 'session_end', actor: 'staff-1' });
+        }
+        return text;
+      };
+      expect(await verifyAuditLog(live, sha256Hex)).toMatchObject({ ok: true, lastSeq: 3 });
+      expect(await verify()).toMatchObject({ ok: true, lastSeq: 4 });
+    });
+
     it('ignores stray files whose names only look like segments', async () => {
       const log = await openLog();
       await appendMany(log, 2);
