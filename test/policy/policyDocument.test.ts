@@ -142,6 +142,7 @@ describe('verifyPolicy refuses, returning only a verdict', () => {
       'oneOff.0.date',
     ],
     ['an unknown time zone', { timeZone: 'Europe/Atlantis' }, 'timeZone: unknown IANA time zone'],
+    ['a fixed offset instead of a zone', { timeZone: '+01:00' }, 'timeZone: unknown IANA time zone'],
     [
       'a window longer than 24 h',
       { windows: [{ id: 'w', start: '22:00', durationMinutes: 1441, days: ['mon'] }] },
