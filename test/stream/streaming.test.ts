@@ -17,7 +17,10 @@ describe('StreamingService', () => {
     const gpio = new FakeGpio();
     const service = new StreamingService(
       {
-        camera: cameraConfigSchema.parse({ driver: 'synthetic', gpio: { enabled: true, irPin: 18, ledPin: 23 } }),
+        camera: cameraConfigSchema.parse({
+          driver: 'synthetic',
+          gpio: { enabled: true, irPin: 18, ledPin: 23 },
+        }),
         stream: streamConfigSchema.parse({ port: 0, ice: { hostAddresses: ['127.0.0.1'] } }),
       },
       { access: stack.access, trust: stack.trust, now: stack.clock.now, gpio },
