@@ -52,9 +52,10 @@ describe('the viewer page in headless Chromium', () => {
       await expect.poll(() => page.textContent('#remaining')).toMatch(/^\d+:\d\d$/);
       expect(stack.access.sessions()).toHaveLength(1);
       await page.click('#close');
-      await expect.poll(() => stack.access.sessions().length).toBe(0);
-      const end = (await stack.records()).filter((r) => r.type === 'session_end').at(-1);
-      expect(end?.code).toBe('closed_by_viewer');
+      await expect
+        .poll(async () => (await stack.records()).filter((r) => r.type === 'session_end').at(-1)?.code)
+        .toBe('closed_by_viewer');
+      expect(stack.access.sessions()).toHaveLength(0);
       await page.context().close();
     });
 
@@ -96,7 +97,7 @@ describe('the viewer page in headless Chromium', () => {
       await expect
         .poll(() => page.textContent('#message'), { timeout: 10_000 })
         .toMatch(/Time is up|ended|closed/i);
-      expect(stack.access.sessions()).toHaveLength(0);
+      await expect.poll(() => stack.access.sessions().length).toBe(0);
       await page.context().close();
     } finally {
       await stack.stop();
