@@ -15,6 +15,7 @@ describe('StreamingService', () => {
 
   it('runs the camera while a window is open, lights the LED exactly while a session lives, and stops clean', async () => {
     const gpio = new FakeGpio();
+    const resourcesBefore = process.getActiveResourcesInfo().sort();
     const service = new StreamingService(
       {
         camera: cameraConfigSchema.parse({
@@ -45,5 +46,13 @@ describe('StreamingService', () => {
     await service.stop();
     expect(gpio.isOn(18)).toBe(false);
     expect(processTree().filter((p) => p.comm === 'ffmpeg')).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Nothing left open: no UDP socket, timer, child pipe or listener beyond what was there before.
+    const left = process.getActiveResourcesInfo().sort();
+    for (const kind of new Set(left)) {
+      expect(left.filter((k) => k === kind).length).toBeLessThanOrEqual(
+        resourcesBefore.filter((k) => k === kind).length,
+      );
+    }
   });
 });
