@@ -42,8 +42,14 @@ describe('StreamingService', () => {
     await service.indicators.settled();
     expect(gpio.isOn(23)).toBe(false);
 
+    const open = await post(service.url, offerFixture('chromium-video'), await stack.token());
+    expect(open.res.status).toBe(201);
     await service.stop();
     await service.stop();
+    const id = open.res.headers.get('location')!.split('/').pop();
+    expect((await stack.records()).find((r) => r.type === 'session_end' && r.sessionId === id)?.code).toBe(
+      'shutdown',
+    );
     expect(gpio.isOn(18)).toBe(false);
     expect(processTree().filter((p) => p.comm === 'ffmpeg')).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 50));
