@@ -34,8 +34,9 @@ function until(check: () => boolean, timeoutMs: number, what: string): Promise<v
 }
 
 /** A werift viewer that offers to send video of its own and tries to. */
-async function viewer(stack: Stack, token: string) {
+async function viewer(stack: Stack, token: string, lossPercent = 0) {
   const pc = new RTCPeerConnection({
+    debug: { inboundPacketLoss: lossPercent },
     iceUseIpv4: false,
     iceUseIpv6: false,
     iceAdditionalHostAddresses: ['127.0.0.1'],
@@ -105,6 +106,25 @@ describe('two werift peers over WHEP', () => {
       true,
     );
     expect(session.pc.getTransceivers().map((t) => t.currentDirection)).toEqual(['sendonly']);
+    await call(stack.url, v.location, 'DELETE', token);
+    await v.pc.close();
+  });
+
+  it("answers the viewer's NACKs with RTX retransmissions", async () => {
+    const token = await stack.token();
+    const v = await viewer(stack, token, 10);
+    await until(() => v.pc.connectionState === 'connected', 8000, 'connection');
+    const session = stack.server.sessions.get(v.location.split('/').pop()!)!;
+    const sender = session.pc.getSenders()[0]!;
+    expect(sender.rtxSsrc).toBeGreaterThan(0);
+    let nacks = 0;
+    sender.onGenericNack.subscribe(() => (nacks += 1));
+    await until(
+      () =>
+        nacks > 0 && (sender as unknown as { retransmittedPacketsSent: number }).retransmittedPacketsSent > 0,
+      8000,
+      'a retransmission',
+    );
     await call(stack.url, v.location, 'DELETE', token);
     await v.pc.close();
   });
