@@ -31,6 +31,8 @@ export const streamConfigSchema = z
     firstFrameWaitMs: z.number().int().min(0).max(30_000).default(4000),
     /** A peer that has not connected by then is ended as `ice_failed`. */
     connectTimeoutMs: z.number().int().min(1000).default(15_000),
+    /** A connected viewer silent (no RTCP) this long has gone away: its session ends. */
+    viewerSilenceMs: z.number().int().min(2000).default(6000),
     corsOrigins: z.array(z.string()).default(['*']),
     /** No default STUN server: only what is configured here is used and announced. */
     iceServers: z.array(iceServerSchema).default([]),

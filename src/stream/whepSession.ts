@@ -17,6 +17,8 @@ export interface SessionHooks {
   logger: Logger;
   now(): number;
   connectTimeoutMs: number;
+  /** A connected viewer that sends no RTCP for this long is gone (tab closed): ended as ice_failed. */
+  viewerSilenceMs: number;
 }
 
 export class WhepSession {
@@ -28,6 +30,8 @@ export class WhepSession {
   readonly #hooks: SessionHooks;
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
   #closed = false;
+  #lastRtcp = 0;
+  #silenceTimer: ReturnType<typeof setTimeout> | undefined;
   /** SRTP packets a viewer pushed at the transport anyway (nothing routes them anywhere). */
   rtpArrived = 0;
   /** Remote tracks and media packets accepted from the viewer: both must stay 0 (one-way video). */
@@ -65,7 +69,10 @@ export class WhepSession {
 
   start(): void {
     const { pc } = this.#peer;
-    for (const dtls of pc.dtlsTransports) dtls.onRtp.subscribe(() => (this.rtpArrived += 1));
+    for (const dtls of pc.dtlsTransports) {
+      dtls.onRtp.subscribe(() => (this.rtpArrived += 1));
+      dtls.onRtcp.subscribe(() => (this.#lastRtcp = performance.now()));
+    }
     pc.onTrack.subscribe((track) => {
       this.remoteTracks += 1;
       track.onReceiveRtp.subscribe(() => (this.mediaReceived += 1));
@@ -101,7 +108,25 @@ export class WhepSession {
   #connected(): void {
     if (this.#closed || this.connectedAt !== undefined) return;
     this.connectedAt = this.#hooks.now();
+    this.#lastRtcp = performance.now();
     this.feed.begin();
+    this.#watchSilence();
+  }
+
+  /**
+   * ICE consent (RFC 7675) takes ~30 s to notice a closed tab; receiver reports stop at once. Ending
+   * early keeps the privacy LED honest: it is on only while someone can actually see.
+   */
+  #watchSilence(): void {
+    const check = () => {
+      if (this.#closed) return;
+      if (performance.now() - this.#lastRtcp > this.#hooks.viewerSilenceMs) {
+        this.#hooks.end(this.id, 'ice_failed');
+        return;
+      }
+      this.#silenceTimer = setTimeout(check, 1000);
+    };
+    this.#silenceTimer = setTimeout(check, 1000);
   }
 
   /**
@@ -123,6 +148,7 @@ export class WhepSession {
     this.#closed = true;
     this.feed.end();
     for (const t of this.#timers) clearTimeout(t);
+    clearTimeout(this.#silenceTimer);
     await this.#peer.pc.close().catch(() => undefined);
   }
 }

@@ -105,6 +105,7 @@ export class WhepSessions {
         logger,
         now: this.#d.now ?? Date.now,
         connectTimeoutMs: config.connectTimeoutMs,
+        viewerSilenceMs: config.viewerSilenceMs,
       });
       const answer = buildAnswer(peer.answer, guarded);
       this.#live.set(ticket.sessionId, session);

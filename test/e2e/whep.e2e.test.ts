@@ -161,3 +161,26 @@ describe('WHEP limits in headless Chromium', () => {
     }
   });
 });
+
+describe('a viewer that goes away without DELETE', () => {
+  it('has its session ended within seconds (privacy LED honest), audited as ice_failed', async () => {
+    const browser = await launchChromium();
+    const stack = await startStack({ window: 'open', stream: { viewerSilenceMs: 3000 } });
+    try {
+      await stack.hub.waitForKeyframe(8000);
+      const page = await openPage(browser, `${stack.url}/`);
+      const r = await joinWhep(page, stack.url, { token: await stack.token() });
+      const id = r.location!.split('/').pop()!;
+      const started = performance.now();
+      const ended = new Promise<string>((resolve) =>
+        stack.access.onSessionEnded((ended, code) => ended === id && resolve(code)),
+      );
+      await page.context().close();
+      expect(await ended).toBe('ice_failed');
+      expect(performance.now() - started).toBeLessThan(6000);
+    } finally {
+      await browser.close();
+      await stack.stop();
+    }
+  });
+});
