@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     for (let i = 0; i < JOINS; i++) {
       await pause(150 + ((i * 277) % 900));
-      const r = await joinWhep(page, service.url, { token, frames: 20 });
+      const r = await joinWhep(page, service.url, { token, frames: 20, settleMs: 1000 });
       if (r.status !== 201 || r.firstFrameMs === undefined) throw new Error(`join ${i} failed: ${r.status}`);
       firstFrames.push(r.firstFrameMs);
       latencies.push(...r.latenciesMs);
