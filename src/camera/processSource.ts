@@ -69,12 +69,14 @@ export class ProcessCameraSource implements CameraSource {
       this.#flushTimer = setTimeout(() => parser.flush(), this.#flushAfterMs);
     });
     child.stderr?.on('data', (chunk: Buffer) => {
-      this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-2000);
+      // Kept for the exit log only; camera credentials in RTSP URLs are masked.
+      const text = chunk.toString('utf8').replace(/\/\/[^/@\s]*@/g, '//***@');
+      this.#stderrTail = (this.#stderrTail + text).slice(-2000);
     });
     child.on('error', (error: NodeJS.ErrnoException) => {
       this.#fail(error.code === 'ENOENT' ? 'camera_missing' : 'camera_exited', child);
     });
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => {
       if (this.#child !== child) return;
       this.#log.warn(
         { driver: this.#driver, code, signal, stderr: this.#stderrTail.trim().slice(-400) },

@@ -128,8 +128,7 @@ export class WhepServer {
     const app = await this.build();
     if (this.#url) return;
     this.#sessions?.start();
-    const address = await app.listen({ host: this.#config.host, port: this.#config.port });
-    this.#url = address.replace('[::1]', '[::1]');
+    this.#url = await app.listen({ host: this.#config.host, port: this.#config.port });
   }
 
   /** Ends every session (audited as `shutdown`), closes peers and the listener. Idempotent. */

@@ -5,7 +5,7 @@ import {
   cameraConfigSchema,
   createCameraSource,
   decodeStrip,
-  type ProcessCameraSource,
+  ProcessCameraSource,
 } from '../../src/camera/index.ts';
 import { decodeLuma } from '../fixtures/stream/h264.ts';
 
@@ -83,6 +83,31 @@ describe('process camera sources', () => {
     );
     await source.start();
     expect(await failed).toBe('camera_missing');
+  });
+
+  it('logs why a process exited without the camera password of an RTSP URL', async () => {
+    const logged: string[] = [];
+    const logger = {
+      info() {},
+      debug() {},
+      error() {},
+      warn: (o: object) => void logged.push(JSON.stringify(o)),
+    };
+    source = new ProcessCameraSource(
+      'rtsp',
+      {
+        command: 'sh',
+        args: ['-c', 'echo "rtsp://admin:s3cret@cam.local/x: Connection refused" >&2; exit 1'],
+      },
+      { logger },
+    );
+    const failed = new Promise((resolve) =>
+      source!.onStatus((s) => s.state === 'failed' && resolve(s.lastError)),
+    );
+    await source.start();
+    expect(await failed).toBe('camera_exited');
+    expect(logged.join()).toContain('Connection refused');
+    expect(logged.join()).not.toContain('s3cret');
   });
 
   it('stop is idempotent and leaves no process behind', async () => {
