@@ -1,0 +1,116 @@
+/**
+ * The installer's aiming window (issue 5): for at most 10 minutes after a registration or a local
+ * self-test, an `install`-scope token may open a live preview outside the supervision windows. This
+ * class owns when that window is open (persisted, so the CLI can open it for the running service)
+ * and the reference view: on confirmation only the picture's perceptual hash is stored, never the
+ * picture. Every step is audited as `install_preview` / `reference_view_set`.
+ */
+
+import type { AccessUnit } from '../camera/types.ts';
+import { NattsynError } from '../errors.ts';
+import type { AuditEntry, Clock, Decision, DurableStore, EpochMillis, StaffClaims } from '../policy/index.ts';
+
+export const INSTALL_PREVIEW_MS = 10 * 60_000;
+export const INSTALL_WINDOW_FILE = 'install-window.json';
+export const REFERENCE_VIEW_FILE = 'reference-view.json';
+
+export type InstallWindowReason = 'registration' | 'selftest';
+
+export interface InstallWindowDeps {
+  store: DurableStore;
+  clock: Pick<Clock, 'now'>;
+  audit: { append(entry: AuditEntry): Promise<unknown> };
+  /** The frame checks' hash of one keyframe (health: `perceptualHash(au)`), computed in memory. */
+  perceptualHash: (au: AccessUnit) => Promise<string>;
+}
+
+interface Persisted {
+  openedAt: number;
+  reason: InstallWindowReason;
+}
+
+export class InstallWindow {
+  readonly #deps: InstallWindowDeps;
+  #opened: Persisted | undefined;
+
+  constructor(deps: InstallWindowDeps) {
+    this.#deps = deps;
+  }
+
+  /** Reads the persisted window (the CLI may have opened it from another process). */
+  async load(): Promise<void> {
+    const text = await this.#deps.store.read(INSTALL_WINDOW_FILE);
+    const parsed = text === undefined ? undefined : (JSON.parse(text) as Partial<Persisted>);
+    this.#opened =
+      typeof parsed?.openedAt === 'number' &&
+      (parsed.reason === 'registration' || parsed.reason === 'selftest')
+        ? { openedAt: parsed.openedAt, reason: parsed.reason }
+        : undefined;
+  }
+
+  /**
+   * The end of the open window, for `GateState.installPreviewUntil`; undefined when none is open.
+   * A window whose opening lies in the future (clock set back) counts as closed.
+   */
+  until(now: EpochMillis = this.#deps.clock.now()): EpochMillis | undefined {
+    if (!this.#opened) return undefined;
+    const end = this.#opened.openedAt + INSTALL_PREVIEW_MS;
+    return now >= this.#opened.openedAt && now < end ? (end as EpochMillis) : undefined;
+  }
+
+  async open(reason: InstallWindowReason, actor = 'installer'): Promise<EpochMillis> {
+    const openedAt = this.#deps.clock.now();
+    await this.#deps.audit.append({
+      type: 'install_preview',
+      actor,
+      detail: {
+        event: 'window_opened',
+        reason,
+        until: new Date(openedAt + INSTALL_PREVIEW_MS).toISOString(),
+      },
+    });
+    await this.#deps.store.writeAtomic(INSTALL_WINDOW_FILE, JSON.stringify({ openedAt, reason }));
+    this.#opened = { openedAt, reason };
+    return (openedAt + INSTALL_PREVIEW_MS) as EpochMillis;
+  }
+
+  async close(): Promise<void> {
+    this.#opened = undefined;
+    await this.#deps.store.remove(INSTALL_WINDOW_FILE);
+  }
+
+  /** Audits the gate's answer to an `install`-scope token as `install_preview`. */
+  async recordPreview(claims: StaffClaims, decision: Decision): Promise<void> {
+    await this.#deps.audit.append({
+      type: 'install_preview',
+      actor: claims.staffId,
+      code: decision.kind === 'deny' ? decision.code : undefined,
+      detail: {
+        event: decision.kind === 'grant' ? 'granted' : 'denied',
+        tokenId: claims.tokenId,
+        ...(decision.kind === 'grant' ? { until: new Date(decision.until).toISOString() } : {}),
+      },
+    });
+  }
+
+  /** Stores the perceptual hash of the confirmed view (never the picture) and closes the window. */
+  async confirmReference(keyframe: AccessUnit, actor: string): Promise<string> {
+    if (this.until() === undefined)
+      throw new NattsynError('wrong_scope', 'the aiming window is closed; run the self-test to reopen it', {
+        status: 403,
+      });
+    if (!keyframe.keyframe) throw new NattsynError('not_keyframe', 'the reference view must be a keyframe');
+    const hash = await this.#deps.perceptualHash(keyframe);
+    const setAt = new Date(this.#deps.clock.now()).toISOString();
+    await this.#deps.audit.append({ type: 'reference_view_set', actor, detail: { hash } });
+    await this.#deps.store.writeAtomic(REFERENCE_VIEW_FILE, JSON.stringify({ hash, setAt }));
+    await this.close();
+    return hash;
+  }
+
+  /** The stored reference hash the frame checks compare against ("turned away"). */
+  async referenceHash(): Promise<string | undefined> {
+    const text = await this.#deps.store.read(REFERENCE_VIEW_FILE);
+    return text === undefined ? undefined : (JSON.parse(text) as { hash: string }).hash;
+  }
+}
