@@ -4,6 +4,8 @@
  * class owns when that window is open (persisted, so the CLI can open it for the running service)
  * and the reference view: on confirmation only the picture's perceptual hash is stored, never the
  * picture. Every step is audited as `install_preview` / `reference_view_set`.
+ * The audit log has one writer, the service: a CLI process opens the window without `audit`, and the
+ * service audits that opening when it next calls `load()`.
  */
 
 import type { AccessUnit } from '../camera/types.ts';
@@ -19,7 +21,8 @@ export type InstallWindowReason = 'registration' | 'selftest';
 export interface InstallWindowDeps {
   store: DurableStore;
   clock: Pick<Clock, 'now'>;
-  audit: { append(entry: AuditEntry): Promise<unknown> };
+  /** The service's audit log; left out in CLI processes (the service audits their openings on load). */
+  audit?: { append(entry: AuditEntry): Promise<unknown> } | undefined;
   /** The frame checks' hash of one keyframe (health: `perceptualHash(au)`), computed in memory. */
   perceptualHash: (au: AccessUnit) => Promise<string>;
 }
@@ -27,6 +30,7 @@ export interface InstallWindowDeps {
 interface Persisted {
   openedAt: number;
   reason: InstallWindowReason;
+  audited: boolean;
 }
 
 export class InstallWindow {
@@ -37,15 +41,15 @@ export class InstallWindow {
     this.#deps = deps;
   }
 
-  /** Reads the persisted window (the CLI may have opened it from another process). */
+  /** Reads the persisted window (the CLI may have opened it) and audits an opening not yet audited. */
   async load(): Promise<void> {
     const text = await this.#deps.store.read(INSTALL_WINDOW_FILE);
-    const parsed = text === undefined ? undefined : (JSON.parse(text) as Partial<Persisted>);
+    const p = text === undefined ? undefined : (JSON.parse(text) as Partial<Persisted>);
     this.#opened =
-      typeof parsed?.openedAt === 'number' &&
-      (parsed.reason === 'registration' || parsed.reason === 'selftest')
-        ? { openedAt: parsed.openedAt, reason: parsed.reason }
+      typeof p?.openedAt === 'number' && (p.reason === 'registration' || p.reason === 'selftest')
+        ? { openedAt: p.openedAt, reason: p.reason, audited: p.audited === true }
         : undefined;
+    if (this.#opened && !this.#opened.audited && this.#deps.audit) await this.#auditOpening(this.#opened);
   }
 
   /**
@@ -58,20 +62,23 @@ export class InstallWindow {
     return now >= this.#opened.openedAt && now < end ? (end as EpochMillis) : undefined;
   }
 
-  async open(reason: InstallWindowReason, actor = 'installer'): Promise<EpochMillis> {
-    const openedAt = this.#deps.clock.now();
-    await this.#deps.audit.append({
+  async open(reason: InstallWindowReason): Promise<EpochMillis> {
+    const opened: Persisted = { openedAt: this.#deps.clock.now(), reason, audited: false };
+    await this.#deps.store.writeAtomic(INSTALL_WINDOW_FILE, JSON.stringify(opened));
+    this.#opened = opened;
+    if (this.#deps.audit) await this.#auditOpening(opened);
+    return (opened.openedAt + INSTALL_PREVIEW_MS) as EpochMillis;
+  }
+
+  async #auditOpening(opened: Persisted): Promise<void> {
+    const until = new Date(opened.openedAt + INSTALL_PREVIEW_MS).toISOString();
+    await this.#deps.audit?.append({
       type: 'install_preview',
-      actor,
-      detail: {
-        event: 'window_opened',
-        reason,
-        until: new Date(openedAt + INSTALL_PREVIEW_MS).toISOString(),
-      },
+      actor: 'installer',
+      detail: { event: 'window_opened', reason: opened.reason, until },
     });
-    await this.#deps.store.writeAtomic(INSTALL_WINDOW_FILE, JSON.stringify({ openedAt, reason }));
-    this.#opened = { openedAt, reason };
-    return (openedAt + INSTALL_PREVIEW_MS) as EpochMillis;
+    opened.audited = true;
+    await this.#deps.store.writeAtomic(INSTALL_WINDOW_FILE, JSON.stringify(opened));
   }
 
   async close(): Promise<void> {
@@ -81,7 +88,7 @@ export class InstallWindow {
 
   /** Audits the gate's answer to an `install`-scope token as `install_preview`. */
   async recordPreview(claims: StaffClaims, decision: Decision): Promise<void> {
-    await this.#deps.audit.append({
+    await this.#deps.audit?.append({
       type: 'install_preview',
       actor: claims.staffId,
       code: decision.kind === 'deny' ? decision.code : undefined,
@@ -102,7 +109,7 @@ export class InstallWindow {
     if (!keyframe.keyframe) throw new NattsynError('not_keyframe', 'the reference view must be a keyframe');
     const hash = await this.#deps.perceptualHash(keyframe);
     const setAt = new Date(this.#deps.clock.now()).toISOString();
-    await this.#deps.audit.append({ type: 'reference_view_set', actor, detail: { hash } });
+    await this.#deps.audit?.append({ type: 'reference_view_set', actor, detail: { hash } });
     await this.#deps.store.writeAtomic(REFERENCE_VIEW_FILE, JSON.stringify({ hash, setAt }));
     await this.close();
     return hash;

@@ -28,11 +28,11 @@ const frame: AccessUnit = {
   pts90k: 0,
 };
 
-function window(): InstallWindow {
+function window(withAudit = true): InstallWindow {
   return new InstallWindow({
     store,
     clock: { now: () => now as EpochMillis },
-    audit,
+    audit: withAudit ? audit : undefined,
     perceptualHash: async () => 'c3a5e1f00f1e5a3c',
   });
 }
@@ -101,12 +101,18 @@ describe('InstallWindow', () => {
     });
   });
 
-  it('is seen by another process once it reloads the persisted window', async () => {
-    await window().open('selftest');
+  it('is opened by the CLI without touching the audit log, and audited once by the service that loads it', async () => {
+    await window(false).open('selftest');
+    expect(audit.last.seq).toBe(0);
     const service = window();
     expect(service.until()).toBeUndefined();
     await service.load();
     expect(service.until()).toBe(T0 + INSTALL_PREVIEW_MS);
+    await window().load();
+    const records = await audit.readAfter(0, 10);
+    expect(records.map((r) => [r.type, r.detail?.event, r.detail?.reason])).toEqual([
+      ['install_preview', 'window_opened', 'selftest'],
+    ]);
   });
 
   it('counts a window opened in the future (clock set back) as closed', async () => {
