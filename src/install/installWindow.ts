@@ -24,7 +24,7 @@ export interface InstallWindowDeps {
   /** The service's audit log; left out in CLI processes (the service audits their openings on load). */
   audit?: { append(entry: AuditEntry): Promise<unknown> } | undefined;
   /** The frame checks' hash of one keyframe (health: `perceptualHash(au)`), computed in memory. */
-  perceptualHash: (au: AccessUnit) => Promise<string>;
+  perceptualHash?: ((au: AccessUnit) => Promise<string>) | undefined;
 }
 
 interface Persisted {
@@ -107,6 +107,8 @@ export class InstallWindow {
         status: 403,
       });
     if (!keyframe.keyframe) throw new NattsynError('not_keyframe', 'the reference view must be a keyframe');
+    if (!this.#deps.perceptualHash)
+      throw new NattsynError('internal', 'no frame hash to store the reference view');
     const hash = await this.#deps.perceptualHash(keyframe);
     const setAt = new Date(this.#deps.clock.now()).toISOString();
     await this.#deps.audit?.append({ type: 'reference_view_set', actor, detail: { hash } });

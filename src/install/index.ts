@@ -1,0 +1,37 @@
+/** The installer and operations surface (issue 5): what src/cli.ts and src/main.ts wire in. */
+export { type BrokerSession, brokerConnector, type ConnectBroker } from './brokerSession.ts';
+export { carePlanRefProblem } from './carePlanRef.ts';
+export { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cliCommon.ts';
+export { REGISTER_HELP, type RegisterIo, runRegister } from './cliRegister.ts';
+export { runSelftest, SELFTEST_HELP, type SelftestIo } from './cliSelftest.ts';
+export { runWipe, WIPE_HELP, type WipeIo } from './cliWipe.ts';
+export { deviceIdOf, isDeviceId, normalizeDeviceId } from './deviceId.ts';
+export { ensureIdentity, loadIdentity } from './identity.ts';
+export { INSTALL_PREVIEW_MS, InstallWindow, type InstallWindowDeps } from './installWindow.ts';
+export { cameraCheck, type GpioLine, gpioCheck, type IlluminatorProbe, irCheck } from './probes.ts';
+export { type ProcessResult, type RunProcess, runProcess } from './process.ts';
+export {
+  type LoadedRegistration,
+  loadRegistration,
+  publishRegistration,
+  type Registration,
+  registrationRecord,
+} from './registration.ts';
+export {
+  type CheckResult,
+  formatReport,
+  runSelftestChecks,
+  type SelftestCheck,
+  type SelftestReport,
+  selftestCommandHandler,
+} from './selftest.ts';
+export {
+  brokerCheck,
+  clockCheck,
+  diskCheck,
+  policyCheck,
+  registrationCheck,
+  serviceCheck,
+} from './systemProbes.ts';
+export { deviceTopic, type Publish } from './topics.ts';
+export { type WipeAudit, type WipeResult, wipe } from './wipe.ts';
