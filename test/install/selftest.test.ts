@@ -1,0 +1,241 @@
+import { createPublicKey } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AccessUnit, CameraSource, CameraStatus } from '../../src/camera/types.ts';
+import { runSelftest, type SelftestIo } from '../../src/install/cliSelftest.ts';
+import { cameraCheck, gpioCheck, irCheck } from '../../src/install/probes.ts';
+import type { RunProcess } from '../../src/install/process.ts';
+import { runSelftestChecks, type SelftestCheck, selftestCommandHandler } from '../../src/install/selftest.ts';
+import { diskCheck, policyCheck, serviceCheck } from '../../src/install/systemProbes.ts';
+import { type EpochMillis, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
+import { ed25519 } from './pki.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-selftest-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const check = (id: string, ok: boolean | Error): SelftestCheck => ({
+  id,
+  title: `Check ${id}`,
+  fix: `fix ${id}`,
+  run: async () => {
+    if (ok instanceof Error) throw ok;
+    return { ok, detail: `${id} measured` };
+  },
+});
+
+function io(checks: SelftestCheck[], opened: string[] = []): SelftestIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    checks: async () => ({ deviceId: 'AAAA-BBBB-CCCC', checks }),
+    now: () => new Date('2026-11-23T13:00:00Z'),
+    monotonic: () => 0,
+    openAimingWindow: async () => {
+      opened.push('selftest');
+      return Date.parse('2026-11-23T13:10:00Z') as EpochMillis;
+    },
+  };
+}
+
+/** A camera behind the CameraSource contract that emits the given frames when started. */
+function fakeCamera(frames: AccessUnit[]): CameraSource & { stopped: number } {
+  const listeners = new Set<(au: AccessUnit) => void>();
+  const status: CameraStatus = {
+    state: 'stopped',
+    driver: 'fake',
+    fps: 0,
+    lastFrameAgeMs: undefined,
+    restarts: 0,
+  };
+  return {
+    stopped: 0,
+    async start() {
+      for (const au of frames) for (const l of listeners) l(au);
+    },
+    async stop() {
+      this.stopped++;
+    },
+    status: () => status,
+    onAccessUnit(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    onStatus: () => () => {},
+  };
+}
+const au = (keyframe: boolean): AccessUnit => ({
+  data: new Uint8Array(4),
+  keyframe,
+  captureTime: 0,
+  pts90k: 0,
+});
+
+describe('nattsyn selftest', () => {
+  it('prints each check, a fix under each failure, and exits 1 when one failed', async () => {
+    const t = io([check('camera', true), check('clock', false), check('disk', new Error('statfs failed'))]);
+    expect(await runSelftest([], t)).toBe(1);
+    const text = t.out.join('');
+    expect(text).toMatch(/ok {2}\s+Check camera\s+camera measured/);
+    expect(text).toMatch(/FAIL\s+Check clock\s+clock measured\n\s+fix: fix clock/);
+    expect(text).toMatch(/FAIL\s+Check disk\s+statfs failed\n\s+fix: fix disk/);
+    expect(text).toContain('2 of 3 checks failed.');
+    expect(text).not.toContain('fix: fix camera');
+  });
+
+  it('exits 0 when every check passed, and reopens the aiming window', async () => {
+    const opened: string[] = [];
+    expect(await runSelftest([], io([check('camera', true)], opened))).toBe(0);
+    expect(opened).toEqual(['selftest']);
+  });
+
+  it('prints the report as JSON with --json', async () => {
+    const t = io([check('camera', true), check('clock', false)]);
+    expect(await runSelftest(['--json'], t)).toBe(1);
+    const report = JSON.parse(t.out.join(''));
+    expect(report).toMatchObject({ ok: false, deviceId: 'AAAA-BBBB-CCCC' });
+    expect(report.checks[1]).toMatchObject({ id: 'clock', ok: false, fix: 'fix clock' });
+  });
+
+  it('exits 2 on an unknown flag and prints help with --help', async () => {
+    const t = io([]);
+    expect(await runSelftest(['--bogus'], t)).toBe(2);
+    expect(t.err.join('')).toMatch(/bogus/);
+    expect(await runSelftest(['--help'], t)).toBe(0);
+    expect(t.out.join('')).toMatch(/^Usage: nattsyn selftest/);
+  });
+
+  it('fails a check that does not answer in time', async () => {
+    let fire = () => {};
+    const hanging: SelftestCheck = {
+      id: 'broker',
+      title: 'Broker',
+      fix: 'f',
+      run: () => new Promise(() => {}),
+    };
+    const running = runSelftestChecks([hanging], undefined, {
+      now: () => new Date(0),
+      monotonic: () => 0,
+      timeoutMs: 5000,
+      setTimeout: (fn) => {
+        fire = fn;
+        return 1;
+      },
+      clearTimeout: () => {},
+    });
+    fire();
+    expect((await running).checks[0]).toMatchObject({ ok: false, detail: 'no answer within 5 s' });
+  });
+
+  it('answers the cmd/selftest command with the report', async () => {
+    const handler = selftestCommandHandler(() => runSelftestChecks([check('a', true)], 'X', io([])));
+    expect(await handler({})).toMatchObject({ ok: true, report: { checks: [{ id: 'a', ok: true }] } });
+  });
+});
+
+describe('self-test probes', () => {
+  it('passes the camera once it delivered frames with a keyframe, and stops it', async () => {
+    const camera = fakeCamera([au(true), au(false), au(false)]);
+    expect(await cameraCheck(camera, { frames: 3 }).run()).toMatchObject({ ok: true });
+    expect(camera.stopped).toBe(1);
+  });
+
+  it('fails the camera when no keyframe arrives in time', async () => {
+    let fire = () => {};
+    const camera = fakeCamera([au(false), au(false), au(false)]);
+    const running = cameraCheck(camera, {
+      frames: 3,
+      setTimeout: (fn) => {
+        fire = fn;
+        return 1;
+      },
+      clearTimeout: () => {},
+    }).run();
+    await Promise.resolve();
+    fire();
+    expect(await running).toMatchObject({ ok: false, detail: '3 frames, 0 keyframes from fake' });
+  });
+
+  it('passes the IR illuminator only when it brightens the scene, and leaves it off', async () => {
+    let on = false;
+    const states: boolean[] = [];
+    const probe = (rise: number) => ({
+      setIlluminator: async (v: boolean) => {
+        on = v;
+        states.push(v);
+      },
+      sampleLuma: async () => (on ? 10 + rise : 10),
+    });
+    expect(await irCheck(probe(40)).run()).toMatchObject({
+      ok: true,
+      detail: 'brightness 10 → 50 (need +15)',
+    });
+    expect(await irCheck(probe(2)).run()).toMatchObject({ ok: false });
+    expect(states.at(-1)).toBe(false);
+  });
+
+  it('finds the GPIO lines on the SoC chip and reports their offset sysfs numbers', async () => {
+    const chip = async (name: string, label: string, base: number, ngpio: number) => {
+      await mkdir(path.join(dir, name));
+      await writeFile(path.join(dir, name, 'label'), `${label}\n`);
+      await writeFile(path.join(dir, name, 'base'), `${base}\n`);
+      await writeFile(path.join(dir, name, 'ngpio'), `${ngpio}\n`);
+    };
+    await chip('gpiochip512', 'pinctrl-bcm2711', 512, 58);
+    await chip('gpiochip570', 'raspberrypi-exp-gpio', 570, 8);
+    const ok = await gpioCheck([{ name: 'ir', bcm: 17 }], dir).run();
+    expect(ok).toEqual({ ok: true, detail: 'ir BCM 17 → 529 (pinctrl-bcm2711)' });
+    expect(await gpioCheck([{ name: 'led', bcm: 60 }], dir).run()).toMatchObject({ ok: false });
+    expect(await gpioCheck([{ name: 'ir', bcm: 17 }], path.join(dir, 'none')).run()).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('measures free disk space for real', async () => {
+    expect(await diskCheck(dir, 1).run()).toMatchObject({ ok: true });
+    expect(await diskCheck(dir, Number.MAX_SAFE_INTEGER).run()).toMatchObject({ ok: false });
+  });
+
+  it('asks systemctl whether the service is active', async () => {
+    const answer =
+      (stdout: string, code: number): RunProcess =>
+      async () => ({ code, stdout, stderr: '' });
+    expect(await serviceCheck(answer('active\n', 0)).run()).toEqual({
+      ok: true,
+      detail: 'nattsyn.service is active',
+    });
+    expect(await serviceCheck(answer('failed\n', 3)).run()).toMatchObject({ ok: false });
+    expect(await serviceCheck(answer('', 127)).run()).toMatchObject({
+      detail: 'nattsyn.service is systemctl not found',
+    });
+  });
+
+  it('checks that the policy in force verifies for this device', async () => {
+    const key = ed25519();
+    const jws = await signPolicy(
+      { deviceId: 'AAAA-BBBB-CCCC', version: 3, issuedAt: '2026-11-23T12:00:00Z' },
+      key.privateKey,
+    );
+    const trust = (deviceId: string) => ({
+      publicKey: createPublicKey(key.publicPem),
+      deviceId,
+      currentVersion: undefined,
+    });
+    const good = await verifyPolicy(jws, trust('AAAA-BBBB-CCCC'));
+    const wrong = await verifyPolicy(jws, trust('ZZZZ-ZZZZ-ZZZZ'));
+    expect(await policyCheck(async () => good).run()).toMatchObject({ ok: true, detail: /^version 3/ });
+    expect(await policyCheck(async () => wrong).run()).toMatchObject({
+      ok: false,
+      detail: /policy_wrong_device/,
+    });
+    expect(await policyCheck(async () => undefined).run()).toMatchObject({ ok: false });
+  });
+});
