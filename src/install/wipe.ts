@@ -90,10 +90,7 @@ async function announce(deviceId: string, deps: WipeDeps): Promise<void> {
 
 export async function wipe(req: WipeRequest, deps: WipeDeps): Promise<WipeResult> {
   const { deviceId, undelivered } = await guard(req, deps);
-  await deps.audit.append({ type: 'decommissioned', actor: 'installer', detail: { undelivered } });
-  const exported = req.exportTo
-    ? { file: path.resolve(req.exportTo), records: await exportAudit(deps.audit, req.exportTo) }
-    : undefined;
+  // Announce before anything is written: a refused wipe must leave no trace of having started.
   let announced = true;
   try {
     await announce(deviceId, deps);
@@ -106,6 +103,10 @@ export async function wipe(req: WipeRequest, deps: WipeDeps): Promise<WipeResult
       );
     announced = false;
   }
+  await deps.audit.append({ type: 'decommissioned', actor: 'installer', detail: { undelivered, announced } });
+  const exported = req.exportTo
+    ? { file: path.resolve(req.exportTo), records: await exportAudit(deps.audit, req.exportTo) }
+    : undefined;
   const removed: string[] = [];
   for (const name of await readdir(deps.stateDir)) {
     await rm(path.join(deps.stateDir, name), { recursive: true, force: true });

@@ -16,6 +16,8 @@ export interface TestCa {
   sign(csrPem: string): Promise<string>;
   /** A server certificate for 127.0.0.1 (mosquitto's listener). */
   server(): Promise<{ certFile: string; keyFile: string }>;
+  /** A client key and certificate with the given common name (the monitoring centre's subscriber). */
+  client(cn: string): Promise<{ key: string; cert: string }>;
 }
 
 export async function makeCa(dir: string): Promise<TestCa> {
@@ -67,6 +69,22 @@ export async function makeCa(dir: string): Promise<TestCa> {
       await writeFile(ext, 'subjectAltName=IP:127.0.0.1\n');
       await signFile(csrFile, certFile, ext);
       return { certFile, keyFile };
+    },
+    async client(cn) {
+      const keyFile = path.join(dir, `${cn}.key`);
+      const csrFile = path.join(dir, `${cn}.csr`);
+      await openssl(
+        ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
+          '-keyout',
+          keyFile,
+          '-out',
+          csrFile,
+          '-subj',
+          `/CN=${cn}`,
+        ]),
+      );
+      const cert = await signFile(csrFile, path.join(dir, `${cn}.crt`));
+      return { key: await readFile(keyFile, 'utf8'), cert };
     },
   };
 }
