@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import type { TestCa } from './pki.ts';
 
@@ -29,6 +30,8 @@ export async function startTlsBroker(dir: string, ca: TestCa): Promise<TlsBroker
     conf,
     [
       `listener ${port} 127.0.0.1`,
+      // Started as root, mosquitto would drop to user "mosquitto", which cannot read a temp folder.
+      `user ${userInfo().username}`,
       `cafile ${path.join(ca.dir, 'ca.crt')}`,
       `certfile ${certFile}`,
       `keyfile ${keyFile}`,
