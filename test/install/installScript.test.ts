@@ -68,7 +68,7 @@ describe('scripts/install.sh --root', () => {
     expect(await mode(path.join(root, 'etc/nattsyn'))).toBe('770');
     expect(await mode(path.join(root, 'etc/nattsyn/config.json'))).toBe('640');
     expect(out).toMatch(/would run: systemctl enable nattsyn.service/);
-    expect(out).toMatch(/would run: .*apt-get install .*ffmpeg rpicam-apps/);
+    expect(out).toMatch(/would run: .*apt-get install .*ffmpeg rpicam-apps-lite/);
     expect(out).not.toMatch(/^nattsyn-install: run:/m);
   });
 
