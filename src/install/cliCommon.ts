@@ -7,8 +7,8 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
+  out(text: string): void;
+  err(text: string): void;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -33,11 +33,11 @@ export async function exitCodeOf(io: CliIo, body: () => Promise<number>): Promis
     return await body();
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`nattsyn: ${error.message} (see --help)\n`);
+      io.err(`nattsyn: ${error.message} (see --help)\n`);
       return EXIT_USAGE;
     }
     const code = error instanceof NattsynError ? error.code : 'internal';
-    io.stderr(`nattsyn: ${code}: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.err(`nattsyn: ${code}: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_FAILURE;
   }
 }

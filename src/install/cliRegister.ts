@@ -17,6 +17,8 @@ import { keyThumbprint, loadRegistration, publishRegistration, register } from '
 
 export interface RegisterIo extends CliIo {
   stateDir: string;
+  /** The service config (`--config`, default /etc/nattsyn/config.json) that receives the binding. */
+  configFile?: string | undefined;
   run: RunProcess;
   now: () => Date;
   /** Connects with the device certificate; left out where no broker may be reached. */
@@ -62,7 +64,7 @@ export function runRegister(args: readonly string[], io: RegisterIo): Promise<nu
   return exitCodeOf(io, async () => {
     const v = parse(args, OPTIONS);
     if (v.help) {
-      io.stdout(REGISTER_HELP);
+      io.out(REGISTER_HELP);
       return EXIT_OK;
     }
     const issuerKeyFiles = v['issuer-key'] ?? [];
@@ -84,12 +86,10 @@ export function runRegister(args: readonly string[], io: RegisterIo): Promise<nu
     const loaded = (await loadRegistration(io.stateDir))!;
     const identity = await loadIdentity(io.stateDir);
     const identityPem = identity!.publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    io.stdout(
-      await summary(reg.deviceId, reg.carePlanRef, keyThumbprint(identityPem), result.identityCreated),
-    );
+    io.out(await summary(reg.deviceId, reg.carePlanRef, keyThumbprint(identityPem), result.identityCreated));
     if (!result.certificateInstalled) {
-      io.stdout(`\nCertificate request for the CA (also in ${io.stateDir}/mqtt.csr):\n${result.csrPem}`);
-      io.stdout('Send it to the CA, then run this command again with --cert FILE.\n');
+      io.out(`\nCertificate request for the CA (also in ${io.stateDir}/mqtt.csr):\n${result.csrPem}`);
+      io.out('Send it to the CA, then run this command again with --cert FILE.\n');
     } else if (io.connect) {
       const session = await io.connect(loaded);
       try {
@@ -97,10 +97,10 @@ export function runRegister(args: readonly string[], io: RegisterIo): Promise<nu
       } finally {
         await session.close();
       }
-      io.stdout(`\nRegistration record published to nattsyn/v1/${reg.deviceId}/registration.\n`);
+      io.out(`\nRegistration record published to nattsyn/v1/${reg.deviceId}/registration.\n`);
     }
     const until = await openAimingWindow(io);
-    io.stdout(`Aiming preview open for an install token until ${new Date(until).toISOString()}.\n`);
+    io.out(`Aiming preview open for an install token until ${new Date(until).toISOString()}.\n`);
     return EXIT_OK;
   });
 }

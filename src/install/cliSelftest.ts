@@ -36,16 +36,16 @@ export function runSelftest(args: readonly string[], io: SelftestIo): Promise<nu
   return exitCodeOf(io, async () => {
     const v = parse(args, OPTIONS);
     if (v.help) {
-      io.stdout(SELFTEST_HELP);
+      io.out(SELFTEST_HELP);
       return EXIT_OK;
     }
     const { deviceId, checks } = await io.checks();
     const report = await runSelftestChecks(checks, deviceId, io);
-    io.stdout(v.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+    io.out(v.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     if (deviceId !== undefined && io.openAimingWindow) {
       const until = await io.openAimingWindow();
       if (!v.json)
-        io.stdout(`Aiming preview open for an install token until ${new Date(until).toISOString()}.\n`);
+        io.out(`Aiming preview open for an install token until ${new Date(until).toISOString()}.\n`);
     }
     return report.ok ? EXIT_OK : EXIT_FAILURE;
   });

@@ -43,7 +43,7 @@ export function runWipe(args: readonly string[], io: WipeIo): Promise<number> {
   return exitCodeOf(io, async () => {
     const v = parse(args, OPTIONS);
     if (v.help) {
-      io.stdout(WIPE_HELP);
+      io.out(WIPE_HELP);
       return EXIT_OK;
     }
     let typed = v.confirm;
@@ -60,10 +60,10 @@ export function runWipe(args: readonly string[], io: WipeIo): Promise<number> {
         { ...io, audit: await io.openAudit(), publish: session?.publish },
       );
       if (result.exported)
-        io.stdout(`Exported ${result.exported.records} audit records to ${result.exported.file}.\n`);
+        io.out(`Exported ${result.exported.records} audit records to ${result.exported.file}.\n`);
       if (!result.announced)
-        io.stdout('The broker was not reached: tell the monitoring centre by other means.\n');
-      io.stdout(`Device ${result.deviceId} wiped: ${result.removed.length} files and folders removed.\n`);
+        io.out('The broker was not reached: tell the monitoring centre by other means.\n');
+      io.out(`Device ${result.deviceId} wiped: ${result.removed.length} files and folders removed.\n`);
       return EXIT_OK;
     } finally {
       await session?.close();

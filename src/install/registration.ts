@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { NattsynError, UsageError } from '../errors.ts';
 import { writeFileAtomic } from '../platform/fsStore.ts';
 import { carePlanRefProblem } from './carePlanRef.ts';
+import { bindConfig } from './configBinding.ts';
 import {
   BROKER_CA_FILE,
   ensureIdentity,
@@ -34,6 +35,8 @@ const registrationSchema = z.strictObject({
   policyKey: pem,
   brokerUrl: z.string(),
   registeredAt: z.iso.datetime(),
+  /** Files outside the state directory that registration wrote (config, key files): wiped with it. */
+  configFiles: z.array(z.string()).default([]),
 });
 export type Registration = z.infer<typeof registrationSchema>;
 
@@ -54,6 +57,8 @@ export interface RegistrationInput {
 
 export interface RegisterDeps {
   stateDir: string;
+  /** The service config to write the trust binding into; left out, only the state dir is written. */
+  configFile?: string | undefined;
   run: RunProcess;
   now: () => Date;
 }
@@ -120,6 +125,14 @@ export async function register(input: RegistrationInput, deps: RegisterDeps): Pr
   if (input.certPem !== undefined) {
     await installCertificate(deps.stateDir, identity.deviceId, input.certPem, input.brokerCaPem, deps.now());
   }
+  const configFiles = deps.configFile
+    ? await bindConfig(deps.configFile, {
+        deviceId: identity.deviceId,
+        issuer: input.issuer,
+        issuerKeysPem: issuerKeys,
+        policyKeyPem: policyKey,
+      })
+    : [];
   const registration: Registration = {
     version: 1,
     deviceId: identity.deviceId,
@@ -129,6 +142,7 @@ export async function register(input: RegistrationInput, deps: RegisterDeps): Pr
     policyKey,
     brokerUrl: input.brokerUrl,
     registeredAt: deps.now().toISOString(),
+    configFiles: [...new Set([...(previous?.configFiles ?? []), ...configFiles])],
   };
   await writeFileAtomic(
     path.join(deps.stateDir, REGISTRATION_FILE),

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../platform/fsStore.ts';
 import type { AuditEntry, AuditRecord } from '../policy/index.ts';
 import { normalizeDeviceId } from './deviceId.ts';
 import { loadIdentity } from './identity.ts';
+import { loadRegistrationFile } from './registration.ts';
 import { deviceTopic, type Publish } from './topics.ts';
 
 /** The part of AuditLog the wipe reads and writes (src/policy/audit/log.ts). */
@@ -90,6 +91,7 @@ async function announce(deviceId: string, deps: WipeDeps): Promise<void> {
 
 export async function wipe(req: WipeRequest, deps: WipeDeps): Promise<WipeResult> {
   const { deviceId, undelivered } = await guard(req, deps);
+  const registration = await loadRegistrationFile(deps.stateDir).catch(() => undefined);
   // Announce before anything is written: a refused wipe must leave no trace of having started.
   let announced = true;
   try {
@@ -112,7 +114,7 @@ export async function wipe(req: WipeRequest, deps: WipeDeps): Promise<WipeResult
     await rm(path.join(deps.stateDir, name), { recursive: true, force: true });
     removed.push(path.join(deps.stateDir, name));
   }
-  for (const file of deps.configFiles) {
+  for (const file of new Set([...deps.configFiles, ...(registration?.configFiles ?? [])])) {
     await rm(file, { force: true });
     removed.push(file);
   }

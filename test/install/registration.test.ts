@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { coreConfigSchema, loadConfig } from '../../src/config.ts';
 import { isDeviceId } from '../../src/install/deviceId.ts';
 import { runProcess } from '../../src/install/process.ts';
 import {
@@ -133,5 +134,20 @@ describe('register', () => {
       deviceId: registration.deviceId,
       carePlanRef: 'VP-2026-00417',
     });
+  });
+
+  it('writes the trust binding into the service config, keeping every other setting', async () => {
+    const configFile = path.join(dir, 'etc', 'config.json');
+    await mkdir(path.dirname(configFile));
+    await writeFile(configFile, '{ "log": { "level": "debug" }, "tokens": { "maxLifetimeSeconds": 3600 } }');
+    const { registration } = await register(input(), { stateDir, configFile, run: runProcess, now });
+    const { config, issuerKeys } = await loadConfig(configFile, coreConfigSchema);
+    expect(config).toMatchObject({
+      deviceId: registration.deviceId,
+      log: { level: 'debug' },
+      tokens: { issuer: 'https://idp.example-kommun.se', maxLifetimeSeconds: 3600 },
+    });
+    expect(issuerKeys).toHaveLength(1);
+    expect(registration.configFiles).toContain(configFile);
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coreConfigSchema, loadConfig } from '../../src/config.ts';
 import { brokerConnector } from '../../src/install/brokerSession.ts';
 import { runRegister } from '../../src/install/cliRegister.ts';
 import { runSelftest } from '../../src/install/cliSelftest.ts';
@@ -58,7 +59,7 @@ function waitFor(
 const capture = () => {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };
+  return { printed: out, errors: err, out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
 };
 
 beforeAll(async () => {
@@ -91,7 +92,7 @@ describe('register → selftest → wipe', () => {
     const stateDir = path.join(device, 'var/lib/nattsyn');
     const configFile = path.join(device, 'etc/nattsyn/config.json');
     await mkdir(path.dirname(configFile), { recursive: true });
-    await writeFile(configFile, '{}\n');
+    await writeFile(configFile, '{ "stateDir": "/var/lib/nattsyn" }\n');
     const issuer = ed25519();
     const policy = ed25519();
     const files = path.join(top, 'paperwork');
@@ -112,11 +113,13 @@ describe('register → selftest → wipe', () => {
 
     // 1. First registration: identity, device id, QR code, CSR for the CA.
     const first = capture();
-    expect(await runRegister(registerArgs, { ...first, stateDir, run: runProcess, now, connect })).toBe(0);
+    expect(
+      await runRegister(registerArgs, { ...first, stateDir, configFile, run: runProcess, now, connect }),
+    ).toBe(0);
     const loaded0 = (await loadRegistration(stateDir))!;
     const deviceId = loaded0.registration.deviceId;
-    expect(first.out.join('')).toContain(`Device id        ${deviceId}`);
-    expect(first.out.join('')).toContain('BEGIN CERTIFICATE REQUEST');
+    expect(first.printed.join('')).toContain(`Device id        ${deviceId}`);
+    expect(first.printed.join('')).toContain('BEGIN CERTIFICATE REQUEST');
 
     // 2. The CA signs the CSR; registering again with --cert publishes the retained record.
     const certFile = path.join(files, 'device.crt');
@@ -126,6 +129,7 @@ describe('register → selftest → wipe', () => {
       await runRegister([...registerArgs, '--cert', certFile], {
         ...second,
         stateDir,
+        configFile,
         run: runProcess,
         now,
         connect,
@@ -135,6 +139,13 @@ describe('register → selftest → wipe', () => {
       (m) => m.topic === `nattsyn/v1/${deviceId}/registration` && m.payload !== '',
     );
     expect(JSON.parse(record.payload)).toMatchObject({ deviceId, carePlanRef: 'VP-2026-00417' });
+
+    const { config } = await loadConfig(configFile, coreConfigSchema);
+    expect(config).toMatchObject({
+      deviceId,
+      tokens: { issuer: 'https://idp.example' },
+      stateDir: '/var/lib/nattsyn',
+    });
 
     // 3. The self-test, with the real broker over TLS and frames from ffmpeg.
     const loaded = (await loadRegistration(stateDir))!;
@@ -169,7 +180,7 @@ describe('register → selftest → wipe', () => {
         ],
       }),
     });
-    expect(test.out.join('')).toContain('All 6 checks passed.');
+    expect(test.printed.join('')).toContain('All 6 checks passed.');
     expect(code).toBe(0);
     expect(window.until()).toBeDefined();
 

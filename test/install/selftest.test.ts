@@ -28,14 +28,17 @@ const check = (id: string, ok: boolean | Error): SelftestCheck => ({
   },
 });
 
-function io(checks: SelftestCheck[], opened: string[] = []): SelftestIo & { out: string[]; err: string[] } {
+function io(
+  checks: SelftestCheck[],
+  opened: string[] = [],
+): SelftestIo & { printed: string[]; errors: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   return {
-    out,
-    err,
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
+    printed: out,
+    errors: err,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
     checks: async () => ({ deviceId: 'AAAA-BBBB-CCCC', checks }),
     now: () => new Date('2026-11-23T13:00:00Z'),
     monotonic: () => 0,
@@ -83,7 +86,7 @@ describe('nattsyn selftest', () => {
   it('prints each check, a fix under each failure, and exits 1 when one failed', async () => {
     const t = io([check('camera', true), check('clock', false), check('disk', new Error('statfs failed'))]);
     expect(await runSelftest([], t)).toBe(1);
-    const text = t.out.join('');
+    const text = t.printed.join('');
     expect(text).toMatch(/ok {2}\s+Check camera\s+camera measured/);
     expect(text).toMatch(/FAIL\s+Check clock\s+clock measured\n\s+fix: fix clock/);
     expect(text).toMatch(/FAIL\s+Check disk\s+statfs failed\n\s+fix: fix disk/);
@@ -100,7 +103,7 @@ describe('nattsyn selftest', () => {
   it('prints the report as JSON with --json', async () => {
     const t = io([check('camera', true), check('clock', false)]);
     expect(await runSelftest(['--json'], t)).toBe(1);
-    const report = JSON.parse(t.out.join(''));
+    const report = JSON.parse(t.printed.join(''));
     expect(report).toMatchObject({ ok: false, deviceId: 'AAAA-BBBB-CCCC' });
     expect(report.checks[1]).toMatchObject({ id: 'clock', ok: false, fix: 'fix clock' });
   });
@@ -108,9 +111,9 @@ describe('nattsyn selftest', () => {
   it('exits 2 on an unknown flag and prints help with --help', async () => {
     const t = io([]);
     expect(await runSelftest(['--bogus'], t)).toBe(2);
-    expect(t.err.join('')).toMatch(/bogus/);
+    expect(t.errors.join('')).toMatch(/bogus/);
     expect(await runSelftest(['--help'], t)).toBe(0);
-    expect(t.out.join('')).toMatch(/^Usage: nattsyn selftest/);
+    expect(t.printed.join('')).toMatch(/^Usage: nattsyn selftest/);
   });
 
   it('fails a check that does not answer in time', async () => {

@@ -64,7 +64,7 @@ async function openAudit(): Promise<AuditLog> {
 
 function io(
   options: { active?: boolean; publish?: Publish | 'fail' } = {},
-): WipeIo & { out: string[]; err: string[] } {
+): WipeIo & { printed: string[]; errors: string[] } {
   const out: string[] = [];
   const err: string[] = [];
   const publish: Publish =
@@ -77,10 +77,10 @@ function io(
           published.push({ topic, payload, retain: o.retain });
         }));
   return {
-    out,
-    err,
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
+    printed: out,
+    errors: err,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
     stateDir,
     configFiles: [configFile],
     openAudit,
@@ -118,7 +118,7 @@ describe('nattsyn wipe', () => {
     const before = await files();
     const t = io();
     expect(await runWipe(['--confirm', 'AAAA-BBBB-CCCC'], t)).toBe(2);
-    expect(t.err.join('')).toMatch(/does not match/);
+    expect(t.errors.join('')).toMatch(/does not match/);
     expect(await files()).toEqual(before);
   });
 
@@ -133,7 +133,7 @@ describe('nattsyn wipe', () => {
     await device_(1, 1);
     const t = io({ active: true });
     expect(await runWipe(['--confirm', deviceId], t)).toBe(1);
-    expect(t.err.join('')).toMatch(/service_running/);
+    expect(t.errors.join('')).toMatch(/service_running/);
   });
 
   it('refuses while audit records are undelivered, and removes nothing', async () => {
@@ -141,7 +141,7 @@ describe('nattsyn wipe', () => {
     const before = await files();
     const t = io();
     expect(await runWipe(['--confirm', deviceId], t)).toBe(1);
-    expect(t.err.join('')).toMatch(/audit_undelivered: 2 audit records/);
+    expect(t.errors.join('')).toMatch(/audit_undelivered: 2 audit records/);
     expect(await files()).toEqual(before);
     expect(published).toEqual([]);
   });
@@ -171,11 +171,11 @@ describe('nattsyn wipe', () => {
     const before = await files();
     const t = io({ publish: 'fail' });
     expect(await runWipe(['--confirm', deviceId], t)).toBe(1);
-    expect(t.err.join('')).toMatch(/broker_unreachable/);
+    expect(t.errors.join('')).toMatch(/broker_unreachable/);
     expect((await files()).sort()).toEqual(before.sort());
     const forced = io({ publish: 'fail' });
     expect(await runWipe(['--confirm', deviceId, '--force'], forced)).toBe(0);
-    expect(forced.out.join('')).toMatch(/broker was not reached/);
+    expect(forced.printed.join('')).toMatch(/broker was not reached/);
     expect(await files()).toEqual([]);
   });
 });
