@@ -25,7 +25,7 @@ export interface RegisterIo extends CliIo {
   connect?: ConnectBroker | undefined;
 }
 
-export const REGISTER_HELP = `Usage: nattsyn register --care-plan REF --issuer ISS --issuer-key FILE
+export const REGISTER_HELP = `Usage: nattsyn register --care-plan REF --issuer ISS --issuer-key FILE [--config FILE]
          --policy-key FILE --broker mqtts://HOST:PORT --broker-ca FILE [--cert FILE] [--rebind]
 
 Creates this device's identity (once), binds it to a care plan and prints the device id, a QR code
@@ -40,6 +40,7 @@ has signed the request; the registration record is then published to the broker.
   --broker-ca FILE   the CA certificate the broker's certificate chains to, PEM
   --cert FILE        the certificate the CA issued for this device's CSR, PEM
   --rebind           move a registered device to another care plan
+  --config FILE      the service config that receives the binding (default /etc/nattsyn/config.json)
   -h, --help         this text
 `;
 
@@ -52,6 +53,7 @@ const OPTIONS = {
   'broker-ca': { type: 'string' },
   cert: { type: 'string' },
   rebind: { type: 'boolean', default: false },
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -80,7 +82,7 @@ export function runRegister(args: readonly string[], io: RegisterIo): Promise<nu
         certPem: v.cert === undefined ? undefined : await readInput(v.cert, 'cert'),
         rebind: v.rebind,
       },
-      io,
+      { ...io, configFile: v.config ?? io.configFile },
     );
     const reg = result.registration;
     const loaded = (await loadRegistration(io.stateDir))!;

@@ -29,6 +29,7 @@ identity, keys, certificates, registration, policy, audit log and config. Stop t
   --confirm ID   the device id, typed back (asked for when left out)
   --force        wipe even with undelivered audit records or no broker
   --export FILE  with --force: write the audit log there first (outside /var/lib/nattsyn)
+  --config FILE  the service config to remove (default /etc/nattsyn/config.json)
   -h, --help     this text
 `;
 
@@ -36,6 +37,7 @@ const OPTIONS = {
   confirm: { type: 'string' },
   force: { type: 'boolean', default: false },
   export: { type: 'string' },
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -57,7 +59,12 @@ export function runWipe(args: readonly string[], io: WipeIo): Promise<number> {
     try {
       const result = await wipe(
         { typedDeviceId: typed, force: v.force, exportTo: v.export },
-        { ...io, audit: await io.openAudit(), publish: session?.publish },
+        {
+          ...io,
+          configFiles: v.config ? [v.config] : io.configFiles,
+          audit: await io.openAudit(),
+          publish: session?.publish,
+        },
       );
       if (result.exported)
         io.out(`Exported ${result.exported.records} audit records to ${result.exported.file}.\n`);
