@@ -1,10 +1,12 @@
 /** The installer and operations surface (issue 5): what src/cli.ts and src/main.ts wire in. */
 export { type BrokerSession, brokerConnector, type ConnectBroker } from './brokerSession.ts';
 export { carePlanRefProblem } from './carePlanRef.ts';
+export { buildSelftestChecks, type SelftestWiring } from './checks.ts';
 export { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cliCommon.ts';
 export { REGISTER_HELP, type RegisterIo, runRegister } from './cliRegister.ts';
 export { runSelftest, SELFTEST_HELP, type SelftestIo } from './cliSelftest.ts';
 export { runWipe, WIPE_HELP, type WipeIo } from './cliWipe.ts';
+export { bindConfig, type ConfigBinding } from './configBinding.ts';
 export { deviceIdOf, isDeviceId, normalizeDeviceId } from './deviceId.ts';
 export { ensureIdentity, loadIdentity } from './identity.ts';
 export { INSTALL_PREVIEW_MS, InstallWindow, type InstallWindowDeps } from './installWindow.ts';

@@ -242,3 +242,23 @@ describe('self-test probes', () => {
     expect(await policyCheck(async () => undefined).run()).toMatchObject({ ok: false });
   });
 });
+
+describe('buildSelftestChecks', () => {
+  it('lists registration first and the service check only outside the service', async () => {
+    const { buildSelftestChecks } = await import('../../src/install/checks.ts');
+    const wiring = {
+      registration: undefined,
+      camera: fakeCamera([]),
+      gpioLines: [],
+      isClockSynced: async () => true,
+      policy: async () => undefined,
+      stateDir: dir,
+      run: (async () => ({ code: 0, stdout: 'active', stderr: '' })) as RunProcess,
+      now: () => new Date(),
+    };
+    const cli = buildSelftestChecks({ ...wiring, includeServiceCheck: true }).map((c) => c.id);
+    expect(cli).toEqual(['registration', 'camera', 'gpio', 'clock', 'broker', 'policy', 'disk', 'service']);
+    const remote = buildSelftestChecks({ ...wiring, includeServiceCheck: false, illuminator: undefined });
+    expect(remote.map((c) => c.id)).not.toContain('service');
+  });
+});
