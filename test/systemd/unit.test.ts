@@ -56,7 +56,7 @@ describe('systemd/nattsyn.service', () => {
     const acl = deviceAcl(table);
     expect(acl).toContain('char-video4linux:rw');
     expect(acl).toContain('char-gpiochip:rw');
-    const allowed = /^char-(video4linux|media|dma_heap|vchiq|gpiochip|rtc):r?w?$/;
+    const allowed = /^(char-(video4linux|media|dma_heap|vchiq|gpiochip|rtc)|\/dev\/vchiq):r?w?$/;
     expect(acl.filter((d) => !allowed.test(d))).toEqual([]);
     const text = await readFile(UNIT, 'utf8');
     const settings = text.split('\n').filter((l) => !l.startsWith('#'));
