@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import QRCode from 'qrcode';
-import { UsageError } from '../errors.ts';
+import { NattsynError, UsageError } from '../errors.ts';
 import { FsStore } from '../platform/fsStore.ts';
 import type { EpochMillis } from '../policy/index.ts';
 import type { ConnectBroker } from './brokerSession.ts';
@@ -13,7 +13,14 @@ import { type CliIo, EXIT_OK, exitCodeOf, parse, required } from './cliCommon.ts
 import { loadIdentity } from './identity.ts';
 import { InstallWindow } from './installWindow.ts';
 import type { RunProcess } from './process.ts';
-import { keyThumbprint, loadRegistration, publishRegistration, register } from './registration.ts';
+import {
+  keyThumbprint,
+  loadRegistration,
+  publishRegistration,
+  type Registration,
+  type RegistrationInput,
+  register,
+} from './registration.ts';
 
 export interface RegisterIo extends CliIo {
   stateDir: string;
@@ -62,6 +69,23 @@ const readInput = (file: string, flag: string): Promise<string> =>
     throw new UsageError(`--${flag}: cannot read ${file}`, { cause });
   });
 
+type Values = ReturnType<typeof parse<typeof OPTIONS>>;
+
+async function readInputs(v: Values): Promise<RegistrationInput> {
+  const issuerKeyFiles = v['issuer-key'] ?? [];
+  if (issuerKeyFiles.length === 0) throw new UsageError('--issuer-key is required');
+  return {
+    carePlanRef: required(v['care-plan'], 'care-plan'),
+    issuer: required(v.issuer, 'issuer'),
+    issuerKeysPem: await Promise.all(issuerKeyFiles.map((f) => readInput(f, 'issuer-key'))),
+    policyKeyPem: await readInput(required(v['policy-key'], 'policy-key'), 'policy-key'),
+    brokerUrl: required(v.broker, 'broker'),
+    brokerCaPem: await readInput(required(v['broker-ca'], 'broker-ca'), 'broker-ca'),
+    certPem: v.cert === undefined ? undefined : await readInput(v.cert, 'cert'),
+    rebind: v.rebind,
+  };
+}
+
 export function runRegister(args: readonly string[], io: RegisterIo): Promise<number> {
   return exitCodeOf(io, async () => {
     const v = parse(args, OPTIONS);
@@ -69,42 +93,44 @@ export function runRegister(args: readonly string[], io: RegisterIo): Promise<nu
       io.out(REGISTER_HELP);
       return EXIT_OK;
     }
-    const issuerKeyFiles = v['issuer-key'] ?? [];
-    if (issuerKeyFiles.length === 0) throw new UsageError('--issuer-key is required');
-    const result = await register(
-      {
-        carePlanRef: required(v['care-plan'], 'care-plan'),
-        issuer: required(v.issuer, 'issuer'),
-        issuerKeysPem: await Promise.all(issuerKeyFiles.map((f) => readInput(f, 'issuer-key'))),
-        policyKeyPem: await readInput(required(v['policy-key'], 'policy-key'), 'policy-key'),
-        brokerUrl: required(v.broker, 'broker'),
-        brokerCaPem: await readInput(required(v['broker-ca'], 'broker-ca'), 'broker-ca'),
-        certPem: v.cert === undefined ? undefined : await readInput(v.cert, 'cert'),
-        rebind: v.rebind,
-      },
-      { ...io, configFile: v.config ?? io.configFile },
-    );
+    const result = await register(await readInputs(v), { ...io, configFile: v.config ?? io.configFile });
     const reg = result.registration;
-    const loaded = (await loadRegistration(io.stateDir))!;
-    const identity = await loadIdentity(io.stateDir);
-    const identityPem = identity!.publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const identity = (await loadIdentity(io.stateDir))!;
+    const identityPem = identity.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     io.out(await summary(reg.deviceId, reg.carePlanRef, keyThumbprint(identityPem), result.identityCreated));
     if (!result.certificateInstalled) {
       io.out(`\nCertificate request for the CA (also in ${io.stateDir}/mqtt.csr):\n${result.csrPem}`);
       io.out('Send it to the CA, then run this command again with --cert FILE.\n');
-    } else if (io.connect) {
-      const session = await io.connect(loaded);
-      try {
-        await publishRegistration(reg, identityPem, session.publish);
-      } finally {
-        await session.close();
-      }
-      io.out(`\nRegistration record published to nattsyn/v1/${reg.deviceId}/registration.\n`);
+    } else {
+      await publishRecord(io, reg, identityPem);
     }
     const until = await openAimingWindow(io);
     io.out(`Aiming preview open for an install token until ${new Date(until).toISOString()}.\n`);
     return EXIT_OK;
   });
+}
+
+async function publishRecord(io: RegisterIo, reg: Registration, identityPem: string): Promise<void> {
+  const loaded = await loadRegistration(io.stateDir);
+  if (!io.connect || !loaded) {
+    io.out('\nRegistration record not published: no broker connection in this process.\n');
+    return;
+  }
+  const session = await io.connect(loaded).catch((cause: unknown) => {
+    throw new NattsynError(
+      'broker_unreachable',
+      'the broker could not be reached with the device certificate',
+      {
+        cause,
+      },
+    );
+  });
+  try {
+    await publishRegistration(reg, identityPem, session.publish);
+  } finally {
+    await session.close();
+  }
+  io.out(`\nRegistration record published to nattsyn/v1/${reg.deviceId}/registration.\n`);
 }
 
 async function summary(deviceId: string, ref: string, thumbprint: string, created: boolean): Promise<string> {
