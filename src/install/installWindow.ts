@@ -10,7 +10,7 @@
 
 import type { AccessUnit } from '../camera/types.ts';
 import { NattsynError } from '../errors.ts';
-import type { AuditEntry, Clock, Decision, DurableStore, EpochMillis, StaffClaims } from '../policy/index.ts';
+import type { AuditEntry, Clock, DurableStore, EpochMillis } from '../policy/index.ts';
 
 export const INSTALL_PREVIEW_MS = 10 * 60_000;
 export const INSTALL_WINDOW_FILE = 'install-window.json';
@@ -25,6 +25,10 @@ export interface InstallWindowDeps {
   audit?: { append(entry: AuditEntry): Promise<unknown> } | undefined;
   /** The frame checks' hash of one keyframe (health: `perceptualHash(au)`), computed in memory. */
   perceptualHash?: ((au: AccessUnit) => Promise<string>) | undefined;
+  /** For `start()`: the service follows windows opened by the CLI. */
+  timers?:
+    | { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void }
+    | undefined;
 }
 
 interface Persisted {
@@ -36,6 +40,8 @@ interface Persisted {
 export class InstallWindow {
   readonly #deps: InstallWindowDeps;
   #opened: Persisted | undefined;
+  #polling = false;
+  #timer: unknown;
 
   constructor(deps: InstallWindowDeps) {
     this.#deps = deps;
@@ -86,18 +92,32 @@ export class InstallWindow {
     await this.#deps.store.remove(INSTALL_WINDOW_FILE);
   }
 
-  /** Audits the gate's answer to an `install`-scope token as `install_preview`. */
-  async recordPreview(claims: StaffClaims, decision: Decision): Promise<void> {
-    await this.#deps.audit?.append({
-      type: 'install_preview',
-      actor: claims.staffId,
-      code: decision.kind === 'deny' ? decision.code : undefined,
-      detail: {
-        event: decision.kind === 'grant' ? 'granted' : 'denied',
-        tokenId: claims.tokenId,
-        ...(decision.kind === 'grant' ? { until: new Date(decision.until).toISOString() } : {}),
-      },
-    });
+  /**
+   * Follows the persisted window (a CLI process opens it) and reports its end whenever it changes,
+   * e.g. to `AccessController.setInstallPreview`. Polls a small file: simple, and testable with
+   * injected timers.
+   */
+  async start(onChange: (until: EpochMillis | undefined) => void, pollMs = 2000): Promise<void> {
+    const timers = this.#deps.timers;
+    if (!timers) throw new NattsynError('internal', 'InstallWindow.start needs timers');
+    let last: EpochMillis | undefined;
+    let first = true;
+    const tick = async () => {
+      await this.load().catch(() => undefined);
+      const until = this.until();
+      if (first || until !== last) onChange(until);
+      first = false;
+      last = until;
+      if (this.#polling) this.#timer = timers.setTimeout(() => void tick(), pollMs);
+    };
+    this.#polling = true;
+    await tick();
+  }
+
+  stop(): void {
+    this.#polling = false;
+    if (this.#timer !== undefined) this.#deps.timers?.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Stores the perceptual hash of the confirmed view (never the picture) and closes the window. */

@@ -74,26 +74,6 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe('InstallWindow', () => {
-  it('lets an install token preview outside windows for 10 minutes, then refuses it, auditing both', async () => {
-    const w = window();
-    await w.open('registration');
-    const granted = authorize(claims(), now as EpochMillis, gate(w));
-    expect(granted).toMatchObject({ kind: 'grant', until: T0 + INSTALL_PREVIEW_MS });
-    await w.recordPreview(claims(), granted);
-
-    now = T0 + INSTALL_PREVIEW_MS;
-    const refused = authorize(claims({ tokenId: 'tok-2' }), now as EpochMillis, gate(w));
-    expect(refused).toEqual({ kind: 'deny', code: 'wrong_scope' });
-    await w.recordPreview(claims({ tokenId: 'tok-2' }), refused);
-
-    const records = await audit.readAfter(0, 10);
-    expect(records.map((r) => [r.type, r.detail?.event, r.code])).toEqual([
-      ['install_preview', 'window_opened', undefined],
-      ['install_preview', 'granted', undefined],
-      ['install_preview', 'denied', 'wrong_scope'],
-    ]);
-  });
-
   it('gives nothing to an install token when no window was opened', () => {
     expect(authorize(claims(), now as EpochMillis, gate(window()))).toEqual({
       kind: 'deny',
