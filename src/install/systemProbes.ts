@@ -2,10 +2,11 @@
  * Self-test checks of the device around the camera: clock, broker over TLS with the device
  * certificate, policy, disk, service, registration. Each wraps one injected question.
  */
-import { X509Certificate } from 'node:crypto';
+import { type KeyObject, X509Certificate } from 'node:crypto';
 import { readFile, statfs } from 'node:fs/promises';
 import mqtt from 'mqtt';
-import type { PolicyVerdict } from '../policy/index.ts';
+import { POLICY_FILE } from '../access/index.ts';
+import { type DurableStore, type PolicyVerdict, verifyPolicy } from '../policy/index.ts';
 import type { RunProcess } from './process.ts';
 import type { LoadedRegistration } from './registration.ts';
 import type { SelftestCheck } from './selftest.ts';
@@ -80,6 +81,20 @@ export function policyCheck(current: () => Promise<PolicyVerdict | undefined>): 
       const b = verdict.policy.body;
       return { ok: true, detail: `version ${b.version}, ${b.windows.length} windows, ${b.timeZone}` };
     },
+  };
+}
+
+/** The policy the service persisted, verified afresh: the CLI self-test runs in its own process. */
+export function storedPolicy(
+  store: Pick<DurableStore, 'read'>,
+  publicKey: KeyObject | CryptoKey,
+  deviceId: string,
+): () => Promise<PolicyVerdict | undefined> {
+  return async () => {
+    const jws = await store.read(POLICY_FILE);
+    return jws === undefined
+      ? undefined
+      : verifyPolicy(jws.trim(), { publicKey, deviceId, currentVersion: undefined });
   };
 }
 

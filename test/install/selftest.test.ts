@@ -8,7 +8,7 @@ import { runSelftest, type SelftestIo } from '../../src/install/cliSelftest.ts';
 import { cameraCheck, gpioCheck, irCheck } from '../../src/install/probes.ts';
 import type { RunProcess } from '../../src/install/process.ts';
 import { runSelftestChecks, type SelftestCheck, selftestCommandHandler } from '../../src/install/selftest.ts';
-import { diskCheck, policyCheck, serviceCheck } from '../../src/install/systemProbes.ts';
+import { diskCheck, policyCheck, serviceCheck, storedPolicy } from '../../src/install/systemProbes.ts';
 import { type EpochMillis, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
 import { ed25519 } from './pki.ts';
 
@@ -240,6 +240,20 @@ describe('self-test probes', () => {
       detail: /policy_wrong_device/,
     });
     expect(await policyCheck(async () => undefined).run()).toMatchObject({ ok: false });
+  });
+
+  it('verifies the policy the service stored, afresh, for the CLI self-test', async () => {
+    const key = ed25519();
+    const jws = await signPolicy(
+      { deviceId: 'AAAA-BBBB-CCCC', version: 2, issuedAt: '2026-11-23T12:00:00Z' },
+      key.privateKey,
+    );
+    const files = new Map([['policy.jws', `${jws}\n`]]);
+    const store = { read: async (name: string) => files.get(name) };
+    const read = storedPolicy(store, createPublicKey(key.publicPem), 'AAAA-BBBB-CCCC');
+    expect(await policyCheck(read).run()).toMatchObject({ ok: true, detail: /^version 2/ });
+    files.clear();
+    expect(await read()).toBeUndefined();
   });
 });
 
