@@ -16,19 +16,22 @@ export interface SelftestIo extends CliIo {
   openAimingWindow?: (() => Promise<EpochMillis>) | undefined;
 }
 
-export const SELFTEST_HELP = `Usage: nattsyn selftest [--json]
+export const SELFTEST_HELP = `Usage: nattsyn selftest [--json] [--config FILE]
 
 Checks, in order: registration and certificate, camera present and delivering frames, IR illuminator
 lights a dark scene, GPIO lines present, clock synchronised, broker reachable over TLS with the device
 certificate, policy valid for this device, disk space, service running. Prints a fix for each failed
 check and exits 1 if any failed. Afterwards an install token may preview the camera for 10 minutes.
 
-  --json       the report as JSON on stdout
-  -h, --help   this text
+  --json         the report as JSON on stdout
+  --config FILE  the service config (default /etc/nattsyn/config.json)
+  -h, --help     this text
 `;
 
 const OPTIONS = {
   json: { type: 'boolean', default: false },
+  /** Read by the composition root (which config to test); accepted here so parsing stays strict. */
+  config: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 

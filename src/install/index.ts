@@ -36,4 +36,12 @@ export {
   serviceCheck,
 } from './systemProbes.ts';
 export { deviceTopic, type Publish } from './topics.ts';
+export {
+  configPathOf,
+  registerVerb,
+  type SelftestHardware,
+  selftestVerb,
+  stateDirOf,
+  wipeVerb,
+} from './verbs.ts';
 export { type WipeAudit, type WipeResult, wipe } from './wipe.ts';
