@@ -76,6 +76,21 @@ describe('register', () => {
     });
   });
 
+  it('refuses a certificate from another CA', async () => {
+    const first = await register(input(), { stateDir, run: runProcess, now });
+    await mkdir(path.join(dir, 'other'));
+    const other = await makeCa(path.join(dir, 'other'));
+    const certPem = await other.sign(first.csrPem);
+    await expect(register(input({ certPem }), { stateDir, run: runProcess, now })).rejects.toMatchObject({
+      code: 'certificate_untrusted',
+    });
+    await expect(
+      register(input({ certPem: 'nonsense' }), { stateDir, run: runProcess, now }),
+    ).rejects.toMatchObject({
+      code: 'certificate_invalid',
+    });
+  });
+
   it.each([
     ['Anna Svensson', /spaces/],
     ['Storgatan12', /words/],

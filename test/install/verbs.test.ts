@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configPathOf, registerVerb, stateDirOf } from '../../src/install/verbs.ts';
+import { configPathOf, registerVerb, selftestVerb, stateDirOf, wipeVerb } from '../../src/install/verbs.ts';
 import { ed25519, makeCa } from './pki.ts';
 
 let dir: string;
@@ -49,5 +49,47 @@ describe('installer verbs wiring', () => {
       stateDir: '../state',
       deviceId: expect.any(String),
     });
+  });
+
+  it('runs the self-test on an unregistered device and says registration is what to fix first', async () => {
+    const configFile = path.join(dir, 'config.json');
+    await writeFile(configFile, '{ "stateDir": "state" }');
+    const out: string[] = [];
+    const camera = {
+      start: async () => {
+        throw new Error('no camera connected');
+      },
+      stop: async () => {},
+      status: () => ({
+        state: 'stopped' as const,
+        driver: 'none',
+        fps: 0,
+        lastFrameAgeMs: undefined,
+        restarts: 0,
+      }),
+      onAccessUnit: () => () => {},
+      onStatus: () => () => {},
+    };
+    const verb = selftestVerb(async () => ({ camera, gpioLines: [] }));
+    const code = await verb(['--config', configFile, '--json'], {
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+    });
+    expect(code).toBe(1);
+    const report = JSON.parse(out.join(''));
+    expect(report.checks[0]).toMatchObject({ id: 'registration', ok: false, detail: 'not registered' });
+    expect(report.checks[1]).toMatchObject({ id: 'camera', ok: false, detail: 'no camera connected' });
+  });
+
+  it('refuses to wipe a device that has no identity', async () => {
+    const configFile = path.join(dir, 'config.json');
+    await writeFile(configFile, '{ "stateDir": "state" }');
+    const err: string[] = [];
+    const code = await wipeVerb(['--config', configFile, '--confirm', 'AAAA-BBBB-CCCC'], {
+      out: () => {},
+      err: (t) => err.push(t),
+    });
+    expect(code).toBe(2);
+    expect(err.join('')).toMatch(/nothing to wipe/);
   });
 });
