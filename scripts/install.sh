@@ -151,7 +151,7 @@ remove_stale() {
 npm_ci() {
   local stamp="$root/opt/nattsyn/.npm-ci.sha256" want
   want="$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)"
-  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+  [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && [ -d "$root/opt/nattsyn/node_modules" ] && return 0
   if [ -n "$root" ]; then
     say "would run: npm ci --omit=dev in /opt/nattsyn (not in a scratch root: it needs the network)"
     return 0
