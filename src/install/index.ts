@@ -8,7 +8,7 @@ export { runSelftest, SELFTEST_HELP, type SelftestIo } from './cliSelftest.ts';
 export { runWipe, WIPE_HELP, type WipeIo } from './cliWipe.ts';
 export { bindConfig, type ConfigBinding } from './configBinding.ts';
 export { deviceIdOf, isDeviceId, normalizeDeviceId } from './deviceId.ts';
-export { ensureIdentity, loadIdentity } from './identity.ts';
+export { ensureIdentity, installCertificate, loadIdentity } from './identity.ts';
 export { INSTALL_PREVIEW_MS, InstallWindow, type InstallWindowDeps } from './installWindow.ts';
 export { cameraCheck, type GpioLine, gpioCheck, type IlluminatorProbe, irCheck } from './probes.ts';
 export { type ProcessResult, type RunProcess, runProcess } from './process.ts';
@@ -17,6 +17,8 @@ export {
   loadRegistration,
   publishRegistration,
   type Registration,
+  type RegistrationInput,
+  register,
   registrationRecord,
 } from './registration.ts';
 export {
@@ -34,6 +36,7 @@ export {
   policyCheck,
   registrationCheck,
   serviceCheck,
+  storedPolicy,
 } from './systemProbes.ts';
 export { deviceTopic, type Publish } from './topics.ts';
 export {
