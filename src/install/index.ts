@@ -10,6 +10,7 @@ export { bindConfig, type ConfigBinding } from './configBinding.ts';
 export { deviceIdOf, isDeviceId, normalizeDeviceId } from './deviceId.ts';
 export { ensureIdentity, installCertificate, loadIdentity } from './identity.ts';
 export { INSTALL_PREVIEW_MS, InstallWindow, type InstallWindowDeps } from './installWindow.ts';
+export { decommissionedEventSchema, registrationRecordSchema, selftestReportSchema } from './payloads.ts';
 export { cameraCheck, type GpioLine, gpioCheck, type IlluminatorProbe, irCheck } from './probes.ts';
 export { type ProcessResult, type RunProcess, runProcess } from './process.ts';
 export {

@@ -14,6 +14,7 @@ import { runRegister } from '../../src/install/cliRegister.ts';
 import { runSelftest } from '../../src/install/cliSelftest.ts';
 import { runWipe } from '../../src/install/cliWipe.ts';
 import { InstallWindow } from '../../src/install/installWindow.ts';
+import { decommissionedEventSchema, registrationRecordSchema } from '../../src/install/payloads.ts';
 import { cameraCheck } from '../../src/install/probes.ts';
 import { runProcess } from '../../src/install/process.ts';
 import { loadRegistration } from '../../src/install/registration.ts';
@@ -138,7 +139,10 @@ describe('register → selftest → wipe', () => {
     const record = await waitFor(
       (m) => m.topic === `nattsyn/v1/${deviceId}/registration` && m.payload !== '',
     );
-    expect(JSON.parse(record.payload)).toMatchObject({ deviceId, carePlanRef: 'VP-2026-00417' });
+    expect(registrationRecordSchema.parse(JSON.parse(record.payload))).toMatchObject({
+      deviceId,
+      carePlanRef: 'VP-2026-00417',
+    });
 
     const { config } = await loadConfig(configFile, coreConfigSchema);
     expect(config).toMatchObject({
@@ -207,7 +211,7 @@ describe('register → selftest → wipe', () => {
       }),
     ).toBe(0);
     const event = await waitFor((m) => m.topic === `nattsyn/v1/${deviceId}/event`);
-    expect(JSON.parse(event.payload)).toMatchObject({ type: 'decommissioned', deviceId });
+    expect(decommissionedEventSchema.parse(JSON.parse(event.payload))).toMatchObject({ deviceId });
     await waitFor((m) => m.topic === `nattsyn/v1/${deviceId}/registration` && m.payload === '');
     const left = (await readdir(device, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
     expect(left).toEqual([]);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessUnit, CameraSource, CameraStatus } from '../../src/camera/types.ts';
 import { runSelftest, type SelftestIo } from '../../src/install/cliSelftest.ts';
+import { selftestReportSchema } from '../../src/install/payloads.ts';
 import { cameraCheck, gpioCheck, irCheck } from '../../src/install/probes.ts';
 import type { RunProcess } from '../../src/install/process.ts';
 import { runSelftestChecks, type SelftestCheck, selftestCommandHandler } from '../../src/install/selftest.ts';
@@ -103,7 +104,7 @@ describe('nattsyn selftest', () => {
   it('prints the report as JSON with --json', async () => {
     const t = io([check('camera', true), check('clock', false)]);
     expect(await runSelftest(['--json'], t)).toBe(1);
-    const report = JSON.parse(t.printed.join(''));
+    const report = selftestReportSchema.parse(JSON.parse(t.printed.join('')));
     expect(report).toMatchObject({ ok: false, deviceId: 'AAAA-BBBB-CCCC' });
     expect(report.checks[1]).toMatchObject({ id: 'clock', ok: false, fix: 'fix clock' });
   });
