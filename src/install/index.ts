@@ -9,6 +9,7 @@ export { runWipe, WIPE_HELP, type WipeIo } from './cliWipe.ts';
 export { bindConfig, type ConfigBinding } from './configBinding.ts';
 export { deviceIdOf, isDeviceId, normalizeDeviceId } from './deviceId.ts';
 export { ensureIdentity, installCertificate, loadIdentity } from './identity.ts';
+export { type CameraIlluminatorOptions, cameraIlluminatorProbe } from './illuminatorProbe.ts';
 export { INSTALL_PREVIEW_MS, InstallWindow, type InstallWindowDeps } from './installWindow.ts';
 export { decommissionedEventSchema, registrationRecordSchema, selftestReportSchema } from './payloads.ts';
 export { cameraCheck, type GpioLine, gpioCheck, type IlluminatorProbe, irCheck } from './probes.ts';

@@ -60,6 +60,8 @@ export interface IlluminatorProbe {
   setIlluminator(on: boolean): Promise<void>;
   /** Mean luma (0–255) of one decoded keyframe, computed in memory; the picture is dropped. */
   sampleLuma(): Promise<number>;
+  /** Releases what sampling held (the camera); called once the check is over. */
+  close?(): Promise<void>;
 }
 
 /** Measures the scene with the IR light off and on: a working illuminator brightens a dark room. */
@@ -81,6 +83,7 @@ export function irCheck(probe: IlluminatorProbe, minRise = 15): SelftestCheck {
         };
       } finally {
         await probe.setIlluminator(false);
+        await probe.close?.();
       }
     },
   };

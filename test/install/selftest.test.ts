@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccessUnit, CameraSource, CameraStatus } from '../../src/camera/types.ts';
 import { runSelftest, type SelftestIo } from '../../src/install/cliSelftest.ts';
 import { selftestReportSchema } from '../../src/install/payloads.ts';
@@ -275,5 +275,54 @@ describe('buildSelftestChecks', () => {
     expect(cli).toEqual(['registration', 'camera', 'gpio', 'clock', 'broker', 'policy', 'disk', 'service']);
     const remote = buildSelftestChecks({ ...wiring, includeServiceCheck: false, illuminator: undefined });
     expect(remote.map((c) => c.id)).not.toContain('service');
+  });
+});
+
+describe('cameraIlluminatorProbe', () => {
+  it('samples a keyframe after auto-exposure settled, with the light off then on, and stops the camera', async () => {
+    const { cameraIlluminatorProbe } = await import('../../src/install/illuminatorProbe.ts');
+    let lit = false;
+    const listeners = new Set<(au: AccessUnit) => void>();
+    let frame = 0;
+    let stops = 0;
+    const emit = (n: number) => {
+      for (let i = 0; i < n; i++)
+        for (const l of [...listeners])
+          l({ ...au(frame % 5 === 0), pts90k: frame++, captureTime: lit ? 1 : 0 });
+    };
+    const camera: CameraSource = {
+      ...fakeCamera([]),
+      onAccessUnit(l) {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+      start: async () => {},
+      stop: async () => {
+        stops++;
+      },
+    };
+    const sampled: number[] = [];
+    const probe = cameraIlluminatorProbe({
+      camera,
+      settleFrames: 6,
+      setIlluminator: async (on) => {
+        lit = on;
+      },
+      lumaOf: async (keyframe) => {
+        sampled.push(keyframe.pts90k);
+        return keyframe.captureTime === 1 ? 80 : 10;
+      },
+    });
+    const running = irCheck(probe).run();
+    await vi.waitFor(() => expect(listeners.size).toBe(1));
+    emit(12);
+    await vi.waitFor(() => expect(sampled).toHaveLength(1));
+    // The light is on only after the first sample unsubscribed; then the second one subscribes.
+    await vi.waitFor(() => expect(lit && listeners.size === 1).toBe(true));
+    emit(12);
+    expect(await running).toEqual({ ok: true, detail: 'brightness 10 → 80 (need +15)' });
+    expect(sampled[0]).toBe(10);
+    expect(stops).toBe(1);
+    expect(lit).toBe(false);
   });
 });
