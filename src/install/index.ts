@@ -25,6 +25,8 @@ export {
 } from './registration.ts';
 export {
   type CheckResult,
+  type FlatResult,
+  flattenReport,
   formatReport,
   runSelftestChecks,
   type SelftestCheck,

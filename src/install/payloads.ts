@@ -1,7 +1,7 @@
 /**
  * The MQTT payloads the installer verbs publish, as schemas (one typed map, like the health
  * module's): the retained registration record, the `decommissioned` event and the self-test report
- * answered on `cmd/selftest/res`. The monitoring centre validates against these; none carries a
+ * printed by `selftest --json`. The monitoring centre validates against these; none carries a
  * name or an address.
  */
 import { z } from 'zod';
@@ -30,7 +30,7 @@ export const decommissionedEventSchema = z.strictObject({
   ts: z.iso.datetime(),
 });
 
-/** `nattsyn/v1/<deviceId>/cmd/selftest/res`. */
+/** `nattsyn selftest --json` (the `cmd/selftest` result is the flat form of it, see flattenReport). */
 export const selftestReportSchema = z.strictObject({
   ok: z.boolean(),
   deviceId: deviceId.optional(),

@@ -104,16 +104,33 @@ export function formatReport(report: SelftestReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A flat command result, the shape health's `cmd/<name>/res` carries (CommandResult). */
+export type FlatResult = Record<string, string | number | boolean>;
+
+/** The report flattened: `ok`, `failed` (ids, comma-separated) and per check `<id>` and `<id>.detail`. */
+export function flattenReport(report: SelftestReport): FlatResult {
+  const out: FlatResult = {
+    ok: report.ok,
+    at: report.at,
+    failed: report.checks
+      .filter((c) => !c.ok)
+      .map((c) => c.id)
+      .join(','),
+  };
+  for (const c of report.checks) {
+    out[c.id] = c.ok;
+    out[`${c.id}.detail`] = c.detail;
+  }
+  return out;
+}
+
 /**
- * The `cmd/selftest` handler: the health module verifies the command's signature and publishes the
- * returned object to `cmd/selftest/res`. It never opens the aiming window: a remote command does not
- * mean an installer stands in the room.
+ * The `cmd/selftest` handler for health's command registry (`CommandHandler`): the registry checks
+ * the command's signature first and publishes the result to `cmd/selftest/res`. It never opens the
+ * aiming window: a remote command does not mean an installer stands in the room.
  */
 export function selftestCommandHandler(
   run: () => Promise<SelftestReport>,
-): (params: unknown) => Promise<{ ok: boolean; report: SelftestReport }> {
-  return async () => {
-    const report = await run();
-    return { ok: report.ok, report };
-  };
+): (command: unknown) => Promise<FlatResult> {
+  return async () => flattenReport(await run());
 }

@@ -141,7 +141,17 @@ describe('nattsyn selftest', () => {
 
   it('answers the cmd/selftest command with the report', async () => {
     const handler = selftestCommandHandler(() => runSelftestChecks([check('a', true)], 'X', io([])));
-    expect(await handler({})).toMatchObject({ ok: true, report: { checks: [{ id: 'a', ok: true }] } });
+    expect(await handler({})).toEqual({
+      ok: true,
+      at: '2026-11-23T13:00:00.000Z',
+      failed: '',
+      a: true,
+      'a.detail': 'a measured',
+    });
+    const failing = selftestCommandHandler(() =>
+      runSelftestChecks([check('a', true), check('b', false)], 'X', io([])),
+    );
+    expect(await failing({})).toMatchObject({ ok: false, failed: 'b', b: false });
   });
 });
 
