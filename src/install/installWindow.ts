@@ -40,6 +40,7 @@ interface Persisted {
 export class InstallWindow {
   readonly #deps: InstallWindowDeps;
   #opened: Persisted | undefined;
+  #reference: string | undefined;
   #polling = false;
   #timer: unknown;
 
@@ -56,6 +57,7 @@ export class InstallWindow {
         ? { openedAt: p.openedAt, reason: p.reason, audited: p.audited === true }
         : undefined;
     if (this.#opened && !this.#opened.audited && this.#deps.audit) await this.#auditOpening(this.#opened);
+    await this.referenceHash();
   }
 
   /**
@@ -133,13 +135,20 @@ export class InstallWindow {
     const setAt = new Date(this.#deps.clock.now()).toISOString();
     await this.#deps.audit?.append({ type: 'reference_view_set', actor, detail: { hash } });
     await this.#deps.store.writeAtomic(REFERENCE_VIEW_FILE, JSON.stringify({ hash, setAt }));
+    this.#reference = hash;
     await this.close();
     return hash;
   }
 
-  /** The stored reference hash the frame checks compare against ("turned away"). */
+  /** The stored reference hash the frame checks compare against ("turned away"); also cached. */
   async referenceHash(): Promise<string | undefined> {
     const text = await this.#deps.store.read(REFERENCE_VIEW_FILE);
-    return text === undefined ? undefined : (JSON.parse(text) as { hash: string }).hash;
+    this.#reference = text === undefined ? undefined : (JSON.parse(text) as { hash: string }).hash;
+    return this.#reference;
+  }
+
+  /** The reference hash as last read or set, synchronously (health's `FrameChecker.referenceHash`). */
+  get reference(): string | undefined {
+    return this.#reference;
   }
 }

@@ -108,6 +108,10 @@ describe('InstallWindow', () => {
     await w.open('selftest');
     expect(await w.confirmReference(frame, 'installer-7')).toBe('c3a5e1f00f1e5a3c');
     expect(await w.referenceHash()).toBe('c3a5e1f00f1e5a3c');
+    const service = window();
+    expect(service.reference).toBeUndefined();
+    await service.load();
+    expect(service.reference).toBe('c3a5e1f00f1e5a3c');
     expect(w.until()).toBeUndefined();
     for (const name of await readdir(dir)) {
       const bytes = await readFile(path.join(dir, name));
