@@ -1,6 +1,7 @@
 /**
  * Writes the registration's trust binding into the service config (src/config.ts): the device id,
- * the staff-token issuer and its pinned keys, the pinned policy key. Key files go next to the config
+ * the staff-token issuer and its pinned keys, the pinned policy key, and the broker with the
+ * device's TLS files (health's `mqtt` section). Key files go next to the config
  * (the config names them by relative path); every other setting in the file is kept as it was.
  */
 import { readFile } from 'node:fs/promises';
@@ -13,6 +14,8 @@ export interface ConfigBinding {
   issuer: string;
   issuerKeysPem: readonly string[];
   policyKeyPem: string;
+  /** The health link's `mqtt` section: broker URL and the TLS files in the state directory. */
+  broker?: { url: string; caFile: string; certFile: string; keyFile: string } | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -54,6 +57,11 @@ export async function bindConfig(configFile: string, b: ConfigBinding): Promise<
     policy: { ...section(config, 'policy'), publicKey: 'policy.pub' },
     tokens: { ...section(config, 'tokens'), issuer: b.issuer, publicKeys: issuerNames },
   };
+  if (b.broker) {
+    const { url, ...tls } = b.broker;
+    const mqtt = section(config, 'mqtt');
+    bound.mqtt = { ...mqtt, url, tls: { ...section(mqtt, 'tls'), ...tls } };
+  }
   await put(path.basename(configFile), `${JSON.stringify(bound, null, 2)}\n`);
   return written;
 }

@@ -131,6 +131,12 @@ export async function register(input: RegistrationInput, deps: RegisterDeps): Pr
         issuer: input.issuer,
         issuerKeysPem: issuerKeys,
         policyKeyPem: policyKey,
+        broker: {
+          url: input.brokerUrl,
+          caFile: path.join(deps.stateDir, BROKER_CA_FILE),
+          certFile: path.join(deps.stateDir, MQTT_CERT_FILE),
+          keyFile: path.join(deps.stateDir, MQTT_KEY_FILE),
+        },
       })
     : [];
   const registration: Registration = {

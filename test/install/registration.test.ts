@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { coreConfigSchema, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
 import { isDeviceId } from '../../src/install/deviceId.ts';
 import { runProcess } from '../../src/install/process.ts';
 import {
@@ -12,6 +12,7 @@ import {
   register,
   registrationRecord,
 } from '../../src/install/registration.ts';
+import { withMqtt } from './configShape.ts';
 import { ed25519, makeCa, type TestCa } from './pki.ts';
 
 let dir: string;
@@ -156,13 +157,21 @@ describe('register', () => {
     await mkdir(path.dirname(configFile));
     await writeFile(configFile, '{ "log": { "level": "debug" }, "tokens": { "maxLifetimeSeconds": 3600 } }');
     const { registration } = await register(input(), { stateDir, configFile, run: runProcess, now });
-    const { config, issuerKeys } = await loadConfig(configFile, coreConfigSchema);
+    const { config, issuerKeys } = await loadConfig(configFile, withMqtt);
     expect(config).toMatchObject({
       deviceId: registration.deviceId,
       log: { level: 'debug' },
       tokens: { issuer: 'https://idp.example-kommun.se', maxLifetimeSeconds: 3600 },
     });
     expect(issuerKeys).toHaveLength(1);
+    expect(config.mqtt).toEqual({
+      url: 'mqtts://127.0.0.1:8883',
+      tls: {
+        caFile: path.join(stateDir, 'broker-ca.crt'),
+        certFile: path.join(stateDir, 'mqtt.crt'),
+        keyFile: path.join(stateDir, 'mqtt.key'),
+      },
+    });
     expect(registration.configFiles).toContain(configFile);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreConfigSchema, loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/config.ts';
 import { brokerConnector } from '../../src/install/brokerSession.ts';
 import { runRegister } from '../../src/install/cliRegister.ts';
 import { runSelftest } from '../../src/install/cliSelftest.ts';
@@ -28,6 +28,7 @@ import {
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
 import { AuditLog, type EpochMillis, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
+import { withMqtt } from './configShape.ts';
 import { FfmpegTestCamera } from './ffmpegCamera.ts';
 import { startTlsBroker, type TlsBroker } from './mosquittoTls.ts';
 import { ed25519, makeCa, type TestCa } from './pki.ts';
@@ -144,7 +145,7 @@ describe('register → selftest → wipe', () => {
       carePlanRef: 'VP-2026-00417',
     });
 
-    const { config } = await loadConfig(configFile, coreConfigSchema);
+    const { config } = await loadConfig(configFile, withMqtt);
     expect(config).toMatchObject({
       deviceId,
       tokens: { issuer: 'https://idp.example' },
