@@ -18,7 +18,7 @@ NPM_URL="https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz"
 # rpicam-apps-lite: the camera apps without the preview window (no X or Qt on a Lite image).
 # build-essential, python3: onoff's epoll addon is compiled at install time (no prebuilt binary).
 APT_PACKAGES=(ffmpeg rpicam-apps-lite curl ca-certificates openssl build-essential python3)
-RUNTIME_FILES=(package.json package-lock.json src docs)
+RUNTIME_FILES=(package.json package-lock.json src docs schemas)
 
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 root=""
@@ -131,7 +131,7 @@ step_app() {
       file "$src/$rel" "/opt/nattsyn/$rel" 0644
     done < <(cd "$src" && find "$item" -type f -print0 | sort -z)
   done
-  remove_stale src
+  for item in src docs schemas; do remove_stale "$item"; done
   npm_ci
 }
 
