@@ -105,17 +105,29 @@ export async function loadRegistrationFile(stateDir: string): Promise<Registrati
   return parsed.data;
 }
 
-export async function register(input: RegistrationInput, deps: RegisterDeps): Promise<RegisterResult> {
+/** Checks everything the installer typed before anything is written; returns the keys as SPKI PEM. */
+function validate(input: RegistrationInput): { issuerKeys: string[]; policyKey: string } {
   const refProblem = carePlanRefProblem(input.carePlanRef);
   if (refProblem) throw new UsageError(`care-plan: ${refProblem}`);
   if (input.issuerKeysPem.length === 0) throw new UsageError('issuer-key: at least one is required');
   const issuerKeys = input.issuerKeysPem.map((k, i) => ed25519Pem(k, `issuer-key[${i}]`));
   const policyKey = ed25519Pem(input.policyKeyPem, 'policy-key');
   checkBroker(input.brokerUrl, input.brokerCaPem);
+  return { issuerKeys, policyKey };
+}
 
+const fileExists = (file: string): Promise<boolean> =>
+  readFile(file).then(
+    () => true,
+    () => false,
+  );
+
+export async function register(input: RegistrationInput, deps: RegisterDeps): Promise<RegisterResult> {
+  const { issuerKeys, policyKey } = validate(input);
   const identity = await ensureIdentity(deps.stateDir);
   const previous = await loadRegistrationFile(deps.stateDir);
-  if (previous && previous.carePlanRef !== input.carePlanRef && !input.rebind) {
+  const sameCarePlan = previous?.carePlanRef === input.carePlanRef;
+  if (previous && !sameCarePlan && !input.rebind) {
     throw new UsageError(
       `care-plan: this device is bound to ${previous.carePlanRef}; pass --rebind to move it to ${input.carePlanRef}`,
     );
@@ -131,12 +143,7 @@ export async function register(input: RegistrationInput, deps: RegisterDeps): Pr
         issuer: input.issuer,
         issuerKeysPem: issuerKeys,
         policyKeyPem: policyKey,
-        broker: {
-          url: input.brokerUrl,
-          caFile: path.join(deps.stateDir, BROKER_CA_FILE),
-          certFile: path.join(deps.stateDir, MQTT_CERT_FILE),
-          keyFile: path.join(deps.stateDir, MQTT_KEY_FILE),
-        },
+        broker: { url: input.brokerUrl, ...tlsFiles(deps.stateDir) },
       })
     : [];
   const registration: Registration = {
@@ -147,20 +154,22 @@ export async function register(input: RegistrationInput, deps: RegisterDeps): Pr
     issuerKeys,
     policyKey,
     brokerUrl: input.brokerUrl,
-    registeredAt: deps.now().toISOString(),
+    // The binding's date: kept when the same care plan is registered again (e.g. with --cert).
+    registeredAt: previous && sameCarePlan ? previous.registeredAt : deps.now().toISOString(),
     configFiles: [...new Set([...(previous?.configFiles ?? []), ...configFiles])],
   };
-  await writeFileAtomic(
-    path.join(deps.stateDir, REGISTRATION_FILE),
-    `${JSON.stringify(registration, null, 2)}\n`,
-    0o600,
-  );
-  const certificateInstalled = await readFile(path.join(deps.stateDir, MQTT_CERT_FILE)).then(
-    () => true,
-    () => false,
-  );
+  const file = path.join(deps.stateDir, REGISTRATION_FILE);
+  await writeFileAtomic(file, `${JSON.stringify(registration, null, 2)}\n`, 0o600);
+  const certificateInstalled = await fileExists(path.join(deps.stateDir, MQTT_CERT_FILE));
   return { registration, identityCreated: identity.created, csrPem, certificateInstalled };
 }
+
+/** Where the device's TLS material lives in the state directory. */
+export const tlsFiles = (stateDir: string): { caFile: string; certFile: string; keyFile: string } => ({
+  caFile: path.join(stateDir, BROKER_CA_FILE),
+  certFile: path.join(stateDir, MQTT_CERT_FILE),
+  keyFile: path.join(stateDir, MQTT_KEY_FILE),
+});
 
 /** SHA-256 over a key's SPKI DER, hex: how a key is named in records without sending the key. */
 export const keyThumbprint = (pemText: string): string =>
@@ -210,10 +219,6 @@ export async function loadRegistration(stateDir: string): Promise<LoadedRegistra
     registration,
     issuerKeys: registration.issuerKeys.map((k) => createPublicKey(k)),
     policyKey: createPublicKey(registration.policyKey),
-    tls: {
-      keyFile: path.join(stateDir, MQTT_KEY_FILE),
-      certFile: path.join(stateDir, MQTT_CERT_FILE),
-      caFile: path.join(stateDir, BROKER_CA_FILE),
-    },
+    tls: tlsFiles(stateDir),
   };
 }

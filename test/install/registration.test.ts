@@ -41,11 +41,20 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe('register', () => {
   it('creates an Ed25519 identity once, with a private key only the service user can read', async () => {
-    const first = await register(input(), { stateDir, run: runProcess, now });
-    const second = await register(input(), { stateDir, run: runProcess, now });
+    const first = await register(input(), {
+      stateDir,
+      run: runProcess,
+      now: () => new Date('2026-11-23T10:00:00Z'),
+    });
+    const second = await register(input(), {
+      stateDir,
+      run: runProcess,
+      now: () => new Date('2026-11-23T11:00:00Z'),
+    });
     expect(first.identityCreated).toBe(true);
     expect(second.identityCreated).toBe(false);
     expect(second.registration.deviceId).toBe(first.registration.deviceId);
+    expect(second.registration.registeredAt).toBe(first.registration.registeredAt);
     expect(isDeviceId(first.registration.deviceId)).toBe(true);
     expect((await stat(path.join(stateDir, 'identity.key'))).mode & 0o777).toBe(0o600);
     expect((await stat(path.join(stateDir, 'mqtt.key'))).mode & 0o777).toBe(0o600);
