@@ -39,6 +39,14 @@ describe('guardOffer', () => {
     expect(withData.sdp).toMatch(/a=group:BUNDLE 0\r\n/);
   });
 
+  it('picks packetization-mode 1 from a Firefox-style offer (fmtp before rtpmap, pm 0 without the key)', () => {
+    const guarded = guardOffer(sdp('firefox-like-audio-video'));
+    expect(guarded.payloadType).toBe(126);
+    expect(guarded.sdp).toMatch(/^m=video 9 UDP\/TLS\/RTP\/SAVPF 126 127$/m);
+    expect(guarded.declined).toMatchObject([{ index: 0, kind: 'audio', mid: '0', format: '109' }]);
+    expect(guarded.sdp).toMatch(/a=group:BUNDLE 1\r\n/);
+  });
+
   it('refuses offers without exactly one usable H.264 video section, with a reason code', () => {
     expect(codeOf(() => guardOffer(sdp('chromium-audio-only')))).toBe('422 sdp_no_video');
     expect(codeOf(() => guardOffer(sdp('chromium-two-video')))).toBe('422 sdp_multiple_video');
