@@ -27,7 +27,9 @@ export type CommandRejectCode = (typeof COMMAND_REJECT_CODES)[number];
 export type CommandResult = Record<string, string | number | boolean>;
 export type CommandHandler = (command: CommandBody) => Promise<CommandResult>;
 
-export type CommandVerdict = { ok: true; command: CommandBody } | { ok: false; code: CommandRejectCode; id?: string };
+export type CommandVerdict =
+  | { ok: true; command: CommandBody }
+  | { ok: false; code: CommandRejectCode; id?: string };
 
 export interface CommandTrust {
   publicKey: KeyObject | CryptoKey;
@@ -39,7 +41,13 @@ export async function verifyCommand(jws: string, name: string, trust: CommandTru
   let payload: Uint8Array;
   try {
     const header = decodeProtectedHeader(jws);
-    if (header.alg !== 'EdDSA' || header.typ !== COMMAND_JWS_TYPE || header.crit || header.jwk || header.jku) {
+    if (
+      header.alg !== 'EdDSA' ||
+      header.typ !== COMMAND_JWS_TYPE ||
+      header.crit ||
+      header.jwk ||
+      header.jku
+    ) {
       return { ok: false, code: 'cmd_bad_signature' };
     }
     ({ payload } = await compactVerify(jws, trust.publicKey, { algorithms: ['EdDSA'] }));
@@ -48,7 +56,9 @@ export async function verifyCommand(jws: string, name: string, trust: CommandTru
   }
   let parsed: ReturnType<typeof commandBodySchema.safeParse>;
   try {
-    parsed = commandBodySchema.safeParse(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)));
+    parsed = commandBodySchema.safeParse(
+      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)),
+    );
   } catch {
     return { ok: false, code: 'cmd_malformed' };
   }

@@ -89,7 +89,8 @@ export class InboundHandler {
     const verdict = await verifyCommand(jws.trim(), name, { publicKey: commandKey, deviceId, now });
     if (!verdict.ok) return this.#answer(name, verdict.id ?? null, { ok: false, code: verdict.code });
     const { command } = verdict;
-    if (this.#seen.has(command.id)) return this.#answer(name, command.id, { ok: false, code: 'cmd_replayed' });
+    if (this.#seen.has(command.id))
+      return this.#answer(name, command.id, { ok: false, code: 'cmd_replayed' });
     this.#seen.set(command.id, Date.parse(command.expiry));
     const handler = commands.get(name);
     if (!handler) return this.#answer(name, command.id, { ok: false, code: 'cmd_unknown' });
@@ -111,8 +112,15 @@ export class InboundHandler {
     const now = (this.#deps.now ?? Date.now)();
     const code = outcome.ok ? 'ok' : outcome.code;
     await audit?.append({ type: 'command', actor: 'centre', code, detail: { name, id: id ?? '' } });
-    const payload = commandResultPayloadSchema.parse({ id, name, ...outcome, ts: new Date(now).toISOString() });
-    await link.publish(link.topics.cmdResult(name), JSON.stringify(payload), { qos: 1 }).catch(() => undefined);
+    const payload = commandResultPayloadSchema.parse({
+      id,
+      name,
+      ...outcome,
+      ts: new Date(now).toISOString(),
+    });
+    await link
+      .publish(link.topics.cmdResult(name), JSON.stringify(payload), { qos: 1 })
+      .catch(() => undefined);
   }
 }
 

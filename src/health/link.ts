@@ -30,6 +30,8 @@ export interface MqttLinkDeps {
   log?: Log;
   connect?: (url: string, options: IClientOptions) => MqttClient;
   readFile?: (file: string) => Promise<string>;
+  /** The policy version in force, carried in every status (also the Last Will). */
+  policyVersion?: () => number | undefined;
 }
 
 export interface PublishOptions {
@@ -245,7 +247,12 @@ export class MqttLink {
 
   #status(state: StatusPayload['state']): StatusPayload {
     const now = (this.#deps.now ?? Date.now)();
-    return { state, connection: this.#connection, since: new Date(now).toISOString() };
+    return {
+      state,
+      connection: this.#connection,
+      since: new Date(now).toISOString(),
+      policyVersion: this.#deps.policyVersion?.() ?? null,
+    };
   }
 
   #publishStatus(client: MqttClient, state: StatusPayload['state']): Promise<void> {

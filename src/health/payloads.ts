@@ -53,6 +53,8 @@ export const statusPayloadSchema = z.strictObject({
   connection: z.number().int().nonnegative(),
   /** When this connection was opened (also in the Last Will, which is fixed at connect time). */
   since: isoTime,
+  /** The policy version in force when the connection opened: the centre knows a silent device was supervised. */
+  policyVersion: z.number().int().positive().nullable(),
 });
 export type StatusPayload = z.infer<typeof statusPayloadSchema>;
 

@@ -16,10 +16,17 @@ export interface Readings {
   policyVersion: number | undefined;
 }
 
-export function problemsOf(r: Readings, config: Pick<HealthConfig, 'overheatingC' | 'diskLowBytes'>): HealthProblem[] {
+export function problemsOf(
+  r: Readings,
+  config: Pick<HealthConfig, 'overheatingC' | 'diskLowBytes'>,
+): HealthProblem[] {
   const out: HealthProblem[] = [];
   const cam = r.camera?.state;
-  if (cam === 'failed' || cam === 'stalled' || (r.windowOpen && r.camera !== undefined && cam === 'stopped')) {
+  if (
+    cam === 'failed' ||
+    cam === 'stalled' ||
+    (r.windowOpen && r.camera !== undefined && cam === 'stopped')
+  ) {
     out.push('camera_fault');
   }
   if (r.frames?.covered) out.push('camera_covered');
@@ -28,7 +35,8 @@ export function problemsOf(r: Readings, config: Pick<HealthConfig, 'overheatingC
   if (!r.system.clockSynced) out.push('clock_unsynced');
   if (r.system.throttling?.undervoltageNow) out.push('undervoltage');
   if (r.system.throttling?.throttledNow) out.push('throttled');
-  if (r.system.cpuTemperatureC !== null && r.system.cpuTemperatureC >= config.overheatingC) out.push('overheating');
+  if (r.system.cpuTemperatureC !== null && r.system.cpuTemperatureC >= config.overheatingC)
+    out.push('overheating');
   if (r.system.diskFreeBytes !== null && r.system.diskFreeBytes < config.diskLowBytes) out.push('disk_low');
   if (r.policyVersion === undefined) out.push('no_policy');
   return out;
@@ -45,6 +53,9 @@ const REPORTER_EVENTS: ReadonlySet<HealthProblem> = new Set([
 ]);
 
 /** Problems present now that were not before and that the reporter announces as events. */
-export function newProblemEvents(before: readonly HealthProblem[], now: readonly HealthProblem[]): EventCode[] {
+export function newProblemEvents(
+  before: readonly HealthProblem[],
+  now: readonly HealthProblem[],
+): EventCode[] {
   return now.filter((p) => !before.includes(p) && REPORTER_EVENTS.has(p)) as EventCode[];
 }

@@ -103,7 +103,11 @@ export class ReadinessCheck {
     if (this.#last?.start === next.start && this.#last.windowId === next.windowId) return;
     const failing = await this.evaluate();
     this.#last = { windowId: next.windowId, start: next.start, failing };
-    const detail = { windowId: next.windowId, start: new Date(next.start).toISOString(), failing: failing.join(',') };
+    const detail = {
+      windowId: next.windowId,
+      start: new Date(next.start).toISOString(),
+      failing: failing.join(','),
+    };
     await this.#deps.events.raise(failing.length === 0 ? 'window_ready' : 'window_at_risk', detail);
   }
 

@@ -4,17 +4,23 @@
  * that matters changes, raises events for problems as they appear, and announces `info` + `health`
  * on every connection before the link says `online`.
  */
-import type { CameraSource } from '../camera/types.ts';
+
 import type { AccessControl } from '../access/types.ts';
+import type { CameraSource } from '../camera/types.ts';
 import type { HealthConfig } from './config.ts';
 import type { EventSink } from './events.ts';
 import type { FrameVerdict } from './frames.ts';
 import type { Inventory } from './inventory.ts';
 import type { MqttLink } from './link.ts';
-import { type HealthPayload, healthPayloadSchema, type HealthProblem, infoPayloadSchema } from './payloads.ts';
+import {
+  type HealthPayload,
+  type HealthProblem,
+  healthPayloadSchema,
+  infoPayloadSchema,
+} from './payloads.ts';
 import { type Log, realTimers, silentLog, type TimerHandle, type Timers } from './ports.ts';
-import { newProblemEvents, problemsOf } from './problems.ts';
 import type { SystemSnapshot } from './probes.ts';
+import { newProblemEvents, problemsOf } from './problems.ts';
 
 export interface HealthReporterDeps {
   deviceId: string;
@@ -118,7 +124,13 @@ export class HealthReporter {
     const cam = camera?.status();
     const verdict = frames?.verdict();
     const problems = problemsOf(
-      { system, camera: cam, frames: verdict, windowOpen: ws.open !== undefined, policyVersion: ws.policyVersion },
+      {
+        system,
+        camera: cam,
+        frames: verdict,
+        windowOpen: ws.open !== undefined,
+        policyVersion: ws.policyVersion,
+      },
       config,
     );
     return healthPayloadSchema.parse({
