@@ -19,7 +19,7 @@ export {
   type MqttConfig,
   mqttConfigSchema,
 } from './config.ts';
-export { type EventSink, EventQueue } from './events.ts';
+export { EventQueue, type EventSink } from './events.ts';
 export { type DeviceView, Fleet, renderTable } from './fleet.ts';
 export { FrameChecker, type FrameCheckerDeps, type FrameVerdict } from './frames.ts';
 export { discoveryMessages, enableDiscovery } from './homeAssistant.ts';
@@ -41,10 +41,10 @@ export {
   topicsFor,
 } from './payloads.ts';
 export { type Log, realTimers, silentLog, type Timers } from './ports.ts';
-export { decodeThrottled, type SystemSnapshot, SystemProbes } from './probes.ts';
+export { decodeThrottled, SystemProbes, type SystemSnapshot } from './probes.ts';
 export { READINESS_CHECKS, ReadinessCheck, type ReadinessProbes } from './readiness.ts';
 export { HealthReporter } from './reporter.ts';
-export { type SdNotifyDeps, SdNotify, systemdNotifySender } from './sdNotify.ts';
+export { SdNotify, type SdNotifyDeps, systemdNotifySender } from './sdNotify.ts';
 export { HealthService, type HealthServiceDeps } from './service.ts';
 export {
   ffmpegThumbnailDecoder,

@@ -143,7 +143,9 @@ export class HealthService {
     await this.events.open();
     await this.reporter.start();
     if (mqtt.homeAssistant.enabled) {
-      this.#off.push(enableDiscovery(this.link, { deviceId, softwareVersion, prefix: mqtt.homeAssistant.prefix }));
+      this.#off.push(
+        enableDiscovery(this.link, { deviceId, softwareVersion, prefix: mqtt.homeAssistant.prefix }),
+      );
     }
     this.outbox.start();
     this.inbound.start();
