@@ -1,42 +1,53 @@
-import { generateKeyPair } from 'jose';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
 import { type Centre, startCentre } from './fixtures/centre.ts';
-import { startDevice } from './fixtures/inProcess.ts';
+import { spawnDevice } from './fixtures/spawnDevice.ts';
 
 let broker: Broker;
 let centre: Centre;
+let dir: string;
 
 beforeAll(async () => {
   broker = await startMosquitto();
   centre = await startCentre(broker.url);
+  dir = await mkdtemp(join(tmpdir(), 'nattsyn-leak-'));
 });
 afterAll(async () => {
   await centre.stop();
   await broker.dispose();
+  await rm(dir, { recursive: true, force: true });
 });
 
-const counts = () => {
-  const out: Record<string, number> = {};
-  for (const r of process.getActiveResourcesInfo()) out[r] = (out[r] ?? 0) + 1;
-  return out;
-};
-
 describe('stopping the health service', () => {
-  it('leaves no timer, socket or child process behind', async () => {
-    const keys = await generateKeyPair('EdDSA');
-    await new Promise((r) => setTimeout(r, 50));
-    const before = counts();
-    const device = await startDevice('dev-leak', broker.url, keys.publicKey);
-    await centre.waitFor((m) => m.some((x) => x.topic === 'nattsyn/v1/dev-leak/status' && x.text.includes('online')));
-    await device.audit.append({ type: 'grant', actor: 'staff-1' });
-    await device.service.events.raise('window_ready');
+  it('leaves no timer, socket or child process behind: the process ends by itself', async () => {
+    const keys = await generateKeyPair('EdDSA', { extractable: true });
+    const device = await spawnDevice({
+      deviceId: 'dev-leak',
+      url: broker.url,
+      stateDir: dir,
+      policyKey: await exportJWK(keys.publicKey),
+    });
+    await device.waitForLine((l) => l === 'online');
+    device.send('append 3');
+    device.send('event window_ready');
     await centre.waitFor((m) => m.some((x) => x.topic === 'nattsyn/v1/dev-leak/event'));
-    expect(counts().TCPSocketWrap ?? 0).toBeGreaterThan(before.TCPSocketWrap ?? 0);
-    await device.dispose();
-    await new Promise((r) => setTimeout(r, 50));
-    const after = counts();
-    const grown = Object.keys(after).filter((k) => after[k]! > (before[k] ?? 0));
-    expect(grown, JSON.stringify({ before, after })).toEqual([]);
+    const exited = new Promise<number | null>((resolve) =>
+      device.child.once('exit', (code) => resolve(code)),
+    );
+    device.send('stop');
+    await device.waitForLine((l) => l === 'stopped');
+    const outcome = await Promise.race([
+      exited,
+      new Promise((r) => setTimeout(() => r('still running'), 5000)),
+    ]);
+    if (outcome === 'still running') await device.kill9();
+    expect(outcome).toBe(0);
+    await centre.waitFor((m) =>
+      m.some((x) => x.topic === 'nattsyn/v1/dev-leak/status' && x.text.includes('stopped')),
+    );
   });
 });
