@@ -150,7 +150,7 @@ export class MqttLink {
   /** Publishes `stopped`, disconnects cleanly (no will) and releases every timer and socket. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    if (this.#retry) this.#timers.clearTimeout(this.#retry);
+    if (this.#retry !== undefined) this.#timers.clearTimeout(this.#retry);
     this.#retry = undefined;
     const client = this.#client;
     this.#client = undefined;
@@ -226,7 +226,7 @@ export class MqttLink {
     this.#online = false;
     this.#failPending();
     if (wasOnline) for (const hook of this.#disconnectHooks) hook();
-    if (this.#stopping || this.#retry) return;
+    if (this.#stopping || this.#retry !== undefined) return;
     const delay = this.schedule.delay(this.#attempt, (this.#deps.random ?? Math.random)());
     this.#attempt += 1;
     this.#log.debug({ delay, attempt: this.#attempt }, 'mqtt reconnect scheduled');

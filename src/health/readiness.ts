@@ -64,13 +64,13 @@ export class ReadinessCheck {
   }
 
   start(): void {
-    if (this.#interval) return;
+    if (this.#interval !== undefined) return;
     this.#interval = this.#timers.setInterval(() => void this.tick(), this.#deps.tickMs ?? 15_000);
     void this.tick();
   }
 
   async stop(): Promise<void> {
-    if (this.#interval) this.#timers.clearInterval(this.#interval);
+    if (this.#interval !== undefined) this.#timers.clearInterval(this.#interval);
     this.#interval = undefined;
     await this.#running;
   }

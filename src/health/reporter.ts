@@ -67,7 +67,7 @@ export class HealthReporter {
   }
 
   async start(): Promise<void> {
-    if (this.#interval) return;
+    if (this.#interval !== undefined) return;
     const { link, camera, frames, config } = this.#deps;
     this.#interval = this.#timers.setInterval(() => this.sample(), config.sampleSeconds * 1000);
     this.#unsubscribe = [link.onConnect((connection) => this.#announce(connection))];
@@ -77,7 +77,7 @@ export class HealthReporter {
   }
 
   async stop(): Promise<void> {
-    if (this.#interval) this.#timers.clearInterval(this.#interval);
+    if (this.#interval !== undefined) this.#timers.clearInterval(this.#interval);
     this.#interval = undefined;
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];

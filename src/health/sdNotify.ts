@@ -54,7 +54,7 @@ export class SdNotify {
   async ready(status = 'running'): Promise<void> {
     await this.#notify(['READY=1', `STATUS=${status}`]);
     const every = this.watchdogIntervalMs;
-    if (this.enabled && every !== undefined && !this.#watchdog) {
+    if (this.enabled && every !== undefined && this.#watchdog === undefined) {
       this.#watchdog = this.#timers.setInterval(() => void this.#notify(['WATCHDOG=1']), every);
     }
   }
@@ -70,7 +70,7 @@ export class SdNotify {
   }
 
   stop(): void {
-    if (this.#watchdog) this.#timers.clearInterval(this.#watchdog);
+    if (this.#watchdog !== undefined) this.#timers.clearInterval(this.#watchdog);
     this.#watchdog = undefined;
   }
 
