@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh ffmpeg
 # shellcheck source=scripts/node22.sh
 . scripts/node22.sh
-[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error >&2
+npm install --no-audit --no-fund --loglevel=error >&2
 exec node src/cli.ts demo "$@"

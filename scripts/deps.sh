@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sourced by the set-up scripts: installs the Debian packages named in "$@" that are missing.
-set -euo pipefail
+# (sourced: the calling script sets its own shell options)
 _missing=()
 for _pkg in "$@"; do
   dpkg-query -W -f='${Status}' "$_pkg" 2>/dev/null | grep -q 'install ok installed' || _missing+=("$_pkg")

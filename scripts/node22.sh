@@ -3,7 +3,7 @@
 # werift >= 0.25 needs Node 22; where the machine's node is older, Node 22 is
 # fetched from the npm registry (package node-linux-<arch>, which ships the
 # binary and headers) into the git-ignored folder .tools/ and put first on PATH.
-set -euo pipefail
+# (sourced: the calling script sets its own shell options)
 NATTSYN_NODE_VERSION="${NATTSYN_NODE_VERSION:-22.23.3}"
 _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 

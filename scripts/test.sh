@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 . scripts/deps.sh ffmpeg mosquitto chromium shellcheck systemd
 # shellcheck source=scripts/node22.sh
 . scripts/node22.sh
-npm ci --no-audit --no-fund --loglevel=error
+# `npm install` from the lock file: npm 11 refuses `npm ci` when the lock lacks other platforms' optional packages
+npm install --no-audit --no-fund --loglevel=error
 npm test

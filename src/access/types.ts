@@ -43,8 +43,11 @@ export interface SessionTicket {
 
 export type Admission =
   | { ok: true; session: SessionTicket }
-  /** 401 for token problems, 403 for policy refusals, 503 when the audit log cannot be written. */
-  | { ok: false; code: DenyCode; status: 401 | 403 | 503; message: string };
+  /**
+   * 401 for token problems, 403 for policy refusals, 404 for a session that is not this token's,
+   * 503 when the audit log cannot be written.
+   */
+  | { ok: false; code: DenyCode; status: 401 | 403 | 404 | 503; message: string };
 
 export interface WindowState {
   open: WindowOccurrence | undefined;

@@ -21,6 +21,7 @@ export const DENY_CODES = [
   'token_in_use',
   'emergency_not_allowed',
   'audit_unavailable',
+  'unknown_session',
 ] as const;
 export type DenyCode = (typeof DENY_CODES)[number];
 

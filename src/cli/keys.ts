@@ -1,0 +1,42 @@
+/** `nattsyn keys`: writes an Ed25519 key pair (issuer, policy or device signing keys). */
+import { access } from 'node:fs/promises';
+import * as path from 'node:path';
+import { UsageError } from '../errors.ts';
+import { writeFileAtomic } from '../platform/fsStore.ts';
+import { type CliIo, EXIT, newKeyPair, parseVerbArgs, required, showHelp } from './io.ts';
+
+export const KEYS_HELP = `Usage: nattsyn keys --out DIR --name NAME [--force]
+
+Writes an Ed25519 key pair: DIR/NAME.key (private, PKCS#8 PEM, mode 0600) and
+DIR/NAME.pub (public, SPKI PEM). Use one pair for the staff-token issuer and one
+for signing policies; give the devices only the .pub files.`;
+
+export async function runKeys(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseVerbArgs(args, {
+    out: { type: 'string' },
+    name: { type: 'string' },
+    force: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
+  if (values.help) return showHelp(io, KEYS_HELP);
+  const name = required(values, 'name');
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new UsageError('--name: letters, digits, . _ and - only');
+  const dir = required(values, 'out');
+  const privateFile = path.join(dir, `${name}.key`);
+  const publicFile = path.join(dir, `${name}.pub`);
+  if (!values.force && (await exists(privateFile))) {
+    throw new UsageError(`${privateFile} exists; pass --force to replace it`);
+  }
+  const { privatePem, publicPem } = await newKeyPair();
+  await writeFileAtomic(privateFile, privatePem, 0o600);
+  await writeFileAtomic(publicFile, publicPem, 0o644);
+  io.out(JSON.stringify({ privateKey: privateFile, publicKey: publicFile }));
+  return EXIT.ok;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}

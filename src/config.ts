@@ -1,0 +1,120 @@
+/**
+ * The one configuration file (default /etc/nattsyn/config.json), validated completely before
+ * anything starts; every problem is reported as `<path>: <message>`. Nothing else in nattsyn reads
+ * the environment. Key files are named by path, relative to the config file.
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { importSPKI, type KeyObject } from 'jose';
+import { z } from 'zod';
+import { UsageError } from './errors.ts';
+import { DEFAULT_MAX_LIFETIME_SECONDS, formatIssues, MAX_CLOCK_TOLERANCE_SECONDS } from './policy/index.ts';
+
+export const DEFAULT_CONFIG_PATH = '/etc/nattsyn/config.json';
+
+export const coreConfigSchema = z.strictObject({
+  deviceId: z.string().regex(/^[A-Za-z0-9-]{4,64}$/, 'expected 4-64 letters, digits or -'),
+  /** Shown to staff on the viewer page: a room or unit code, never a resident's name or address. */
+  label: z.string().max(64).default(''),
+  stateDir: z.string().min(1).default('/var/lib/nattsyn'),
+  policy: z.strictObject({
+    /** The pinned policy public key (SPKI PEM file). */
+    publicKey: z.string().min(1),
+  }),
+  tokens: z.strictObject({
+    issuer: z.string().min(1),
+    /** Pinned issuer public keys (SPKI PEM files); more than one during a rotation. */
+    publicKeys: z.array(z.string().min(1)).min(1).max(4),
+    maxLifetimeSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(DEFAULT_MAX_LIFETIME_SECONDS)
+      .default(DEFAULT_MAX_LIFETIME_SECONDS),
+    clockToleranceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_CLOCK_TOLERANCE_SECONDS)
+      .default(MAX_CLOCK_TOLERANCE_SECONDS),
+  }),
+  clock: z
+    .strictObject({
+      /** Exists once systemd-timesyncd has synchronised the clock. */
+      timesyncFile: z.string().default('/run/systemd/timesync/synchronized'),
+      /** Only for the demo and development machines without timesyncd: trust the clock as it is. */
+      assumeSynced: z.boolean().default(false),
+    })
+    .prefault({}),
+  audit: z
+    .strictObject({
+      maxSegmentBytes: z
+        .number()
+        .int()
+        .min(4096)
+        .default(1 << 20),
+      keepSegments: z.number().int().min(2).default(32),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info') })
+    .prefault({}),
+});
+
+export type CoreConfig = z.output<typeof coreConfigSchema>;
+
+/** The config with its key files read and paths made absolute. */
+export interface LoadedConfig<C extends CoreConfig = CoreConfig> {
+  file: string;
+  config: C;
+  policyKey: KeyObject | CryptoKey;
+  issuerKeys: (KeyObject | CryptoKey)[];
+}
+
+/** Parses a config object; throws UsageError listing every problem. */
+export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success)
+    throw new UsageError(`invalid configuration\n${formatIssues(parsed.error).join('\n')}`);
+  return parsed.data;
+}
+
+export async function loadConfig<S extends z.ZodType<CoreConfig, unknown>>(
+  file: string,
+  schema: S,
+): Promise<LoadedConfig<z.output<S>>> {
+  const absolute = path.resolve(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(absolute, 'utf8'));
+  } catch (cause) {
+    throw new UsageError(`${absolute}: cannot read the configuration as JSON (${(cause as Error).message})`);
+  }
+  const config = parseConfig(schema, raw);
+  const dir = path.dirname(absolute);
+  const policyKey = await readPublicKey(path.resolve(dir, config.policy.publicKey), 'policy.publicKey');
+  const issuerKeys = await Promise.all(
+    config.tokens.publicKeys.map((p, i) => readPublicKey(path.resolve(dir, p), `tokens.publicKeys.${i}`)),
+  );
+  return {
+    file: absolute,
+    config: { ...config, stateDir: path.resolve(dir, config.stateDir) },
+    policyKey,
+    issuerKeys,
+  };
+}
+
+/** Reads an Ed25519 public key (SPKI PEM). */
+export async function readPublicKey(file: string, where: string): Promise<KeyObject | CryptoKey> {
+  let pem: string;
+  try {
+    pem = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`${where}: cannot read ${file}`);
+  }
+  try {
+    return await importSPKI(pem, 'EdDSA');
+  } catch {
+    throw new UsageError(`${where}: ${file} is not an Ed25519 public key (SPKI PEM)`);
+  }
+}

@@ -1,0 +1,142 @@
+/** A controller over a real audit log in a temp dir, with a clock and timers the test drives. */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { generateKeyPair } from 'jose';
+import { AccessController } from '../../src/access/index.ts';
+import { silentLogger } from '../../src/log.ts';
+import { FsStore } from '../../src/platform/fsStore.ts';
+import { sha256Hex } from '../../src/platform/system.ts';
+import {
+  AuditLog,
+  type Clock,
+  type EpochMillis,
+  epochMillis,
+  type Millis,
+  mintStaffToken,
+  type PolicyInput,
+  type Scope,
+  signPolicy,
+} from '../../src/policy/index.ts';
+
+export const DEVICE = 'dev-test-1';
+export const ISSUER = 'https://care.example/issuer';
+
+export class ManualTime implements Clock {
+  wall: number;
+  mono = 0;
+  readonly #timers = new Map<number, { at: number; fn: () => void }>();
+  #next = 1;
+
+  constructor(start: string) {
+    this.wall = Date.parse(start);
+  }
+
+  now = (): EpochMillis => epochMillis(this.wall);
+  monotonic = (): Millis => this.mono as Millis;
+
+  readonly timers = {
+    setTimeout: (fn: () => void, ms: number): unknown => {
+      const id = this.#next++;
+      this.#timers.set(id, { at: this.mono + ms, fn });
+      return id;
+    },
+    clearTimeout: (handle: unknown): void => {
+      this.#timers.delete(handle as number);
+    },
+  };
+
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  /** Moves both clocks forward, firing due timers in order. */
+  advance(ms: number): void {
+    const target = this.mono + ms;
+    for (;;) {
+      const due = [...this.#timers.entries()]
+        .filter(([, t]) => t.at <= target)
+        .sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.#timers.delete(due[0]);
+      this.wall += due[1].at - this.mono;
+      this.mono = due[1].at;
+      due[1].fn();
+    }
+    this.wall += target - this.mono;
+    this.mono = target;
+  }
+}
+
+export async function makeHarness(options: { start: string; synced?: boolean }) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-access-'));
+  const issuer = await generateKeyPair('EdDSA');
+  const policyKeys = await generateKeyPair('EdDSA');
+  const time = new ManualTime(options.start);
+  const store = new FsStore(dir);
+  let synced = options.synced ?? true;
+  const audit = new AuditLog({ store, sha256: sha256Hex, now: time.now });
+  await audit.open();
+  const build = () =>
+    new AccessController({
+      clock: time,
+      timers: time.timers,
+      audit,
+      state: store,
+      trust: {
+        issuer: ISSUER,
+        keys: [issuer.publicKey],
+        deviceId: DEVICE,
+        maxLifetimeSeconds: 43200,
+        clockToleranceSeconds: 60,
+      },
+      policyKey: policyKeys.publicKey,
+      clockSynced: () => synced,
+      randomId: () => randomBytes(16).toString('base64url'),
+      log: silentLogger,
+    });
+  const access = build();
+  await access.start();
+  return {
+    dir,
+    time,
+    store,
+    audit,
+    access,
+    build,
+    setSynced: (v: boolean) => {
+      synced = v;
+    },
+    token: (
+      o: { scope?: Scope; ttlSeconds?: number; staffId?: string; reason?: string; tokenId?: string } = {},
+    ) =>
+      mintStaffToken(
+        {
+          issuer: ISSUER,
+          deviceId: DEVICE,
+          staffId: o.staffId ?? 'nurse-7',
+          scope: o.scope ?? 'view',
+          ttlSeconds: o.ttlSeconds ?? 8 * 3600,
+          reason: o.reason,
+          tokenId: o.tokenId ?? randomUUID(),
+          now: time.now(),
+        },
+        issuer.privateKey,
+      ),
+    policy: (body: Partial<PolicyInput> & { version: number }) =>
+      signPolicy(
+        {
+          deviceId: DEVICE,
+          issuedAt: new Date(time.wall).toISOString(),
+          timeZone: 'Europe/Stockholm',
+          ...body,
+        },
+        policyKeys.privateKey,
+      ),
+    records: async () => audit.readAfter(0, 10_000),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof makeHarness>>;
