@@ -11,8 +11,8 @@ import { Fleet, renderTable } from './fleet.ts';
 import { TOPIC_ROOT } from './payloads.ts';
 
 export interface MonitorIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
+  out: (text: string) => void;
+  err: (text: string) => void;
   now?: () => number;
   connect?: (url: string, options: IClientOptions) => MqttClient;
   /** Ends `--watch`. */
@@ -33,17 +33,17 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
   try {
     values = parse(args);
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n${MONITOR_USAGE}`);
+    io.err(`${(error as Error).message}\n${MONITOR_USAGE}`);
     return 2;
   }
   if (values.help) {
-    io.stdout(MONITOR_USAGE);
+    io.out(MONITOR_USAGE);
     return 0;
   }
   const url = values.mqtt;
   const wait = Number(values.wait ?? '3');
   if (!url || !/^mqtts?:\/\//.test(url) || !(wait > 0)) {
-    io.stderr(`monitor: --mqtt URL is required and --wait must be positive\n${MONITOR_USAGE}`);
+    io.err(`monitor: --mqtt URL is required and --wait must be positive\n${MONITOR_USAGE}`);
     return 2;
   }
   const now = io.now ?? Date.now;
@@ -58,7 +58,7 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
     if (values.cert) options.cert = await readFile(values.cert, 'utf8');
     if (values.key) options.key = await readFile(values.key, 'utf8');
   } catch (error) {
-    io.stderr(`monitor: cannot read a TLS file: ${(error as NodeJS.ErrnoException).code}\n`);
+    io.err(`monitor: cannot read a TLS file: ${(error as NodeJS.ErrnoException).code}\n`);
     return 2;
   }
   options.rejectUnauthorized = true;
@@ -73,7 +73,7 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
     await client.subscribeAsync(`${TOPIC_ROOT}/+/+`, { qos: 1 });
     const print = () => {
       const devices = fleet.devices(now());
-      io.stdout(values.json ? `${JSON.stringify(devices, null, 2)}\n` : renderTable(devices));
+      io.out(values.json ? `${JSON.stringify(devices, null, 2)}\n` : renderTable(devices));
     };
     do {
       await sleep(wait * 1000, io.signal);
@@ -81,7 +81,7 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
     } while (values.watch && !io.signal?.aborted);
     return 0;
   } catch (error) {
-    io.stderr(`monitor: ${(error as Error).message}\n`);
+    io.err(`monitor: ${(error as Error).message}\n`);
     return 1;
   } finally {
     await client.endAsync(true).catch(() => undefined);

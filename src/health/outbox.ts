@@ -26,6 +26,9 @@ export interface OutboxDeps {
   window?: number;
 }
 
+/** Windows per batch read from disk: the cursor is written once per batch. */
+const BATCH_WINDOWS = 10;
+
 class OutboxStream<R extends { seq: number }> {
   readonly #source: OutboxSource<R>;
   readonly #publish: (record: R) => Promise<void>;
@@ -66,28 +69,37 @@ class OutboxStream<R extends { seq: number }> {
     await this.#running;
   }
 
+  /**
+   * Reads a batch after the cursor and publishes it `window` records at a time, each window's
+   * PUBACKs awaited in order. The cursor is written (fsync) once per batch and when a publish
+   * fails, so a crash repeats at most one batch and never skips a record.
+   */
   async #drain(): Promise<void> {
     let cursor = await this.#source.deliveredSeq();
     while (this.#active) {
-      const batch = await this.#source.readAfter(cursor, this.#window);
+      const batch = await this.#source.readAfter(cursor, this.#window * BATCH_WINDOWS);
       if (batch.length === 0) return;
-      const acks = batch.map((r) => this.#publish(r));
-      for (const ack of acks) ack.catch(() => undefined);
       let acked: R | undefined;
       try {
-        for (const [i, ack] of acks.entries()) {
-          await ack;
-          acked = batch[i];
+        for (let i = 0; i < batch.length && this.#active; i += this.#window) {
+          const chunk = batch.slice(i, i + this.#window);
+          const acks = chunk.map((r) => this.#publish(r));
+          for (const ack of acks) ack.catch(() => undefined);
+          for (const [j, ack] of acks.entries()) {
+            await ack;
+            acked = chunk[j];
+          }
         }
       } catch (error) {
         this.#log.debug({ err: String(error) }, 'outbox paused until reconnect');
-        if (acked) await this.#source.markDelivered(acked);
         return;
       } finally {
-        if (acked) this.delivered += acked.seq - cursor;
+        if (acked) {
+          this.delivered += acked.seq - cursor;
+          await this.#source.markDelivered(acked);
+          cursor = acked.seq;
+        }
       }
-      await this.#source.markDelivered(acked!);
-      cursor = acked!.seq;
     }
   }
 }
@@ -101,7 +113,7 @@ export class Outbox {
   constructor(deps: OutboxDeps) {
     this.#deps = deps;
     const { link } = deps;
-    const window = deps.window ?? 10;
+    const window = deps.window ?? 20;
     const log = deps.log ?? silentLog;
     this.audit = new OutboxStream(
       deps.audit,

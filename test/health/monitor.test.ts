@@ -53,10 +53,10 @@ async function monitor(args: string[], whileListening: () => Promise<void> = asy
   let out = '';
   let err = '';
   const code = await runMonitor(args, {
-    stdout: (t) => {
+    out: (t) => {
       out += t;
     },
-    stderr: (t) => {
+    err: (t) => {
       err += t;
     },
     now: () => NOW,
