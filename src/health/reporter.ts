@@ -39,6 +39,9 @@ export interface HealthReporterDeps {
   log?: Log;
 }
 
+/** Camera and frame-check changes are batched for this long before a sample. */
+const CHANGE_DEBOUNCE_MS = 1000;
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 export class HealthReporter {
@@ -54,6 +57,7 @@ export class HealthReporter {
   #lastPublished = Number.NEGATIVE_INFINITY;
   #sampling: Promise<void> | undefined;
   #again = false;
+  #pendingSoon: TimerHandle | undefined;
 
   constructor(deps: HealthReporterDeps) {
     this.#deps = deps;
@@ -71,14 +75,16 @@ export class HealthReporter {
     const { link, camera, frames, config } = this.#deps;
     this.#interval = this.#timers.setInterval(() => this.sample(), config.sampleSeconds * 1000);
     this.#unsubscribe = [link.onConnect((connection) => this.#announce(connection))];
-    if (camera) this.#unsubscribe.push(camera.onStatus(() => this.sample()));
-    if (frames) this.#unsubscribe.push(frames.onVerdict(() => this.sample()));
+    if (camera) this.#unsubscribe.push(camera.onStatus(() => this.#soon()));
+    if (frames) this.#unsubscribe.push(frames.onVerdict(() => this.#soon()));
     await this.sample();
   }
 
   async stop(): Promise<void> {
     if (this.#interval !== undefined) this.#timers.clearInterval(this.#interval);
+    if (this.#pendingSoon !== undefined) this.#timers.clearTimeout(this.#pendingSoon);
     this.#interval = undefined;
+    this.#pendingSoon = undefined;
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
     await this.#sampling;
@@ -100,6 +106,15 @@ export class HealthReporter {
         }
       });
     return this.#sampling;
+  }
+
+  /** A change was signalled (camera, frames): sample within a second, however often it is signalled. */
+  #soon(): void {
+    if (this.#pendingSoon !== undefined || this.#interval === undefined) return;
+    this.#pendingSoon = this.#timers.setTimeout(() => {
+      this.#pendingSoon = undefined;
+      void this.sample();
+    }, CHANGE_DEBOUNCE_MS);
   }
 
   async #sampleOnce(): Promise<void> {

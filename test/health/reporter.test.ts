@@ -53,7 +53,13 @@ function setup() {
     probes: { read: async () => ({ ...snapshot }) },
     access: { windowState: () => state, sessions: () => [] },
     events,
-    camera: { status: () => camera, onStatus: () => () => undefined },
+    camera: {
+      status: () => camera,
+      onStatus: (l) => {
+        statusListeners.push(l);
+        return () => undefined;
+      },
+    },
     inventory: async () => ({
       model: 'Raspberry Pi 4 Model B',
       serial: '10000000abcdef',
@@ -63,14 +69,28 @@ function setup() {
     }),
     now: () => now,
     timers: {
-      setTimeout: () => 0 as never,
+      setTimeout: (fn) => {
+        timeouts.push(fn);
+        return timeouts.length as never;
+      },
       clearTimeout: () => undefined,
-      setInterval: () => 0 as never,
+      setInterval: () => 1 as never,
       clearInterval: () => undefined,
     },
   });
   const health = () => link.published.filter((p) => p.topic.endsWith('/health'));
-  return { reporter, link, events, snapshot, camera, state, health, advance: (ms: number) => (now += ms) };
+  return {
+    reporter,
+    link,
+    events,
+    snapshot,
+    camera,
+    state,
+    health,
+    statusListeners,
+    timeouts,
+    advance: (ms: number) => (now += ms),
+  };
 }
 
 describe('health reporter', () => {
@@ -133,5 +153,17 @@ describe('health reporter', () => {
     state.paused = true;
     await reporter.sample();
     expect(events.raised).toEqual([{ code: 'camera_fault' }, { code: 'paused', detail: { paused: true } }]);
+  });
+
+  it('batches a burst of camera status changes into one sample', async () => {
+    const { reporter, camera, statusListeners, timeouts, health } = setup();
+    await reporter.start();
+    camera.state = 'stalled';
+    for (let i = 0; i < 5; i++) statusListeners[0]!(camera);
+    expect(timeouts).toHaveLength(1);
+    timeouts[0]!();
+    await reporter.sample();
+    expect(health()).toHaveLength(2);
+    expect(health()[1]!.payload.problems).toEqual(['camera_fault']);
   });
 });
