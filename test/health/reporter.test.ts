@@ -26,6 +26,8 @@ function setup() {
   const link = recordingLink();
   const events = recordingEvents();
   const snapshot = { ...system };
+  const statusListeners: Array<(s: CameraStatus) => void> = [];
+  const timeouts: Array<() => void> = [];
   const camera: CameraStatus = {
     state: 'running',
     driver: 'synthetic',
