@@ -217,7 +217,9 @@ export class MqttLink {
       this.#online = true;
       this.#log.info({ connection: this.#connection }, 'mqtt online');
     } catch (error) {
+      // Never stay connected but unannounced: drop the connection and let the back-off retry.
       this.#log.warn({ err: String(error) }, 'mqtt announce failed');
+      if (this.#client === client && !this.#stopping) client.stream?.destroy();
     }
   }
 
