@@ -55,4 +55,26 @@ describe('MqttLink', () => {
     await link.stop();
     await centre.stop();
   });
+
+  it('drops and retries a connection whose announcement failed instead of staying silent', async () => {
+    const centre = await startCentre(broker.url);
+    const link = new MqttLink({ deviceId: 'dev-c', config: config(broker.url), store: new FsStore(dir) });
+    let calls = 0;
+    link.onConnect(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('inventory unavailable');
+    });
+    await link.start();
+    await centre.waitFor((m) =>
+      m.some((x) => x.topic === 'nattsyn/v1/dev-c/status' && x.text.includes('online')),
+    );
+    const online = centre.json('dev-c/status') as Array<{ state: string; connection: number }>;
+    expect(calls).toBe(2);
+    expect(online.map((s) => [s.state, s.connection])).toEqual([
+      ['offline', 1],
+      ['online', 2],
+    ]);
+    await link.stop();
+    await centre.stop();
+  });
 });
