@@ -3,14 +3,19 @@
  * Runs the health service as its own process against a real mosquitto and prints:
  *  - idle CPU (% of one core) and RSS of that process with health reporting on (target ≤ 1 %);
  *  - the time from a broker restart to the last of N audit records appended during the outage
- *    arriving at a centre subscriber, in order.
+ *    arriving at a centre subscriber, in order;
+ *  - the cost of one frame check (keyframe → ffmpeg → sharp), wall and CPU including ffmpeg.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportJWK, generateKeyPair } from 'jose';
+import { frameCheckConfigSchema } from '../src/health/config.ts';
+import { FrameChecker } from '../src/health/frames.ts';
+import { perceptualHash } from '../src/health/thumbnail.ts';
 import { startCentre } from '../test/health/fixtures/centre.ts';
+import { keyframes, SOURCES } from '../test/health/fixtures/h264.ts';
 import { spawnDevice } from '../test/health/fixtures/spawnDevice.ts';
 import { startMosquitto } from '../test/support/mosquitto.ts';
 
@@ -28,6 +33,32 @@ async function cpuTicks(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** This process's CPU ticks including its waited-for children (ffmpeg). */
+async function selfTicksWithChildren(): Promise<number> {
+  const stat = await readFile('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+
+async function frameCheckCost(): Promise<{ wallMs: number; cpuMs: number; checks: number }> {
+  const frames = await keyframes(SOURCES.normal, 10);
+  const reference = await perceptualHash(frames[0]!);
+  const checker = new FrameChecker({
+    config: frameCheckConfigSchema.parse({}),
+    referenceHash: () => reference,
+  });
+  const c0 = await selfTicksWithChildren();
+  const t0 = performance.now();
+  for (const au of frames) await checker.check(au);
+  const wall = performance.now() - t0;
+  const cpu = ((await selfTicksWithChildren()) - c0) * (1000 / TICKS_PER_SECOND);
+  return {
+    wallMs: Math.round(wall / frames.length),
+    cpuMs: Math.round(cpu / frames.length),
+    checks: frames.length,
+  };
 }
 
 async function rssBytes(pid: number): Promise<number> {
@@ -75,6 +106,7 @@ try {
   const firstArrivals = seqs.filter((s, i) => seqs.indexOf(s) === i);
   const inOrder = firstArrivals.length === records && firstArrivals.every((s, i) => s === i + 1);
 
+  const frameCheck = await frameCheckCost();
   const result = {
     idleSeconds,
     idleCpuPercentOfOneCore: Number(cpuPercent.toFixed(2)),
@@ -83,6 +115,7 @@ try {
     brokerRestartToAllDeliveredMs: Math.round(deliveredMs),
     inOrderWithoutGap: inOrder,
     duplicates: seqs.length - firstArrivals.length,
+    frameCheckPerKeyframe640x480: frameCheck,
     note: 'delivery time includes the reconnect back-off (250 ms to 1 s in this bench; 1 s to 60 s by default)',
   };
   console.log(JSON.stringify(result, null, 2));

@@ -52,7 +52,8 @@ export const mqttConfigSchema = z
 export type MqttConfig = z.output<typeof mqttConfigSchema>;
 
 export const frameCheckConfigSchema = z.strictObject({
-  intervalSeconds: positiveInt().default(5),
+  /** One keyframe per interval: each check spawns ffmpeg (~80 ms CPU on x86, measured in bench/health.ts). */
+  intervalSeconds: positiveInt().default(10),
   /** Mean grey level (0–255) below which the picture counts as covered. */
   darkMean: z.number().min(0).max(255).default(12),
   /** Consecutive checks with identical thumbnails before the camera counts as frozen. */
@@ -78,7 +79,7 @@ export const healthConfigSchema = z.strictObject({
   /** Root of /proc, /sys and /run, for tests with a fake tree. */
   fsRoot: z.string().default('/'),
   frameCheck: frameCheckConfigSchema.default({
-    intervalSeconds: 5,
+    intervalSeconds: 10,
     darkMean: 12,
     frozenChecks: 3,
     frozenDifference: 0.5,

@@ -30,7 +30,8 @@ export function ffmpegThumbnailDecoder(options: DecoderOptions = {}): ThumbnailD
   const { ffmpegPath = 'ffmpeg', width = 160, height = 120, timeoutMs = 5000 } = options;
   const spawn = options.spawn ?? nodeSpawn;
   const args = [
-    ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'h264', '-i', 'pipe:0', '-an'],
+    ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-threads', '1'],
+    ...['-probesize', '32', '-analyzeduration', '0', '-f', 'h264', '-i', 'pipe:0', '-an'],
     ...['-frames:v', '1', '-vf', `scale=${width}:${height},format=gray`, '-f', 'rawvideo', 'pipe:1'],
   ];
   return (au) =>
