@@ -144,9 +144,15 @@ export class Outbox {
     this.events.kick();
   }
 
-  async stop(): Promise<void> {
+  /** Stops after the records in flight are acknowledged, or after `graceMs` (they stay undelivered). */
+  async stop(graceMs = 3000): Promise<void> {
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
-    await Promise.all([this.audit.stop(), this.events.stop()]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all([this.audit.stop(), this.events.stop()]), grace]);
+    clearTimeout(timer);
   }
 }
