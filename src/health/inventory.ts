@@ -3,12 +3,13 @@
  * interfaces, from systeminformation (whose calls may block briefly: never on the reporting path).
  */
 import { readFile } from 'node:fs/promises';
-import si from 'systeminformation';
 import type { InfoPayload } from './payloads.ts';
 
 export type Inventory = Omit<InfoPayload, 'deviceId' | 'connection' | 'ts' | 'software'>;
 
 export async function readInventory(): Promise<Inventory> {
+  // Loaded on first use: it is only needed once per connection.
+  const { default: si } = await import('systeminformation');
   const [system, os, mem, nets, bootId] = await Promise.all([
     si.system(),
     si.osInfo(),

@@ -5,7 +5,6 @@
  * a 64-bit DCT hash, kept as 16 hex digits, never an image.
  */
 import { spawn as nodeSpawn } from 'node:child_process';
-import sharp from 'sharp';
 import type { AccessUnit } from '../camera/types.ts';
 import { NattsynError } from '../errors.ts';
 
@@ -15,6 +14,9 @@ export interface Thumbnail {
   /** One byte per pixel, grey. */
   data: Uint8Array;
 }
+
+/** sharp (libvips, ~30 MiB resident) is loaded on the first check, not while no camera runs. */
+const loadSharp = async () => (await import('sharp')).default;
 
 export type ThumbnailDecoder = (au: Uint8Array) => Promise<Thumbnail>;
 
@@ -60,6 +62,7 @@ export function ffmpegThumbnailDecoder(options: DecoderOptions = {}): ThumbnailD
 
 /** Mean and standard deviation of the grey levels, by sharp. */
 export async function greyStats(thumb: Thumbnail): Promise<{ mean: number; stdev: number }> {
+  const sharp = await loadSharp();
   const stats = await sharp(thumb.data, {
     raw: { width: thumb.width, height: thumb.height, channels: 1 },
   }).stats();
@@ -82,6 +85,7 @@ const COS = Array.from({ length: 8 }, (_, u) =>
 
 /** pHash: 32×32 grey, 2-D DCT, the 8×8 lowest frequencies against their median → 64 bits. */
 export async function thumbnailHash(thumb: Thumbnail): Promise<string> {
+  const sharp = await loadSharp();
   const small = await sharp(thumb.data, { raw: { width: thumb.width, height: thumb.height, channels: 1 } })
     .resize(HASH_SIZE, HASH_SIZE, { fit: 'fill' })
     .raw()
