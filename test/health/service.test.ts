@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCommand } from '../../src/health/commands.ts';
 import { signPolicy } from '../../src/policy/index.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
+import { ReplayCamera } from './fixtures/camera.ts';
 import { type Centre, startCentre } from './fixtures/centre.ts';
+import { keyframes, SOURCES } from './fixtures/h264.ts';
 import { startDevice } from './fixtures/inProcess.ts';
 import { checkedKinds, invalidMessages } from './fixtures/schemaCheck.ts';
 import { spawnDevice } from './fixtures/spawnDevice.ts';
@@ -67,9 +69,13 @@ afterAll(async () => {
 
 describe('health service against a real mosquitto', () => {
   it('leaves a retained online status with inventory and a retained health with message expiry', async () => {
-    const device = await startDevice('dev-online', broker.url, keys.publicKey);
     const live = await centre();
+    const device = await startDevice('dev-online', broker.url, keys.publicKey);
     await live.waitFor((m) => m.some((x) => x.topic === 'nattsyn/v1/dev-online/status'));
+    const order = live.messages
+      .filter((m) => m.topic.startsWith('nattsyn/v1/dev-online/'))
+      .map((m) => m.topic.split('/')[3]);
+    expect(order.slice(0, 3)).toEqual(['info', 'health', 'status']);
     const late = await centre();
     await late.waitFor((m) =>
       ['status', 'info', 'health'].every((k) => m.some((x) => x.topic === `nattsyn/v1/dev-online/${k}`)),
@@ -89,6 +95,25 @@ describe('health service against a real mosquitto', () => {
     await live.waitFor((m) =>
       m.some((x) => x.topic.endsWith('dev-online/status') && x.text.includes('stopped')),
     );
+  });
+
+  it('reports a covered lens from the live camera as an event and in the retained health', async () => {
+    const watch = await centre();
+    const camera = new ReplayCamera(await keyframes(SOURCES.black, 1));
+    const device = await startDevice('dev-cam', broker.url, keys.publicKey, { camera });
+    await watch.waitFor((m) =>
+      m.some((x) => x.topic === 'nattsyn/v1/dev-cam/status' && x.text.includes('online')),
+    );
+    await camera.start();
+    camera.play();
+    await watch.waitFor((m) =>
+      m.some((x) => x.topic === 'nattsyn/v1/dev-cam/event' && x.text.includes('camera_covered')),
+    );
+    await watch.waitFor(() =>
+      of(watch, 'dev-cam', 'health').some((h) => h.problems.includes('camera_covered')),
+    );
+    expect(of(watch, 'dev-cam', 'health').at(-1).frames).toMatchObject({ covered: true });
+    await device.dispose();
   });
 
   it('kill -9 of the service makes the broker publish offline with that connection counter', async () => {
