@@ -25,6 +25,7 @@ export { FrameChecker, type FrameCheckerDeps, type FrameVerdict } from './frames
 export { discoveryMessages, enableDiscovery } from './homeAssistant.ts';
 export { InboundHandler } from './inbound.ts';
 export { type Inventory, readInventory } from './inventory.ts';
+export { jsonSchemas } from './jsonSchemas.ts';
 export { MqttLink, type MqttLinkDeps, type PublishOptions } from './link.ts';
 export { MONITOR_USAGE, type MonitorIo, runMonitor } from './monitor.ts';
 export { Outbox, type OutboxSource } from './outbox.ts';

@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
-import { NattsynError } from '../errors.ts';
+import { NattsynError, UsageError } from '../errors.ts';
 import type { DurableStore } from '../policy/index.ts';
 import { BackoffSchedule } from './backoff.ts';
 import type { MqttConfig } from './config.ts';
@@ -178,10 +178,14 @@ export class MqttLink {
       resubscribe: false,
     };
     if (config.tls) {
-      const read = this.#deps.readFile ?? ((f: string) => readFile(f, 'utf8'));
-      options.ca = [await read(config.tls.caFile)];
-      options.cert = await read(config.tls.certFile);
-      options.key = await read(config.tls.keyFile);
+      const readRaw = this.#deps.readFile ?? ((f: string) => readFile(f, 'utf8'));
+      const read = (field: 'caFile' | 'certFile' | 'keyFile') =>
+        readRaw(config.tls![field]).catch((cause) => {
+          throw new UsageError(`mqtt.tls.${field}: cannot read ${config.tls![field]}`, { cause });
+        });
+      options.ca = [await read('caFile')];
+      options.cert = await read('certFile');
+      options.key = await read('keyFile');
       if (config.tls.serverName) options.servername = config.tls.serverName;
     }
     // Not configurable on purpose (issue 4): the broker is always checked against the pinned CA.

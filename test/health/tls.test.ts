@@ -110,4 +110,20 @@ describe('MQTT over TLS with client certificates and an ACL', () => {
     ).toBe(false);
     expect(mqttConfigSchema.safeParse({ url: 'mqtts://127.0.0.1:8883' }).success).toBe(false);
   });
+
+  it('names the unreadable TLS file as a configuration error', async () => {
+    const link = new MqttLink({
+      deviceId: 'dev-d',
+      config: mqttConfigSchema.parse({
+        url: broker.url,
+        tls: { caFile: join(dir, 'missing-ca.pem'), certFile: 'c.pem', keyFile: 'k.pem' },
+      }),
+      store: new FsStore(dir),
+    });
+    await expect(link.start()).rejects.toMatchObject({
+      code: 'usage',
+      message: expect.stringMatching(/^mqtt\.tls\.caFile: /),
+    });
+    await link.stop();
+  });
 });
