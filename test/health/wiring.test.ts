@@ -2,6 +2,7 @@ import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthConfigSchema, mqttConfigSchema } from '../../src/health/config.ts';
 import { HealthService } from '../../src/health/service.ts';
+import { silentLogger } from '../../src/log.ts';
 import { DEVICE, makeHarness } from '../access/harness.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
 import { type Centre, startCentre } from './fixtures/centre.ts';
@@ -33,6 +34,7 @@ describe('health wired to the real access controller', () => {
         access: h.access,
         policyKey: commandKeys.publicKey,
         assumeClockSynced: true,
+        log: silentLogger.child({ module: 'health' }),
       });
     const events = () =>
       centre.json(`${DEVICE}/event`) as Array<{ code: string; detail?: Record<string, unknown> }>;
