@@ -84,7 +84,9 @@ function view(deviceId: string, d: DeviceState, now: number): DeviceView {
   if (status === 'offline') flags.push('silent');
   if (status === 'online' && !d.health) flags.push('no_health');
   if (d.auditGaps > 0) flags.push('audit_gap');
-  if (status !== 'online' && policyVersion !== undefined && !d.decommissioned) flags.push('supervision_lost');
+  // Not supervising: gone, stopped, or "online" by a retained status the broker kept after the device died.
+  const away = status !== 'online' || !d.health;
+  if (away && policyVersion !== undefined && !d.decommissioned) flags.push('supervision_lost');
   const problems = status === 'online' ? (d.health?.problems ?? []) : [];
   const nextWindow = d.health?.nextWindow?.start;
   const readiness = d.health?.readiness ?? 'unknown';

@@ -41,6 +41,7 @@ beforeAll(async () => {
   await centre.publishAsync('nattsyn/v1/dev-gone/status', status('offline', 2), retained);
   await centre.publishAsync('nattsyn/v1/dev-gap/status', status('online', 5), retained);
   await centre.publishAsync('nattsyn/v1/dev-gap/health', health([], 'ready', 30), retained);
+  await centre.publishAsync('nattsyn/v1/dev-stale/status', status('online', 4), retained);
 });
 
 afterAll(async () => {
@@ -98,6 +99,7 @@ describe('nattsyn monitor', () => {
     expect(byId['dev-gone']!.flags).toEqual(['silent']);
     expect(byId['dev-stopped']!.flags).toEqual([]);
     expect(byId['dev-gap']!.flags).toEqual(['audit_gap']);
+    expect(byId['dev-stale']!.flags).toEqual(['no_health', 'supervision_lost']);
     expect(byId['dev-covered']).toMatchObject({
       problems: ['camera_covered'],
       readiness: 'at_risk',
@@ -112,7 +114,7 @@ describe('nattsyn monitor', () => {
     const lines = out.trim().split('\n');
     expect(lines[0]).toMatch(/^DEVICE\s+STATUS\s+LAST SEEN\s+PROBLEMS\s+NEXT WINDOW\s+READINESS\s+FLAGS/);
     expect(lines[1]).toMatch(/TONIGHT$/);
-    expect(lines).toHaveLength(7);
+    expect(lines).toHaveLength(8);
   });
 
   it('exits 2 on a usage error', async () => {
