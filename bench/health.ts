@@ -24,8 +24,16 @@ const { values } = parseArgs({
   options: {
     'idle-seconds': { type: 'string', default: '30' },
     records: { type: 'string', default: '1000' },
+    /** How long the broker stays down while the records are appended. */
+    'outage-seconds': { type: 'string', default: '5' },
+    /** Use the production back-off (1 s to 60 s) instead of the bench's short one. */
+    'default-backoff': { type: 'boolean', default: false },
   },
 });
+const outageSeconds = Number(values['outage-seconds']);
+const backoff = values['default-backoff']
+  ? { initialMs: 1000, maxMs: 60_000 }
+  : { initialMs: 250, maxMs: 1000 };
 const idleSeconds = Number(values['idle-seconds']);
 const records = Number(values.records);
 const TICKS_PER_SECOND = 100;
