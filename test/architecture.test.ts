@@ -2,11 +2,12 @@
  * Structural guards for the privacy invariants and the folder rules (STYLE.md): these fail the
  * moment a change imports a recorder, lets werift out of src/stream, or gives the policy core I/O.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function sources(dir: string): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && /\.(ts|js|html)$/.test(e.name))
     .map((e) => path.join(e.parentPath, e.name));

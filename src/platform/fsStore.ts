@@ -63,16 +63,20 @@ export class FsStore implements DurableStore {
   }
 
   #path(name: string): string {
-    if (name !== path.basename(name) || name.startsWith('.')) throw new Error(`bad store file name: ${name}`);
+    if (!name || name !== path.basename(name) || name.startsWith('.'))
+      throw new Error(`bad store file name: ${name}`);
     return path.join(this.dir, name);
   }
 }
+
+let tempCounter = 0;
 
 /** Writes a file so that a crash leaves either the old or the new content: temp, fsync, rename, fsync dir. */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
+  // One temp file per call: concurrent writes of the same file must not share (and mix) one.
+  const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
   const handle = await fs.open(temp, 'w', mode);
   try {
     await handle.writeFile(data);

@@ -172,6 +172,8 @@ function startOfLocalDay(date: Temporal.PlainDate, timeZone: string): number {
 
 /** True when `timeZone` is an IANA zone this runtime knows. */
 export function isKnownTimeZone(timeZone: string): boolean {
+  // IANA names only (Area/Location or UTC): offset ids like "+01:00" carry no DST rules.
+  if (!/^(UTC|[A-Z][A-Za-z_]+(\/[A-Za-z0-9_+-]+)+)$/.test(timeZone)) return false;
   try {
     Temporal.Now.instant().toZonedDateTimeISO(timeZone);
     return true;

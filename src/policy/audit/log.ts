@@ -104,6 +104,8 @@ export class AuditLog {
 
   async #append(entry: AuditEntry): Promise<AuditRecord> {
     const { store, sha256, now } = this.#deps;
+    // After a failed write whose undo may have failed too, the tail on disk is unknown: reload it.
+    if (!this.#writable) await this.open().catch(unavailable);
     const record = sealRecord(
       entry,
       this.#last.seq + 1,
@@ -122,16 +124,14 @@ export class AuditLog {
     } catch (cause) {
       this.#writable = false;
       await store.truncate(this.#segment, this.#segmentBytes).catch(() => undefined);
-      throw new NattsynError('audit_unavailable', 'the audit log could not be written', {
-        status: 503,
-        cause,
-      });
+      unavailable(cause);
     }
     this.#writable = true;
     this.#segmentBytes += utf8Length(line);
     this.#last = { seq: record.seq, hash: record.hash };
     for (const listener of this.#listeners) listener(record);
-    if (this.#segmentBytes === utf8Length(line)) await this.#prune();
+    // Pruning is housekeeping, retried at the next rotation: the record is durable, so the append succeeded.
+    if (this.#segmentBytes === utf8Length(line)) await this.#prune().catch(() => undefined);
     return record;
   }
 
@@ -182,4 +182,8 @@ export class AuditLog {
       segments.shift();
     }
   }
+}
+
+function unavailable(cause: unknown): never {
+  throw new NattsynError('audit_unavailable', 'the audit log could not be written', { status: 503, cause });
 }

@@ -25,12 +25,21 @@ export type AuditVerdict =
 
 export async function verifyAuditLog(store: DurableStore, sha256: Sha256Hex): Promise<AuditVerdict> {
   const base = readPoint(await store.read(ANCHOR_FILE)) ?? { seq: 0, hash: GENESIS_HASH };
+  // Read before the segments: both are written after the records they name, so on a live log
+  // they can never run ahead of what the segments hold and raise a false truncation alarm.
+  const tailAnchors: [string, ChainPoint | undefined][] = [
+    ['head', readPoint(await store.read(HEAD_FILE))],
+    ['delivery cursor', readPoint(await store.read(CURSOR_FILE))],
+  ];
   const segments = (await store.list(SEGMENT_PREFIX)).filter((n) => segmentFirstSeq(n) !== undefined);
   let prev = base;
   let records = 0;
   let tornBytes = 0;
   const hashes = new Map<number, string>();
   for (const [index, name] of segments.entries()) {
+    // Wholly before the anchor: pruned, but a crash came between writing the anchor and removing it.
+    const next = segments[index + 1];
+    if (next !== undefined && segmentFirstSeq(next)! <= base.seq + 1) continue;
     const expected = prev.seq + 1;
     const { lines, tornBytes: torn } = splitLines((await store.read(name)) ?? '');
     if (torn > 0 && index < segments.length - 1) return bad(expected, `segment ${name} ends in a torn line`);
@@ -49,10 +58,7 @@ export async function verifyAuditLog(store: DurableStore, sha256: Sha256Hex): Pr
       records++;
     }
   }
-  const tailProblem = checkTail(prev, hashes, [
-    ['head', readPoint(await store.read(HEAD_FILE))],
-    ['delivery cursor', readPoint(await store.read(CURSOR_FILE))],
-  ]);
+  const tailProblem = checkTail(prev, hashes, tailAnchors);
   if (tailProblem) return tailProblem;
   return { ok: true, records, firstSeq: base.seq + 1, lastSeq: prev.seq, tornBytes };
 }
