@@ -50,6 +50,7 @@ export { HealthService, type HealthServiceDeps } from './service.ts';
 export {
   ffmpegThumbnailDecoder,
   hashDistance,
+  meanLuma,
   perceptualHash,
   type Thumbnail,
   type ThumbnailDecoder,

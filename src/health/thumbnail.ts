@@ -130,3 +130,10 @@ export async function perceptualHash(
   defaultDecoder ??= ffmpegThumbnailDecoder();
   return thumbnailHash(await (decode ?? defaultDecoder)(data));
 }
+
+/** Mean grey level (0–255) of one keyframe, in memory: the installer's IR check (`lumaOf`). */
+export async function meanLuma(au: AccessUnit | Uint8Array, decode?: ThumbnailDecoder): Promise<number> {
+  const data = au instanceof Uint8Array ? au : au.data;
+  defaultDecoder ??= ffmpegThumbnailDecoder();
+  return (await greyStats(await (decode ?? defaultDecoder)(data))).mean;
+}

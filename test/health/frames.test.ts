@@ -4,7 +4,7 @@ import { frameCheckConfigSchema } from '../../src/health/config.ts';
 import type { EventSink } from '../../src/health/events.ts';
 import { FrameChecker } from '../../src/health/frames.ts';
 import type { EventCode } from '../../src/health/payloads.ts';
-import { hashDistance, perceptualHash } from '../../src/health/thumbnail.ts';
+import { hashDistance, meanLuma, perceptualHash } from '../../src/health/thumbnail.ts';
 import { keyframes, SOURCES } from './fixtures/h264.ts';
 
 const config = frameCheckConfigSchema.parse({});
@@ -61,6 +61,8 @@ describe('frame checks on real H.264', () => {
     expect(hashDistance(reference, same)).toBeLessThanOrEqual(config.movedDistance);
     expect(hashDistance(reference, other)).toBeGreaterThan(config.movedDistance);
     expect(reference).toMatch(/^[0-9a-f]{16}$/);
+    expect(await meanLuma(scenes.black[0]!)).toBeLessThan(config.darkMean);
+    expect(await meanLuma(scenes.normal[0]!)).toBeGreaterThan(50);
   });
 
   it('checks only keyframes and at most once per interval when fed by a camera', async () => {
