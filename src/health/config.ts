@@ -1,0 +1,91 @@
+/**
+ * The `mqtt` and `health` config sections, with defaults; the lead composes them into src/config.ts.
+ * There is no switch to accept an unverified broker certificate: TLS always pins the centre's CA.
+ */
+import { z } from 'zod';
+
+const positiveInt = () => z.number().int().positive();
+
+export const backoffConfigSchema = z
+  .strictObject({
+    initialMs: positiveInt().default(1000),
+    maxMs: positiveInt().default(60_000),
+    factor: z.number().min(1).max(10).default(2),
+    /** Share of each delay that is random: 0.5 gives a delay between half and all of the base. */
+    jitter: z.number().min(0).max(1).default(0.5),
+  })
+  .refine((b) => b.initialMs <= b.maxMs, { message: 'initialMs must not exceed maxMs', path: ['initialMs'] });
+
+export const mqttConfigSchema = z
+  .strictObject({
+    /** `mqtts://host:port` in production; `mqtt://` only for a broker on this machine (demo, tests). */
+    url: z.string().regex(/^mqtts?:\/\/[^\s/]+(:\d+)?\/?$/, 'expected mqtt://host:port or mqtts://host:port'),
+    tls: z
+      .strictObject({
+        /** PEM file of the centre's CA: the only CA the broker certificate is checked against. */
+        caFile: z.string().min(1),
+        /** This device's client certificate and key (PEM). */
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        /** Expected broker name when it differs from the URL host. */
+        serverName: z.string().optional(),
+      })
+      .optional(),
+    keepaliveSeconds: positiveInt().max(3600).default(30),
+    connectTimeoutMs: positiveInt().default(10_000),
+    backoff: backoffConfigSchema.default({ initialMs: 1000, maxMs: 60_000, factor: 2, jitter: 0.5 }),
+    homeAssistant: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        prefix: z.string().min(1).default('homeassistant'),
+      })
+      .default({ enabled: false, prefix: 'homeassistant' }),
+  })
+  .refine((c) => !c.url.startsWith('mqtts:') || c.tls !== undefined, {
+    message: 'mqtts:// needs tls.caFile, tls.certFile and tls.keyFile',
+    path: ['tls'],
+  })
+  .refine((c) => c.url.startsWith('mqtts:') || c.tls === undefined, {
+    message: 'tls is set but the url is not mqtts://',
+    path: ['url'],
+  });
+export type MqttConfig = z.output<typeof mqttConfigSchema>;
+
+export const frameCheckConfigSchema = z.strictObject({
+  /** One keyframe per interval: each check spawns ffmpeg (~80 ms CPU on x86, measured in bench/health.ts). */
+  intervalSeconds: positiveInt().default(10),
+  /** Mean grey level (0–255) below which the picture counts as covered. */
+  darkMean: z.number().min(0).max(255).default(12),
+  /** Consecutive checks with identical thumbnails before the camera counts as frozen. */
+  frozenChecks: z.number().int().min(2).default(3),
+  /** Mean absolute difference (grey levels) under which two thumbnails count as identical. */
+  frozenDifference: z.number().min(0).default(0.5),
+  /** Hamming distance (of 64 bits) from the reference hash above which the camera counts as moved. */
+  movedDistance: z.number().int().min(1).max(64).default(20),
+});
+
+export const healthConfigSchema = z.strictObject({
+  /** Health is published every period (and on change), retained with expiry 3× the period. */
+  periodSeconds: positiveInt().max(3600).default(60),
+  /** How often the cheap probes run to notice a change between periods. */
+  sampleSeconds: positiveInt().max(600).default(10),
+  readinessLeadMinutes: positiveInt().max(240).default(15),
+  overheatingC: z.number().default(80),
+  diskLowBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(200 * 1024 * 1024),
+  /** Root of /proc, /sys and /run, for tests with a fake tree. */
+  fsRoot: z.string().default('/'),
+  frameCheck: frameCheckConfigSchema.default({
+    intervalSeconds: 10,
+    darkMean: 12,
+    frozenChecks: 3,
+    frozenDifference: 0.5,
+    movedDistance: 20,
+  }),
+});
+export type HealthConfig = z.output<typeof healthConfigSchema>;
+export type FrameCheckConfig = z.output<typeof frameCheckConfigSchema>;
+export type BackoffConfig = z.output<typeof backoffConfigSchema>;

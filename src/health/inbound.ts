@@ -1,0 +1,145 @@
+/**
+ * What the centre sends the device: signed policies on `policy` (verified and applied by the access
+ * controller, answered with `policy_updated` or `policy_rejected`) and signed commands on
+ * `cmd/<name>` (answered on `cmd/<name>/res`). Messages are handled one at a time, in arrival order.
+ * Every command, run or refused, is audited.
+ */
+import type { KeyObject } from 'jose';
+import type { AccessControl } from '../access/types.ts';
+import type { AuditEntry } from '../policy/index.ts';
+import { type CommandRegistry, type CommandRejectCode, verifyCommand } from './commands.ts';
+import type { EventSink } from './events.ts';
+import type { MqttLink } from './link.ts';
+import { type CommandResultPayload, commandResultPayloadSchema } from './payloads.ts';
+import { type Log, silentLog } from './ports.ts';
+
+export interface InboundDeps {
+  deviceId: string;
+  link: Pick<MqttLink, 'onMessage' | 'publish' | 'topics'>;
+  access: Pick<AccessControl, 'applyPolicy' | 'windowState'>;
+  events: EventSink;
+  commands: CommandRegistry;
+  /** The pinned policy key, which also signs commands. */
+  commandKey: KeyObject | CryptoKey;
+  audit?: { append(entry: AuditEntry): Promise<unknown> };
+  now?: () => number;
+  log?: Log;
+  /** Longest a handler may run before it is answered as failed. */
+  handlerTimeoutMs?: number;
+}
+
+const COMMAND_TOPIC = /^cmd\/([a-z][a-z0-9_-]{0,31})$/;
+
+export class InboundHandler {
+  readonly #deps: InboundDeps;
+  readonly #log: Log;
+  /** Command ids already seen, with their expiry: a replay inside the lifetime is refused. */
+  readonly #seen = new Map<string, number>();
+  #queue: Promise<void> = Promise.resolve();
+  #off: (() => void) | undefined;
+
+  constructor(deps: InboundDeps) {
+    this.#deps = deps;
+    this.#log = deps.log ?? silentLog;
+  }
+
+  start(): void {
+    this.#off ??= this.#deps.link.onMessage((suffix, payload, retained) => {
+      this.#queue = this.#queue
+        .then(() => this.handle(suffix, payload.toString('utf8'), retained))
+        .catch((error) => this.#log.error({ err: String(error) }, 'inbound message failed'));
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#off?.();
+    this.#off = undefined;
+    await this.#queue;
+  }
+
+  async handle(suffix: string, text: string, retained: boolean): Promise<void> {
+    if (suffix === 'policy') return this.#policy(text, retained);
+    const m = COMMAND_TOPIC.exec(suffix);
+    if (!m) return;
+    if (retained) {
+      this.#log.warn({ name: m[1] }, 'retained command ignored');
+      return;
+    }
+    await this.#command(m[1]!, text);
+  }
+
+  async #policy(jws: string, retained: boolean): Promise<void> {
+    const { access, events } = this.#deps;
+    if (jws.trim() === '') return;
+    // The retained copy of the policy already in force comes back on every connection: not news.
+    if (retained && versionOf(jws) === access.windowState().policyVersion) return;
+    const verdict = await access.applyPolicy(jws.trim(), 'centre');
+    if (verdict.ok) {
+      await events.raise('policy_updated', { version: verdict.policy.body.version });
+    } else {
+      this.#log.warn({ code: verdict.code }, 'policy rejected');
+      await events.raise('policy_rejected', { code: verdict.code });
+    }
+  }
+
+  async #command(name: string, jws: string): Promise<void> {
+    const { deviceId, commandKey, commands } = this.#deps;
+    const now = (this.#deps.now ?? Date.now)();
+    for (const [id, expiry] of this.#seen) if (expiry <= now) this.#seen.delete(id);
+    const verdict = await verifyCommand(jws.trim(), name, { publicKey: commandKey, deviceId, now });
+    if (!verdict.ok) return this.#answer(name, verdict.id ?? null, { ok: false, code: verdict.code });
+    const { command } = verdict;
+    if (this.#seen.has(command.id))
+      return this.#answer(name, command.id, { ok: false, code: 'cmd_replayed' });
+    this.#seen.set(command.id, Date.parse(command.expiry));
+    const handler = commands.get(name);
+    if (!handler) return this.#answer(name, command.id, { ok: false, code: 'cmd_unknown' });
+    try {
+      const result = await withTimeout(handler(command), this.#deps.handlerTimeoutMs ?? 120_000);
+      await this.#answer(name, command.id, { ok: true, result });
+    } catch (error) {
+      this.#log.warn({ name, err: String(error) }, 'command failed');
+      await this.#answer(name, command.id, { ok: false, code: 'cmd_failed' });
+    }
+  }
+
+  async #answer(
+    name: string,
+    id: string | null,
+    outcome: { ok: true; result: CommandResultPayload['result'] } | { ok: false; code: CommandRejectCode },
+  ): Promise<void> {
+    const { link, audit } = this.#deps;
+    const now = (this.#deps.now ?? Date.now)();
+    const code = outcome.ok ? 'ok' : outcome.code;
+    await audit?.append({ type: 'command', actor: 'centre', code, detail: { name, id: id ?? '' } });
+    const payload = commandResultPayloadSchema.parse({
+      id,
+      name,
+      ...outcome,
+      ts: new Date(now).toISOString(),
+    });
+    await link
+      .publish(link.topics.cmdResult(name), JSON.stringify(payload), { qos: 1 })
+      .catch(() => undefined);
+  }
+}
+
+/** The `version` claimed by a policy JWS, unverified: only to recognise the one already in force. */
+function versionOf(jws: string): number | undefined {
+  try {
+    const body = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    return typeof body.version === 'number' ? body.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('command timed out')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

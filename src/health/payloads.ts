@@ -1,0 +1,200 @@
+/**
+ * Every MQTT payload nattsyn publishes, as zod schemas: the one typed map of the wire format
+ * (DESIGN.md "Public interfaces"). The JSON Schemas under `schemas/` are generated from these, so
+ * the code and the published contract cannot drift. No resident name or address in any of them.
+ */
+import { z } from 'zod';
+import { AUDIT_TYPES } from '../policy/index.ts';
+
+export const TOPIC_ROOT = 'nattsyn/v1';
+
+/** Topics under `nattsyn/v1/<deviceId>/`. */
+export function topicsFor(deviceId: string) {
+  const base = `${TOPIC_ROOT}/${deviceId}`;
+  return {
+    base,
+    status: `${base}/status`,
+    info: `${base}/info`,
+    health: `${base}/health`,
+    event: `${base}/event`,
+    audit: `${base}/audit`,
+    policy: `${base}/policy`,
+    cmd: `${base}/cmd/+`,
+    cmdResult: (name: string) => `${base}/cmd/${name}/res`,
+  };
+}
+
+/** Stable event codes: the centre's alarms depend on them. Add codes, never rename one. */
+export const EVENT_CODES = [
+  'camera_fault',
+  'camera_covered',
+  'camera_frozen',
+  'camera_moved',
+  'clock_unsynced',
+  'undervoltage',
+  'throttled',
+  'overheating',
+  'disk_low',
+  'paused',
+  'policy_updated',
+  'policy_rejected',
+  'window_ready',
+  'window_at_risk',
+  'decommissioned',
+] as const;
+export type EventCode = (typeof EVENT_CODES)[number];
+
+const isoTime = z.iso.datetime({ offset: true });
+const flat = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+export const statusPayloadSchema = z.strictObject({
+  state: z.enum(['online', 'stopped', 'offline']),
+  /** Increases with every connection attempt, across restarts: a late will from an old connection is older. */
+  connection: z.number().int().nonnegative(),
+  /** When this connection was opened (also in the Last Will, which is fixed at connect time). */
+  since: isoTime,
+  /** The policy version in force when the connection opened: the centre knows a silent device was supervised. */
+  policyVersion: z.number().int().positive().nullable(),
+});
+export type StatusPayload = z.infer<typeof statusPayloadSchema>;
+
+export const infoPayloadSchema = z.strictObject({
+  deviceId: z.string(),
+  software: z.strictObject({ name: z.literal('nattsyn'), version: z.string() }),
+  connection: z.number().int().nonnegative(),
+  model: z.string(),
+  serial: z.string(),
+  os: z.strictObject({ distro: z.string(), release: z.string(), kernel: z.string(), arch: z.string() }),
+  memoryBytes: z.number().nonnegative(),
+  network: z.array(
+    z.strictObject({
+      iface: z.string(),
+      mac: z.string(),
+      ip4: z.string(),
+      ip6: z.string(),
+      operstate: z.string(),
+    }),
+  ),
+  bootId: z.string().optional(),
+  ts: isoTime,
+});
+export type InfoPayload = z.infer<typeof infoPayloadSchema>;
+
+export const HEALTH_PROBLEMS = [
+  'camera_fault',
+  'camera_covered',
+  'camera_frozen',
+  'camera_moved',
+  'clock_unsynced',
+  'undervoltage',
+  'throttled',
+  'overheating',
+  'disk_low',
+  'no_policy',
+] as const;
+export type HealthProblem = (typeof HEALTH_PROBLEMS)[number];
+
+const nullableNumber = z.number().nullable();
+
+export const healthPayloadSchema = z.strictObject({
+  ts: isoTime,
+  uptimeSeconds: z.number().nonnegative(),
+  bootId: z.string().nullable(),
+  cpuTemperatureC: nullableNumber,
+  load1: z.number().nonnegative(),
+  memoryAvailableBytes: z.number().nonnegative(),
+  memoryTotalBytes: z.number().nonnegative(),
+  diskFreeBytes: nullableNumber,
+  diskTotalBytes: nullableNumber,
+  clockSynced: z.boolean(),
+  throttling: z
+    .strictObject({
+      raw: z.number().int().nonnegative(),
+      undervoltageNow: z.boolean(),
+      throttledNow: z.boolean(),
+      undervoltageSinceBoot: z.boolean(),
+      throttledSinceBoot: z.boolean(),
+    })
+    .nullable(),
+  camera: z.strictObject({
+    state: z.enum(['stopped', 'starting', 'running', 'stalled', 'failed']),
+    fps: z.number().nonnegative(),
+    lastFrameAgeMs: nullableNumber,
+    restarts: z.number().int().nonnegative(),
+    lastError: z.string().nullable(),
+  }),
+  frames: z.strictObject({
+    checkedAt: isoTime.nullable(),
+    covered: z.boolean(),
+    frozen: z.boolean(),
+    moved: z.boolean(),
+  }),
+  sessions: z.number().int().nonnegative(),
+  policyVersion: z.number().int().positive().nullable(),
+  paused: z.boolean(),
+  windowOpen: z.boolean(),
+  nextWindow: z.strictObject({ id: z.string(), start: isoTime, end: isoTime }).nullable(),
+  readiness: z.enum(['ready', 'at_risk', 'unknown']),
+  problems: z.array(z.enum(HEALTH_PROBLEMS)),
+  periodSeconds: z.number().int().positive(),
+});
+export type HealthPayload = z.infer<typeof healthPayloadSchema>;
+
+export const eventPayloadSchema = z.strictObject({
+  /** Unique per event, kept when a duplicate is re-sent after a crash: the centre drops repeats. */
+  eventId: z.string().min(1),
+  /** Position in this device's event stream, gap-free. */
+  seq: z.number().int().positive(),
+  code: z.enum(EVENT_CODES),
+  ts: isoTime,
+  detail: flat.optional(),
+});
+export type EventPayload = z.infer<typeof eventPayloadSchema>;
+
+/** The audit record exactly as the hash chain holds it (src/policy/audit/record.ts). */
+export const auditPayloadSchema = z.strictObject({
+  seq: z.number().int().positive(),
+  ts: isoTime,
+  type: z.enum(AUDIT_TYPES),
+  actor: z.string().optional(),
+  code: z.string().optional(),
+  sessionId: z.string().optional(),
+  durationMs: z.number().optional(),
+  detail: flat.optional(),
+  prev: z.string().regex(/^[0-9a-f]{64}$/),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+/** The payload of a signed command (compact JWS, `typ` nattsyn-cmd+json) on `cmd/<name>`. */
+export const commandBodySchema = z.strictObject({
+  deviceId: z.string().min(1).max(64),
+  name: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/),
+  id: z.string().regex(/^[A-Za-z0-9_.-]{8,64}$/),
+  issuedAt: isoTime,
+  expiry: isoTime,
+  args: flat.optional(),
+});
+export type CommandBody = z.infer<typeof commandBodySchema>;
+
+export const commandResultPayloadSchema = z.strictObject({
+  id: z.string().nullable(),
+  name: z.string(),
+  ok: z.boolean(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  result: flat.optional(),
+  ts: isoTime,
+});
+export type CommandResultPayload = z.infer<typeof commandResultPayloadSchema>;
+
+/** The schemas shipped as `schemas/<name>.schema.json`. */
+export const PUBLISHED_SCHEMAS = {
+  status: statusPayloadSchema,
+  info: infoPayloadSchema,
+  health: healthPayloadSchema,
+  event: eventPayloadSchema,
+  audit: auditPayloadSchema,
+  command: commandBodySchema,
+  'command-result': commandResultPayloadSchema,
+} as const;
+export type PublishedSchemaName = keyof typeof PUBLISHED_SCHEMAS;

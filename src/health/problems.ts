@@ -1,0 +1,61 @@
+/**
+ * The one place that turns readings into problems (the `problems` list of `health`) and decides
+ * which of them raise an event when they appear. Pure: the reporter feeds it, tests call it.
+ */
+import type { CameraStatus } from '../camera/types.ts';
+import type { HealthConfig } from './config.ts';
+import type { FrameVerdict } from './frames.ts';
+import type { EventCode, HealthProblem } from './payloads.ts';
+import type { SystemSnapshot } from './probes.ts';
+
+export interface Readings {
+  system: SystemSnapshot;
+  camera: CameraStatus | undefined;
+  frames: FrameVerdict | undefined;
+  windowOpen: boolean;
+  policyVersion: number | undefined;
+}
+
+export function problemsOf(
+  r: Readings,
+  config: Pick<HealthConfig, 'overheatingC' | 'diskLowBytes'>,
+): HealthProblem[] {
+  const out: HealthProblem[] = [];
+  const cam = r.camera?.state;
+  if (
+    cam === 'failed' ||
+    cam === 'stalled' ||
+    (r.windowOpen && r.camera !== undefined && cam === 'stopped')
+  ) {
+    out.push('camera_fault');
+  }
+  if (r.frames?.covered) out.push('camera_covered');
+  if (r.frames?.frozen) out.push('camera_frozen');
+  if (r.frames?.moved) out.push('camera_moved');
+  if (!r.system.clockSynced) out.push('clock_unsynced');
+  if (r.system.throttling?.undervoltageNow) out.push('undervoltage');
+  if (r.system.throttling?.throttledNow) out.push('throttled');
+  if (r.system.cpuTemperatureC !== null && r.system.cpuTemperatureC >= config.overheatingC)
+    out.push('overheating');
+  if (r.system.diskFreeBytes !== null && r.system.diskFreeBytes < config.diskLowBytes) out.push('disk_low');
+  if (r.policyVersion === undefined) out.push('no_policy');
+  return out;
+}
+
+/** Problems the reporter raises as events; frame problems are raised by the frame checker itself. */
+const REPORTER_EVENTS: ReadonlySet<HealthProblem> = new Set([
+  'camera_fault',
+  'clock_unsynced',
+  'undervoltage',
+  'throttled',
+  'overheating',
+  'disk_low',
+]);
+
+/** Problems present now that were not before and that the reporter announces as events. */
+export function newProblemEvents(
+  before: readonly HealthProblem[],
+  now: readonly HealthProblem[],
+): EventCode[] {
+  return now.filter((p) => !before.includes(p) && REPORTER_EVENTS.has(p)) as EventCode[];
+}

@@ -1,0 +1,234 @@
+/**
+ * The health reporter: samples the cheap probes, the camera, the frame checks and the window state,
+ * publishes `health` (retained, QoS 1, expiry 3× the period) every period and at once when something
+ * that matters changes, raises events for problems as they appear, and announces `info` + `health`
+ * on every connection before the link says `online`.
+ */
+
+import type { AccessControl } from '../access/types.ts';
+import type { CameraSource } from '../camera/types.ts';
+import type { HealthConfig } from './config.ts';
+import type { EventSink } from './events.ts';
+import type { FrameVerdict } from './frames.ts';
+import type { Inventory } from './inventory.ts';
+import type { MqttLink } from './link.ts';
+import {
+  type HealthPayload,
+  type HealthProblem,
+  healthPayloadSchema,
+  infoPayloadSchema,
+} from './payloads.ts';
+import { type Log, realTimers, silentLog, type TimerHandle, type Timers } from './ports.ts';
+import type { SystemSnapshot } from './probes.ts';
+import { newProblemEvents, problemsOf } from './problems.ts';
+
+export interface HealthReporterDeps {
+  deviceId: string;
+  softwareVersion: string;
+  config: HealthConfig;
+  link: Pick<MqttLink, 'publish' | 'onConnect' | 'connected' | 'topics'>;
+  probes: { read(): Promise<SystemSnapshot> };
+  access: Pick<AccessControl, 'windowState' | 'sessions'>;
+  events: EventSink;
+  inventory: () => Promise<Inventory>;
+  camera?: Pick<CameraSource, 'status' | 'onStatus'>;
+  frames?: { verdict(): FrameVerdict; onVerdict(l: (v: FrameVerdict) => void): () => void };
+  readiness?: () => HealthPayload['readiness'];
+  now?: () => number;
+  timers?: Timers;
+  log?: Log;
+}
+
+/** Camera and frame-check changes are batched for this long before a sample. */
+const CHANGE_DEBOUNCE_MS = 1000;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class HealthReporter {
+  readonly #deps: HealthReporterDeps;
+  readonly #timers: Timers;
+  readonly #log: Log;
+  #interval: TimerHandle | undefined;
+  #unsubscribe: Array<() => void> = [];
+  #current: HealthPayload | undefined;
+  #problems: HealthProblem[] = [];
+  #paused: boolean | undefined;
+  #lastKey = '';
+  #lastPublished = Number.NEGATIVE_INFINITY;
+  #sampling: Promise<void> | undefined;
+  #again = false;
+  #pendingSoon: TimerHandle | undefined;
+
+  constructor(deps: HealthReporterDeps) {
+    this.#deps = deps;
+    this.#timers = deps.timers ?? realTimers;
+    this.#log = deps.log ?? silentLog;
+  }
+
+  /** The last health payload built (undefined before the first sample). */
+  current(): HealthPayload | undefined {
+    return this.#current;
+  }
+
+  async start(): Promise<void> {
+    if (this.#interval !== undefined) return;
+    const { link, camera, frames, config } = this.#deps;
+    this.#interval = this.#timers.setInterval(() => this.sample(), config.sampleSeconds * 1000);
+    this.#unsubscribe = [link.onConnect((connection) => this.#announce(connection))];
+    if (camera) this.#unsubscribe.push(camera.onStatus(() => this.#soon()));
+    if (frames) this.#unsubscribe.push(frames.onVerdict(() => this.#soon()));
+    await this.sample();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#interval !== undefined) this.#timers.clearInterval(this.#interval);
+    if (this.#pendingSoon !== undefined) this.#timers.clearTimeout(this.#pendingSoon);
+    this.#interval = undefined;
+    this.#pendingSoon = undefined;
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe = [];
+    await this.#sampling;
+  }
+
+  /** Samples now; publishes when something that matters changed or a period has passed. */
+  sample(): Promise<void> {
+    if (this.#sampling) {
+      this.#again = true;
+      return this.#sampling;
+    }
+    this.#sampling = this.#sampleOnce()
+      .catch((error) => this.#log.warn({ err: String(error) }, 'health sample failed'))
+      .finally(() => {
+        this.#sampling = undefined;
+        if (this.#again) {
+          this.#again = false;
+          void this.sample();
+        }
+      });
+    return this.#sampling;
+  }
+
+  /** A change was signalled (camera, frames): sample within a second, however often it is signalled. */
+  #soon(): void {
+    if (this.#pendingSoon !== undefined || this.#interval === undefined) return;
+    this.#pendingSoon = this.#timers.setTimeout(() => {
+      this.#pendingSoon = undefined;
+      void this.sample();
+    }, CHANGE_DEBOUNCE_MS);
+  }
+
+  async #sampleOnce(): Promise<void> {
+    const payload = await this.#build();
+    const now = (this.#deps.now ?? Date.now)();
+    await this.#raise(payload);
+    this.#current = payload;
+    const key = significant(payload);
+    const due = now - this.#lastPublished >= this.#deps.config.periodSeconds * 1000;
+    if ((key !== this.#lastKey || due) && this.#deps.link.connected) {
+      await this.#publish(payload).catch(() => undefined);
+      this.#lastPublished = now;
+      this.#lastKey = key;
+    }
+  }
+
+  async #build(): Promise<HealthPayload> {
+    const { access, camera, frames, config } = this.#deps;
+    const now = (this.#deps.now ?? Date.now)();
+    const system = await this.#deps.probes.read();
+    const ws = access.windowState();
+    const cam = camera?.status();
+    const verdict = frames?.verdict();
+    const problems = problemsOf(
+      {
+        system,
+        camera: cam,
+        frames: verdict,
+        windowOpen: ws.open !== undefined,
+        policyVersion: ws.policyVersion,
+      },
+      config,
+    );
+    return healthPayloadSchema.parse({
+      ts: iso(now),
+      ...system,
+      camera: {
+        state: cam?.state ?? 'stopped',
+        fps: cam?.fps ?? 0,
+        lastFrameAgeMs: cam?.lastFrameAgeMs ?? null,
+        restarts: cam?.restarts ?? 0,
+        lastError: cam?.lastError ?? null,
+      },
+      frames: {
+        checkedAt: verdict?.checkedAt === undefined ? null : iso(verdict.checkedAt),
+        covered: verdict?.covered ?? false,
+        frozen: verdict?.frozen ?? false,
+        moved: verdict?.moved ?? false,
+      },
+      sessions: access.sessions().length,
+      policyVersion: ws.policyVersion ?? null,
+      paused: ws.paused,
+      windowOpen: ws.open !== undefined,
+      nextWindow: ws.next ? { id: ws.next.windowId, start: iso(ws.next.start), end: iso(ws.next.end) } : null,
+      readiness: this.#deps.readiness?.() ?? 'unknown',
+      problems,
+      periodSeconds: config.periodSeconds,
+    });
+  }
+
+  async #raise(payload: HealthPayload): Promise<void> {
+    const { events } = this.#deps;
+    for (const code of newProblemEvents(this.#problems, payload.problems)) {
+      this.#log.warn({ code }, 'health problem');
+      await events.raise(code);
+    }
+    this.#problems = payload.problems;
+    if (this.#paused !== undefined && this.#paused !== payload.paused) {
+      await events.raise('paused', { paused: payload.paused });
+    }
+    this.#paused = payload.paused;
+  }
+
+  #publish(payload: HealthPayload): Promise<void> {
+    const { link, config } = this.#deps;
+    return link.publish(link.topics.health, JSON.stringify(payload), {
+      qos: 1,
+      retain: true,
+      expirySeconds: config.periodSeconds * 3,
+    });
+  }
+
+  /** On every connection: inventory on `info`, then a fresh `health`; the link then says online. */
+  async #announce(connection: number): Promise<void> {
+    const { link, deviceId, softwareVersion } = this.#deps;
+    const now = (this.#deps.now ?? Date.now)();
+    const inventory = await this.#deps.inventory();
+    const info = infoPayloadSchema.parse({
+      deviceId,
+      software: { name: 'nattsyn', version: softwareVersion },
+      connection,
+      ...inventory,
+      ts: iso(now),
+    });
+    await link.publish(link.topics.info, JSON.stringify(info), { qos: 1, retain: true });
+    const payload = await this.#build();
+    this.#current = payload;
+    await this.#publish(payload);
+    this.#lastPublished = now;
+    this.#lastKey = significant(payload);
+  }
+}
+
+/** What makes a health change worth publishing before the period is up. */
+function significant(p: HealthPayload): string {
+  return JSON.stringify([
+    p.problems,
+    p.camera.state,
+    p.paused,
+    p.windowOpen,
+    p.nextWindow?.start,
+    p.policyVersion,
+    p.readiness,
+    p.sessions,
+    p.clockSynced,
+  ]);
+}

@@ -1,0 +1,99 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { EventQueue } from '../../src/health/events.ts';
+import { Outbox } from '../../src/health/outbox.ts';
+import { topicsFor } from '../../src/health/payloads.ts';
+import { FsStore } from '../../src/platform/fsStore.ts';
+import { sha256Hex } from '../../src/platform/system.ts';
+import { AuditLog, type EpochMillis } from '../../src/policy/index.ts';
+
+interface Sent {
+  topic: string;
+  body: { seq: number; eventId?: string };
+  ack(): void;
+  fail(): void;
+}
+
+function gatedLink() {
+  const sent: Sent[] = [];
+  const waiters: Array<() => void> = [];
+  return {
+    sent,
+    topics: topicsFor('dev-1'),
+    connected: true,
+    onConnect: () => () => undefined,
+    publish(topic: string, payload: string) {
+      return new Promise<void>((resolve, reject) => {
+        sent.push({
+          topic,
+          body: JSON.parse(payload),
+          ack: resolve,
+          fail: () => reject(new Error('offline')),
+        });
+        for (const w of waiters.splice(0)) w();
+      });
+    },
+    async sentCount(n: number) {
+      while (sent.length < n) await new Promise<void>((r) => waiters.push(r));
+    },
+  };
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'nattsyn-outbox-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function setup() {
+  const store = new FsStore(dir);
+  const audit = new AuditLog({ store, sha256: sha256Hex, now: () => Date.now() as EpochMillis });
+  await audit.open();
+  const events = new EventQueue({ store });
+  await events.open();
+  const link = gatedLink();
+  const outbox = new Outbox({ link, audit, events, window: 2 });
+  return { audit, events, link, outbox };
+}
+
+describe('outbox', () => {
+  it('moves the cursor only after PUBACK and resends from the cursor after a failure, same eventId', async () => {
+    const { events, link, outbox } = await setup();
+    for (const code of ['camera_covered', 'disk_low', 'throttled'] as const) await events.raise(code);
+    outbox.start();
+    await link.sentCount(2);
+    expect(link.sent.map((s) => s.body.seq)).toEqual([1, 2]);
+    expect(await events.deliveredSeq()).toBe(0);
+    link.sent[0]!.ack();
+    link.sent[1]!.fail();
+    await expect.poll(() => events.deliveredSeq()).toBe(1);
+    outbox.kick();
+    await link.sentCount(4);
+    expect(link.sent.slice(2).map((s) => s.body.seq)).toEqual([2, 3]);
+    expect(link.sent[2]!.body.eventId).toBe(link.sent[1]!.body.eventId);
+    link.sent[2]!.ack();
+    link.sent[3]!.ack();
+    await expect.poll(() => events.deliveredSeq()).toBe(3);
+    await outbox.stop();
+  });
+
+  it('sends audit records on the audit topic strictly in seq order', async () => {
+    const { audit, link, outbox } = await setup();
+    for (let i = 0; i < 5; i++) await audit.append({ type: 'grant', actor: `s${i}` });
+    outbox.start();
+    outbox.kick();
+    for (let n = 2; n <= 6; n += 2) {
+      await link.sentCount(Math.min(n, 5));
+      for (const s of link.sent) s.ack();
+    }
+    await expect.poll(() => audit.deliveredSeq()).toBe(5);
+    expect(link.sent.map((s) => [s.topic.split('/').pop(), s.body.seq])).toEqual(
+      [1, 2, 3, 4, 5].map((seq) => ['audit', seq]),
+    );
+    await outbox.stop();
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { WindowState } from '../../src/access/types.ts';
+import type { FrameVerdict } from '../../src/health/frames.ts';
+import { ReadinessCheck } from '../../src/health/readiness.ts';
+import type { EpochMillis } from '../../src/policy/index.ts';
+import { recordingEvents } from './fixtures/fakes.ts';
+
+const T = Date.parse('2026-11-24T02:30:00+01:00');
+const MIN = 60_000;
+const window = (start: number) => ({
+  windowId: 'night',
+  start: start as EpochMillis,
+  end: (start + 30 * MIN) as EpochMillis,
+  movedByDst: false,
+});
+const good: FrameVerdict = {
+  checkedAt: T - 16 * MIN,
+  covered: false,
+  frozen: false,
+  moved: false,
+  mean: 60,
+  distance: 3,
+};
+
+function setup(
+  overrides: Partial<{ camera: boolean; frames: FrameVerdict | undefined; clock: boolean; broker: boolean }>,
+) {
+  let now = T - 20 * MIN;
+  const state: WindowState = {
+    open: undefined,
+    next: window(T),
+    paused: false,
+    policyVersion: 3,
+    clockSynced: true,
+  };
+  const probes = {
+    camera: true,
+    frames: good as FrameVerdict | undefined,
+    clock: true,
+    broker: true,
+    ...overrides,
+  };
+  const events = recordingEvents();
+  const check = new ReadinessCheck({
+    leadMinutes: 15,
+    access: { windowState: () => state },
+    events,
+    now: () => now,
+    probes: {
+      cameraDelivering: () => probes.camera,
+      frames: () => probes.frames,
+      clockSynced: async () => probes.clock,
+      brokerReachable: () => probes.broker,
+    },
+  });
+  return { check, events, state, probes, at: (t: number) => (now = t) };
+}
+
+describe('readiness before a window', () => {
+  it('says nothing before the lead time and window_ready once inside it, once per window', async () => {
+    const { check, events, at } = setup({});
+    await check.tick();
+    expect(events.raised).toEqual([]);
+    expect(check.status()).toBe('unknown');
+    at(T - 15 * MIN);
+    await check.tick();
+    at(T - 14 * MIN);
+    await check.tick();
+    expect(events.raised).toEqual([
+      { code: 'window_ready', detail: { windowId: 'night', start: new Date(T).toISOString(), failing: '' } },
+    ]);
+    expect(check.status()).toBe('ready');
+  });
+
+  it('lists the failing checks in window_at_risk', async () => {
+    const { check, events, at } = setup({ camera: false, clock: false, frames: { ...good, covered: true } });
+    at(T - 10 * MIN);
+    await check.tick();
+    expect(events.raised[0]).toMatchObject({
+      code: 'window_at_risk',
+      detail: { failing: 'camera,frames,clock' },
+    });
+    expect(check.status()).toBe('at_risk');
+  });
+
+  it('counts frames never checked and an unreachable broker as failing', async () => {
+    const { check, at } = setup({ frames: undefined, broker: false });
+    at(T - 1 * MIN);
+    expect(await check.evaluate()).toEqual(['frames', 'broker']);
+  });
+
+  it('judges the next occurrence again and starts the camera earlier than it judges', async () => {
+    const { check, events, at, state } = setup({});
+    at(T - 5 * MIN);
+    await check.tick();
+    state.next = window(T + 24 * 60 * MIN);
+    expect(check.status()).toBe('unknown');
+    at(T + 24 * 60 * MIN - 5 * MIN);
+    await check.tick();
+    expect(events.raised.map((e) => e.code)).toEqual(['window_ready', 'window_ready']);
+    expect(check.cameraLeadMs).toBeGreaterThan(check.leadMs);
+  });
+});

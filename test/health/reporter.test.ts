@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import type { WindowState } from '../../src/access/types.ts';
+import type { CameraStatus } from '../../src/camera/types.ts';
+import { healthConfigSchema } from '../../src/health/config.ts';
+import { healthPayloadSchema, infoPayloadSchema } from '../../src/health/payloads.ts';
+import type { SystemSnapshot } from '../../src/health/probes.ts';
+import { HealthReporter } from '../../src/health/reporter.ts';
+import type { EpochMillis } from '../../src/policy/index.ts';
+import { recordingEvents, recordingLink } from './fixtures/fakes.ts';
+
+const system: SystemSnapshot = {
+  uptimeSeconds: 100,
+  bootId: 'boot',
+  cpuTemperatureC: 55,
+  load1: 0.2,
+  memoryTotalBytes: 4e9,
+  memoryAvailableBytes: 3e9,
+  diskFreeBytes: 5e9,
+  diskTotalBytes: 3e10,
+  clockSynced: true,
+  throttling: null,
+};
+
+function setup() {
+  let now = Date.parse('2026-11-23T20:00:00Z');
+  const link = recordingLink();
+  const events = recordingEvents();
+  const snapshot = { ...system };
+  const statusListeners: Array<(s: CameraStatus) => void> = [];
+  const timeouts: Array<() => void> = [];
+  const camera: CameraStatus = {
+    state: 'running',
+    driver: 'synthetic',
+    fps: 15,
+    lastFrameAgeMs: 40,
+    restarts: 0,
+  };
+  const state: WindowState = {
+    open: undefined,
+    next: {
+      windowId: 'night',
+      start: (now + 3600_000) as EpochMillis,
+      end: (now + 5400_000) as EpochMillis,
+      movedByDst: false,
+    },
+    paused: false,
+    policyVersion: 4,
+    clockSynced: true,
+  };
+  const reporter = new HealthReporter({
+    deviceId: 'dev-1',
+    softwareVersion: '0.1.0',
+    config: healthConfigSchema.parse({}),
+    link,
+    probes: { read: async () => ({ ...snapshot }) },
+    access: { windowState: () => state, sessions: () => [] },
+    events,
+    camera: {
+      status: () => camera,
+      onStatus: (l) => {
+        statusListeners.push(l);
+        return () => undefined;
+      },
+    },
+    inventory: async () => ({
+      model: 'Raspberry Pi 4 Model B',
+      serial: '10000000abcdef',
+      os: { distro: 'Debian', release: '12', kernel: '6.6', arch: 'arm64' },
+      memoryBytes: 4e9,
+      network: [],
+    }),
+    now: () => now,
+    timers: {
+      setTimeout: (fn) => {
+        timeouts.push(fn);
+        return timeouts.length as never;
+      },
+      clearTimeout: () => undefined,
+      setInterval: () => 1 as never,
+      clearInterval: () => undefined,
+    },
+  });
+  const health = () => link.published.filter((p) => p.topic.endsWith('/health'));
+  return {
+    reporter,
+    link,
+    events,
+    snapshot,
+    camera,
+    state,
+    health,
+    statusListeners,
+    timeouts,
+    advance: (ms: number) => (now += ms),
+  };
+}
+
+describe('health reporter', () => {
+  it('announces info then health on connect, health retained with expiry three periods', async () => {
+    const { reporter, link } = setup();
+    await reporter.start();
+    link.published.length = 0;
+    await link.connect(7);
+    expect(link.published.map((p) => p.topic.split('/').pop())).toEqual(['info', 'health']);
+    expect(infoPayloadSchema.parse(link.published[0]!.payload).connection).toBe(7);
+    const health = healthPayloadSchema.parse(link.published[1]!.payload);
+    expect(health).toMatchObject({
+      problems: [],
+      policyVersion: 4,
+      camera: { state: 'running' },
+      readiness: 'unknown',
+    });
+    expect(link.published[1]!.options).toEqual({ qos: 1, retain: true, expirySeconds: 180 });
+  });
+
+  it('publishes at once when a problem appears and raises its event once', async () => {
+    const { reporter, events, snapshot, health, advance } = setup();
+    await reporter.start();
+    expect(health()).toHaveLength(1);
+    advance(10_000);
+    await reporter.sample();
+    expect(health()).toHaveLength(1);
+    snapshot.throttling = {
+      raw: 1,
+      undervoltageNow: true,
+      throttledNow: false,
+      undervoltageSinceBoot: true,
+      throttledSinceBoot: false,
+    };
+    snapshot.diskFreeBytes = 1000;
+    advance(10_000);
+    await reporter.sample();
+    advance(10_000);
+    await reporter.sample();
+    expect(health()).toHaveLength(2);
+    expect(health()[1]!.payload.problems).toEqual(['undervoltage', 'disk_low']);
+    expect(events.raised.map((e) => e.code)).toEqual(['undervoltage', 'disk_low']);
+  });
+
+  it('republishes unchanged health once a period has passed', async () => {
+    const { reporter, health, advance } = setup();
+    await reporter.start();
+    advance(59_000);
+    await reporter.sample();
+    expect(health()).toHaveLength(1);
+    advance(1_000);
+    await reporter.sample();
+    expect(health()).toHaveLength(2);
+  });
+
+  it('raises camera_fault when the camera fails and paused when the resident pauses', async () => {
+    const { reporter, events, camera, state } = setup();
+    await reporter.start();
+    camera.state = 'failed';
+    state.paused = true;
+    await reporter.sample();
+    expect(events.raised).toEqual([{ code: 'camera_fault' }, { code: 'paused', detail: { paused: true } }]);
+  });
+
+  it('batches a burst of camera status changes into one sample', async () => {
+    const { reporter, camera, statusListeners, timeouts, health } = setup();
+    await reporter.start();
+    camera.state = 'stalled';
+    for (let i = 0; i < 5; i++) statusListeners[0]!(camera);
+    expect(timeouts).toHaveLength(1);
+    timeouts[0]!();
+    await reporter.sample();
+    expect(health()).toHaveLength(2);
+    expect(health()[1]!.payload.problems).toEqual(['camera_fault']);
+  });
+});
