@@ -7,15 +7,16 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { importSPKI, type KeyObject } from 'jose';
 import { z } from 'zod';
+import { cameraConfigSchema } from './camera/config.ts';
 import { UsageError } from './errors.ts';
+import { healthConfigSchema, mqttConfigSchema } from './health/config.ts';
 import { DEFAULT_MAX_LIFETIME_SECONDS, formatIssues, MAX_CLOCK_TOLERANCE_SECONDS } from './policy/index.ts';
+import { streamConfigSchema } from './stream/config.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/nattsyn/config.json';
 
 export const coreConfigSchema = z.strictObject({
   deviceId: z.string().regex(/^[A-Za-z0-9-]{4,64}$/, 'expected 4-64 letters, digits or -'),
-  /** Shown to staff on the viewer page: a room or unit code, never a resident's name or address. */
-  label: z.string().max(64).default(''),
   stateDir: z.string().min(1).default('/var/lib/nattsyn'),
   policy: z.strictObject({
     /** The pinned policy public key (SPKI PEM file). */
@@ -62,6 +63,32 @@ export const coreConfigSchema = z.strictObject({
 });
 
 export type CoreConfig = z.output<typeof coreConfigSchema>;
+
+/** The whole file: the core plus each folder's own section (each folder owns its schema). */
+export const configSchema = coreConfigSchema.extend({
+  camera: cameraConfigSchema.prefault({}),
+  stream: streamConfigSchema.prefault({}),
+  /** The monitoring centre's broker; without it health, events and audit delivery are off. */
+  mqtt: mqttConfigSchema.optional(),
+  health: healthConfigSchema.prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+
+/** What the service takes from its environment: systemd's notify socket and watchdog period. */
+export interface SystemdEnvironment {
+  notifySocket: string | undefined;
+  watchdogUsec: number | undefined;
+}
+
+/** The one place that reads the environment (DESIGN.md: nothing else reads process.env). */
+export function systemdEnvironment(env: NodeJS.ProcessEnv = process.env): SystemdEnvironment {
+  const usec = Number(env.WATCHDOG_USEC);
+  return {
+    notifySocket: env.NOTIFY_SOCKET || undefined,
+    watchdogUsec: Number.isFinite(usec) && usec > 0 ? usec : undefined,
+  };
+}
 
 /** The config with its key files read and paths made absolute. */
 export interface LoadedConfig<C extends CoreConfig = CoreConfig> {
