@@ -5,13 +5,27 @@
  */
 import { pathToFileURL } from 'node:url';
 import { runAudit } from './cli/audit.ts';
+import { runDemo } from './cli/demo.ts';
 import { type CliIo, EXIT, processIo, type Verb } from './cli/io.ts';
 import { runKeys } from './cli/keys.ts';
 import { runPolicy } from './cli/policy.ts';
+import { runRun } from './cli/run.ts';
+import { selftestHardware } from './cli/selftest.ts';
 import { runToken } from './cli/token.ts';
 import { NattsynError, UsageError } from './errors.ts';
+import { runMonitor } from './health/index.ts';
+import { registerVerb, selftestVerb, wipeVerb } from './install/index.ts';
 
 const VERBS: Record<string, { run: Verb; summary: string }> = {
+  run: { run: runRun, summary: 'run the service (what systemd starts)' },
+  demo: { run: runDemo, summary: 'run the service on a synthetic IR camera, ready to view in a browser' },
+  register: { run: registerVerb, summary: 'create the device identity and bind it to a care plan' },
+  selftest: {
+    run: selftestVerb(selftestHardware),
+    summary: 'check camera, IR, GPIO, clock, broker, policy, disk',
+  },
+  monitor: { run: runMonitor, summary: 'the monitoring centre view of every device on a broker' },
+  wipe: { run: wipeVerb, summary: 'decommission: remove identity, keys, policy, audit and config' },
   keys: { run: runKeys, summary: 'write an Ed25519 key pair (issuer or policy key)' },
   token: { run: runToken, summary: 'mint a staff token' },
   policy: { run: runPolicy, summary: 'sign a resident policy (policy sign)' },

@@ -5,7 +5,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import * as path from 'node:path';
+import { Aedes } from 'aedes';
 import { importPKCS8 } from 'jose';
 import { Temporal } from 'temporal-polyfill';
 import { newKeyPair } from './cli/io.ts';
@@ -46,7 +48,6 @@ export async function prepareDemoState(
   const configFile = path.join(stateDir, 'config.json');
   const config = {
     deviceId,
-    label: 'Demo room',
     stateDir: '.',
     policy: { publicKey: 'keys/policy.pub' },
     tokens: { issuer: DEMO_ISSUER, publicKeys: ['keys/issuer.pub'] },
@@ -91,5 +92,23 @@ function demoPolicy(deviceId: string, now: Date): PolicyInput {
     ],
     maxViewers: 2,
     maxSessionSeconds: 600,
+  };
+}
+
+/** An in-process MQTT broker on loopback, so the demo needs no mosquitto. */
+export async function startDemoBroker(): Promise<{ url: string; stop(): Promise<void> }> {
+  const broker = await Aedes.createBroker();
+  const server = createServer(broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    stop: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

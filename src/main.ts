@@ -10,6 +10,7 @@ import type { Config, LoadedConfig, SystemdEnvironment } from './config.ts';
 import { HealthService, perceptualHash, SdNotify } from './health/index.ts';
 import {
   buildSelftestChecks,
+  gpioLinesOf,
   InstallWindow,
   loadRegistration,
   runProcess,
@@ -174,7 +175,7 @@ async function startHealth(loaded: LoadedConfig<Config>, p: HealthParts): Promis
       const checks = buildSelftestChecks({
         registration,
         camera,
-        gpioLines: gpioLines(config),
+        gpioLines: gpioLinesOf(config.camera.gpio),
         gpioSysfsRoot: config.camera.gpio.sysfsRoot,
         isClockSynced: async () =>
           config.clock.assumeSynced || (await timesyncProbe(config.clock.timesyncFile)()),
@@ -214,15 +215,6 @@ function borrowed(camera: CameraSource, inUse: () => boolean): CameraSource {
       startedByUs = false;
     },
   };
-}
-
-function gpioLines(config: Config): { name: string; bcm: number }[] {
-  const { gpio } = config.camera;
-  if (!gpio.enabled) return [];
-  return [
-    ...(gpio.irPin === undefined ? [] : [{ name: 'IR illuminator', bcm: gpio.irPin }]),
-    ...(gpio.ledPin === undefined ? [] : [{ name: 'privacy LED', bcm: gpio.ledPin }]),
-  ];
 }
 
 async function softwareVersion(): Promise<string> {

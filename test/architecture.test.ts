@@ -47,7 +47,9 @@ describe('architecture', () => {
   });
 
   it('nothing_but_the_config_reads_the_environment', () => {
-    const offenders = ALL.filter((f) => f !== 'src/config.ts' && /process\.env\b/.test(readFileSync(f, 'utf8')));
+    const offenders = ALL.filter(
+      (f) => f !== 'src/config.ts' && /process\.env\b/.test(readFileSync(f, 'utf8')),
+    );
     expect(offenders).toEqual([]);
   });
 });

@@ -126,7 +126,7 @@ export class MqttLink {
     const client = this.#client;
     if (!client?.connected) return Promise.reject(offline());
     const opts: IClientPublishOptions = { qos: options.qos ?? 1, retain: options.retain ?? false };
-    if (options.expirySeconds !== undefined)
+    if (options.expirySeconds !== undefined && this.#deps.config.protocolVersion === 5)
       opts.properties = { messageExpiryInterval: options.expirySeconds };
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -168,7 +168,7 @@ export class MqttLink {
   async #options(): Promise<IClientOptions> {
     const { config, deviceId } = this.#deps;
     const options: IClientOptions = {
-      protocolVersion: 5,
+      protocolVersion: config.protocolVersion,
       clientId: deviceId,
       clean: true,
       keepalive: config.keepaliveSeconds,

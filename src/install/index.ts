@@ -12,7 +12,14 @@ export { ensureIdentity, installCertificate, loadIdentity } from './identity.ts'
 export { type CameraIlluminatorOptions, cameraIlluminatorProbe } from './illuminatorProbe.ts';
 export { INSTALL_PREVIEW_MS, InstallWindow, type InstallWindowDeps } from './installWindow.ts';
 export { decommissionedEventSchema, registrationRecordSchema, selftestReportSchema } from './payloads.ts';
-export { cameraCheck, type GpioLine, gpioCheck, type IlluminatorProbe, irCheck } from './probes.ts';
+export {
+  cameraCheck,
+  type GpioLine,
+  gpioCheck,
+  gpioLinesOf,
+  type IlluminatorProbe,
+  irCheck,
+} from './probes.ts';
 export { type ProcessResult, type RunProcess, runProcess } from './process.ts';
 export {
   type LoadedRegistration,

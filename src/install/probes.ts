@@ -142,3 +142,16 @@ export function gpioCheck(lines: readonly GpioLine[], sysfsRoot = '/sys/class/gp
     },
   };
 }
+
+/** The GPIO lines the camera section names (none when GPIO is off), for the self-test. */
+export function gpioLinesOf(gpio: {
+  enabled: boolean;
+  irPin?: number | undefined;
+  ledPin?: number | undefined;
+}): GpioLine[] {
+  if (!gpio.enabled) return [];
+  return [
+    ...(gpio.irPin === undefined ? [] : [{ name: 'IR illuminator', bcm: gpio.irPin }]),
+    ...(gpio.ledPin === undefined ? [] : [{ name: 'privacy LED', bcm: gpio.ledPin }]),
+  ];
+}
