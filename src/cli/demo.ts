@@ -41,7 +41,13 @@ export async function runDemo(args: string[], io: CliIo, signal?: AbortSignal): 
   const log = createLogger(values['log-level'] as 'info', 2);
   try {
     const demo = await prepareDemoState(stateDir, new Date(), {
-      stream: { host: '127.0.0.1', port, deviceLabel: 'Demo room', ice: { hostAddresses: ['127.0.0.1'] } },
+      stream: {
+        host: '127.0.0.1',
+        port,
+        deviceLabel: 'Demo room',
+        timeZone: 'Europe/Stockholm',
+        ice: { hostAddresses: ['127.0.0.1'] },
+      },
       // The in-process broker (aedes) speaks MQTT 3.1.1; a broker named with --mqtt gets MQTT 5.
       mqtt: { url: mqttUrl, protocolVersion: broker ? 4 : 5 },
       log: { level: values['log-level'] },

@@ -65,7 +65,8 @@ function message(text, error) {
 }
 
 function fmtTime(ms) {
-  const opts = { hour: '2-digit', minute: '2-digit' };
+  // 24-hour clock, as night rotas are written ("open until 02:50"), in the resident's zone when known.
+  const opts = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
   if (state?.timeZone) opts.timeZone = state.timeZone;
   return new Intl.DateTimeFormat(undefined, opts).format(new Date(ms));
 }
