@@ -56,9 +56,7 @@ export class Fleet {
     d.lastSeenMs = Math.max(d.lastSeenMs, Date.parse(String(body.ts ?? body.since ?? '')) || now);
     if (kind === 'status') d.status = body as DeviceState['status'];
     else if (kind === 'health') d.health = body as DeviceState['health'];
-    // The installer's wipe announces `type: decommissioned` (src/install/payloads.ts); events say `code`.
-    else if (kind === 'event' && (body.code === 'decommissioned' || body.type === 'decommissioned'))
-      d.decommissioned = true;
+    else if (kind === 'event' && body.code === 'decommissioned') d.decommissioned = true;
     else if (kind === 'audit' && typeof body.seq === 'number') this.#audit(d, body.seq, body.type);
   }
 

@@ -5,6 +5,7 @@
  * name or an address.
  */
 import { z } from 'zod';
+import { eventPayloadSchema } from '../health/payloads.ts';
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 const deviceId = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){2}$/);
@@ -22,13 +23,11 @@ export const registrationRecordSchema = z.strictObject({
   policyKey: hex64,
 });
 
-/** `nattsyn/v1/<deviceId>/event`, QoS 1, not retained: the device was retired on purpose. */
-export const decommissionedEventSchema = z.strictObject({
-  eventId: z.uuid(),
-  type: z.literal('decommissioned'),
-  deviceId,
-  ts: z.iso.datetime(),
-});
+/**
+ * `nattsyn/v1/<deviceId>/event`, QoS 1, not retained: the device was retired on purpose. It is an
+ * ordinary event (health's event schema), next in the device's event `seq`, with code `decommissioned`.
+ */
+export const decommissionedEventSchema = eventPayloadSchema.extend({ code: z.literal('decommissioned') });
 
 /** `nattsyn selftest --json` (the `cmd/selftest` result is the flat form of it, see flattenReport). */
 export const selftestReportSchema = z.strictObject({

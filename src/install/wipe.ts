@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NattsynError, UsageError } from '../errors.ts';
-import { writeFileAtomic } from '../platform/fsStore.ts';
+import { type EventPayload, EventQueue } from '../health/index.ts';
+import { FsStore, writeFileAtomic } from '../platform/fsStore.ts';
 import type { AuditEntry, AuditRecord } from '../policy/index.ts';
 import { normalizeDeviceId } from './deviceId.ts';
 import { loadIdentity } from './identity.ts';
@@ -84,7 +85,15 @@ async function exportAudit(audit: WipeAudit, file: string): Promise<number> {
 async function announce(deviceId: string, deps: WipeDeps): Promise<void> {
   if (!deps.publish)
     throw new NattsynError('broker_unreachable', 'no broker connection to announce the wipe');
-  const event = { eventId: randomUUID(), type: 'decommissioned', deviceId, ts: deps.now().toISOString() };
+  // The next seq of the device's event stream, computed without writing: a refused wipe leaves no trace.
+  const events = new EventQueue({ store: new FsStore(deps.stateDir) });
+  await events.open();
+  const event: EventPayload = {
+    eventId: randomUUID(),
+    seq: events.lastSeq + 1,
+    code: 'decommissioned',
+    ts: deps.now().toISOString(),
+  };
   await deps.publish(deviceTopic(deviceId, 'event'), JSON.stringify(event), { retain: false, qos: 1 });
   for (const leaf of RETAINED) await deps.publish(deviceTopic(deviceId, leaf), '', { retain: true, qos: 1 });
 }

@@ -82,7 +82,7 @@ describe('nattsyn monitor', () => {
       }
       await centre.publishAsync(
         'nattsyn/v1/dev-gone/event',
-        JSON.stringify({ eventId: 'e-1', type: 'decommissioned', deviceId: 'dev-gone', ts: iso(NOW) }),
+        JSON.stringify({ eventId: 'e-1', seq: 7, code: 'decommissioned', ts: iso(NOW) }),
         { qos: 1 },
       );
     });

@@ -212,7 +212,9 @@ describe('register → selftest → wipe', () => {
       }),
     ).toBe(0);
     const event = await waitFor((m) => m.topic === `nattsyn/v1/${deviceId}/event`);
-    expect(decommissionedEventSchema.parse(JSON.parse(event.payload))).toMatchObject({ deviceId });
+    expect(decommissionedEventSchema.parse(JSON.parse(event.payload))).toMatchObject({
+      code: 'decommissioned',
+    });
     await waitFor((m) => m.topic === `nattsyn/v1/${deviceId}/registration` && m.payload === '');
     const left = (await readdir(device, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
     expect(left).toEqual([]);

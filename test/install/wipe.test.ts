@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runWipe, type WipeIo } from '../../src/install/cliWipe.ts';
+import { decommissionedEventSchema } from '../../src/install/payloads.ts';
 import { runProcess } from '../../src/install/process.ts';
 import { register } from '../../src/install/registration.ts';
 import type { Publish } from '../../src/install/topics.ts';
@@ -108,7 +109,10 @@ describe('nattsyn wipe', () => {
     expect(await runWipe(['--confirm', deviceId.toLowerCase()], t)).toBe(0);
     expect(await files()).toEqual([]);
     expect(published[0]).toMatchObject({ topic: `nattsyn/v1/${deviceId}/event`, retain: false });
-    expect(JSON.parse(published[0]!.payload)).toMatchObject({ type: 'decommissioned', deviceId });
+    expect(decommissionedEventSchema.parse(JSON.parse(published[0]!.payload))).toMatchObject({
+      code: 'decommissioned',
+      seq: 1,
+    });
     expect(published.slice(1).every((p) => p.retain && p.payload === '')).toBe(true);
     expect(published.map((p) => p.topic)).toContain(`nattsyn/v1/${deviceId}/registration`);
   });
