@@ -103,7 +103,14 @@ export async function startService(
     );
     const streaming = new StreamingService(
       { camera: { ...config.camera, leadSeconds }, stream: config.stream },
-      { access, trust, now: systemClock.now, logger: log.child({ module: 'stream' }), ...options.streaming },
+      {
+        access,
+        trust,
+        now: systemClock.now,
+        logger: log.child({ module: 'stream' }),
+        confirmReference: (keyframe, actor) => installWindow.confirmReference(keyframe, actor),
+        ...options.streaming,
+      },
     );
     await streaming.start();
     stack.push(streaming);

@@ -167,6 +167,10 @@ export class AccessController implements AccessControl {
       paused: this.#paused || (schedule?.isPausedAt(now) ?? false),
       policyVersion: this.#policy?.body.version,
       clockSynced: this.#d.clockSynced(),
+      installPreviewUntil:
+        this.#installPreviewUntil !== undefined && this.#installPreviewUntil > now
+          ? this.#installPreviewUntil
+          : undefined,
     };
   }
 

@@ -55,6 +55,8 @@ export interface WindowState {
   paused: boolean;
   policyVersion: number | undefined;
   clockSynced: boolean;
+  /** End of the installer's aiming preview while one is open (install-scope tokens only). */
+  installPreviewUntil: EpochMillis | undefined;
 }
 
 export interface AccessControl {

@@ -90,6 +90,21 @@ export class StreamHub {
     });
   }
 
+  /** The camera's next keyframe (in memory only), or undefined after `timeoutMs`. */
+  nextKeyframe(timeoutMs: number): Promise<AccessUnit | undefined> {
+    return new Promise((resolve) => {
+      const done = (au: AccessUnit | undefined) => {
+        clearTimeout(timer);
+        off();
+        resolve(au);
+      };
+      const off = this.#o.camera.onAccessUnit((au) => {
+        if (au.keyframe) done(au);
+      });
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+    });
+  }
+
   get viewerCount(): number {
     return this.#sinks.size;
   }

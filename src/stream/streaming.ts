@@ -5,6 +5,7 @@
  */
 import type { AccessControl } from '../access/types.ts';
 import {
+  type AccessUnit,
   type CameraClock,
   type CameraConfig,
   CameraScheduler,
@@ -36,6 +37,8 @@ export interface StreamingDeps {
   clock?: CameraClock;
   /** PEM key and certificate instead of `stream.tls` files. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Stores the installer's confirmed reference view (hash only): the install window's. */
+  confirmReference?: (keyframe: AccessUnit, actor: string) => Promise<string>;
 }
 
 export class StreamingService {
@@ -67,6 +70,7 @@ export class StreamingService {
       logger,
       now: deps.now,
       ...(deps.tls ? { tls: deps.tls } : {}),
+      ...(deps.confirmReference ? { confirmReference: deps.confirmReference } : {}),
     });
     const { gpio } = config.camera;
     this.indicators = new PrivacyIndicators({

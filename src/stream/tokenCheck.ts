@@ -10,7 +10,7 @@ import type { TokenCheck } from './whepServer.ts';
 export function tokenCheckFrom(trust: TokenTrust, now: () => EpochMillis): TokenCheck {
   return async (token) => {
     const verdict = await verifyStaffToken(token, trust, now());
-    if (verdict.ok) return { ok: true };
+    if (verdict.ok) return { ok: true, scope: verdict.claims.scope };
     return {
       ok: false,
       code: verdict.code,

@@ -62,6 +62,7 @@ export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps
       paused: state.paused,
       clockSynced: state.clockSynced,
       hasPolicy: state.policyVersion !== undefined,
+      installPreviewUntil: auth.scope === 'install' ? (state.installPreviewUntil ?? null) : null,
     });
   });
 }

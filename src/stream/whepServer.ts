@@ -8,17 +8,19 @@ import { readFile } from 'node:fs/promises';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AccessControl } from '../access/types.ts';
-import { type Logger, silentLogger } from '../camera/index.ts';
+import { type AccessUnit, type Logger, silentLogger } from '../camera/index.ts';
 import { NattsynError } from '../errors.ts';
+import type { Scope } from '../policy/index.ts';
 import { type StreamConfig, streamConfigSchema } from './config.ts';
 import { applyCors, hasTokenInQuery, iceServerLinks, sendError } from './http.ts';
 import type { StreamHub } from './hub.ts';
+import { registerReferenceRoute } from './referenceRoute.ts';
 import { registerViewerRoutes } from './viewerRoutes.ts';
 import { WhepSessions } from './whepSessions.ts';
 
 export type TokenCheck = (
   token: string | undefined,
-) => Promise<{ ok: true } | { ok: false; code: string; status: number; message?: string }>;
+) => Promise<{ ok: true; scope?: Scope } | { ok: false; code: string; status: number; message?: string }>;
 
 export interface WhepServerDeps {
   config: StreamConfig;
@@ -31,6 +33,8 @@ export interface WhepServerDeps {
   now?: () => number;
   /** PEM key and certificate; read from config.tls files at start when absent. */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Stores the installer's confirmed reference view (its hash only); absent: no such route. */
+  confirmReference?: (keyframe: AccessUnit, actor: string) => Promise<string>;
 }
 
 export class WhepServer {
@@ -114,6 +118,14 @@ export class WhepServer {
       }
     });
     sessions.register(app);
+    if (this.#deps.confirmReference) {
+      registerReferenceRoute(app, {
+        access: this.#deps.access,
+        hub: this.#deps.hub,
+        confirm: this.#deps.confirmReference,
+        rateLimitPerMinute: config.rateLimitPerMinute,
+      });
+    }
     registerViewerRoutes(app, {
       config,
       access: this.#deps.access,

@@ -135,7 +135,8 @@ export async function makeHarness(options: { start: string; synced?: boolean }) 
         policyKeys.privateKey,
       ),
     records: async () => audit.readAfter(0, 10_000),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    // A cut fired by a timer may still be appending its audit record: retry rather than race it.
+    cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }),
   };
 }
 

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../fixtures/stream/browser.ts';
@@ -98,6 +100,37 @@ describe('the viewer page in headless Chromium', () => {
         .poll(() => page.textContent('#message'), { timeout: 10_000 })
         .toMatch(/Time is up|ended|closed/i);
       await expect.poll(() => stack.access.sessions().length).toBe(0);
+      await page.context().close();
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('lets_an_installer_aim_outside_a_window_and_keeps_only_a_hash_of_the_confirmed_view', async () => {
+    const stack = await startStack({ window: 'closed', installPreview: true });
+    try {
+      await stack.hub.waitForKeyframe(8000);
+      const viewPage = await openViewer(browser, `${stack.url}/#token=${await stack.token()}`);
+      await expect.poll(() => viewPage.textContent('#window')).toMatch(/next at/);
+      expect(await viewPage.isDisabled('#watch')).toBe(true);
+      await viewPage.context().close();
+
+      const page = await openViewer(
+        browser,
+        `${stack.url}/#token=${await stack.token({ scope: 'install' })}`,
+      );
+      await expect.poll(() => page.textContent('#window')).toMatch(/installer preview until \d\d:\d\d/);
+      await page.click('#watch');
+      await videoPlays(page);
+      await page.click('#reference');
+      await expect.poll(() => page.textContent('#message'), { timeout: 10_000 }).toMatch(/View saved/);
+      const stored = JSON.parse(
+        (await readFile(path.join(stack.stateDir, 'reference-view.json'), 'utf8')) as string,
+      );
+      expect(stored.hash).toMatch(/^[0-9a-f]{16}$/);
+      expect(Object.keys(stored).sort()).toEqual(['hash', 'setAt']);
+      const types = (await stack.records()).map((r) => r.type);
+      expect(types).toEqual(expect.arrayContaining(['install_preview', 'reference_view_set', 'session_end']));
       await page.context().close();
     } finally {
       await stack.stop();

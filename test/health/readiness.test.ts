@@ -28,6 +28,7 @@ function setup(
   let now = T - 20 * MIN;
   const state: WindowState = {
     open: undefined,
+    installPreviewUntil: undefined,
     next: window(T),
     paused: false,
     policyVersion: 3,

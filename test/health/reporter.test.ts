@@ -37,6 +37,7 @@ function setup() {
   };
   const state: WindowState = {
     open: undefined,
+    installPreviewUntil: undefined,
     next: {
       windowId: 'night',
       start: (now + 3600_000) as EpochMillis,

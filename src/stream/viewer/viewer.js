@@ -45,6 +45,7 @@ const ui = {
   message: $('message'),
   watch: $('watch'),
   close: $('close'),
+  reference: $('reference'),
 };
 let token = '';
 let state = null;
@@ -84,13 +85,16 @@ async function loadState() {
   state = body;
   ui.login.hidden = true;
   ui.device.textContent = body.deviceLabel;
+  const preview = body.installPreviewUntil;
   if (body.paused) ui.window.textContent = 'Pausad av boende · Paused by the resident';
+  else if (preview)
+    ui.window.textContent = `Installation till ${fmtTime(preview)} · installer preview until ${fmtTime(preview)}`;
   else if (body.open)
     ui.window.textContent = `Öppet till ${fmtTime(body.open.end)} · open until ${fmtTime(body.open.end)}`;
   else if (body.next)
     ui.window.textContent = `Nästa ${fmtTime(body.next.start)} · next at ${fmtTime(body.next.start)}`;
   else ui.window.textContent = 'Inga fönster planerade · no windows scheduled';
-  ui.watch.disabled = !body.open || body.paused || session !== null;
+  ui.watch.disabled = !(body.open || preview) || body.paused || session !== null;
 }
 
 async function watch() {
@@ -135,6 +139,7 @@ async function watch() {
   await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });
   flushCandidates(s);
   ui.close.hidden = false;
+  ui.reference.hidden = !state?.installPreviewUntil;
   tick(s);
 }
 
@@ -152,6 +157,20 @@ async function flushCandidates(s) {
     },
     body: `${mid}${frag}\r\n`,
   }).catch(() => {});
+}
+
+// The installer confirms the aim: the device keeps a hash of the view, never the picture.
+async function confirmReference() {
+  if (!session?.url) return;
+  ui.reference.disabled = true;
+  const res = await fetch(`${session.url}/reference`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const body = await res.json().catch(() => ({}));
+  ui.reference.disabled = false;
+  if (res.ok) return stop('Vyn sparad (bara ett fingeravtryck) · View saved (a fingerprint only)', false);
+  message(say(body.code, body.message), true);
 }
 
 function tick(s) {
@@ -176,6 +195,7 @@ async function stop(text, error) {
   ui.video.srcObject = null;
   ui.remaining.hidden = true;
   ui.close.hidden = true;
+  ui.reference.hidden = true;
   message(text || 'Stängd · Closed', error);
   if (s.url) {
     await fetch(s.url, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } }).catch(() => {});
@@ -202,6 +222,9 @@ ui.useToken.addEventListener('click', () => {
 });
 ui.watch.addEventListener('click', () => watch().catch((e) => stop(`Fel · Error: ${e.message}`, true)));
 ui.close.addEventListener('click', () => stop('Stängd · Closed', false));
+ui.reference.addEventListener('click', () =>
+  confirmReference().catch((e) => message(`Fel · Error: ${e.message}`, true)),
+);
 window.addEventListener('pagehide', () => stop());
 token = readFragmentToken();
 begin();
