@@ -3,6 +3,7 @@
  * limits, and the ICE servers announced to viewers. HTTPS is required off loopback.
  */
 import { z } from 'zod';
+import { isKnownTimeZone } from '../policy/index.ts';
 
 export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -21,7 +22,7 @@ export const streamConfigSchema = z
     /** Shown on the viewer page, e.g. "Room 12". Never the resident's name. */
     deviceLabel: z.string().min(1).max(64).default('nattsyn'),
     /** IANA zone the viewer page shows window times in; the browser's own when absent. */
-    timeZone: z.string().optional(),
+    timeZone: z.string().refine(isKnownTimeZone, 'unknown IANA time zone').optional(),
     /** Upper bound of the offer and trickle bodies. */
     maxBodyBytes: z.number().int().min(1024).max(65536).default(16384),
     /** Requests per address per minute on the authenticated routes. */
