@@ -102,7 +102,7 @@ describe('session end', () => {
     await expect
       .poll(async () => (await h.records()).at(-1))
       .toMatchObject({ type: 'session_end', code: 'window_end', durationMs: 25 * 60_000 });
-    expect(h.time.pendingTimers).toBe(0);
+    expect(h.time.pending).toBe(0);
   });
 
   it('cuts_at_max_session_length_when_that_comes_first', async () => {

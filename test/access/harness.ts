@@ -10,70 +10,21 @@ import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
 import {
   AuditLog,
-  type Clock,
-  type EpochMillis,
-  epochMillis,
-  type Millis,
   mintStaffToken,
   type PolicyInput,
   type Scope,
   signPolicy,
 } from '../../src/policy/index.ts';
+import { ManualTimers } from '../fixtures/stream/manualTime.ts';
 
 export const DEVICE = 'dev-test-1';
 export const ISSUER = 'https://care.example/issuer';
-
-export class ManualTime implements Clock {
-  wall: number;
-  mono = 0;
-  readonly #timers = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-
-  constructor(start: string) {
-    this.wall = Date.parse(start);
-  }
-
-  now = (): EpochMillis => epochMillis(this.wall);
-  monotonic = (): Millis => this.mono as Millis;
-
-  readonly timers = {
-    setTimeout: (fn: () => void, ms: number): unknown => {
-      const id = this.#next++;
-      this.#timers.set(id, { at: this.mono + ms, fn });
-      return id;
-    },
-    clearTimeout: (handle: unknown): void => {
-      this.#timers.delete(handle as number);
-    },
-  };
-
-  get pendingTimers(): number {
-    return this.#timers.size;
-  }
-
-  /** Moves both clocks forward, firing due timers in order. */
-  advance(ms: number): void {
-    const target = this.mono + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()]
-        .filter(([, t]) => t.at <= target)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.#timers.delete(due[0]);
-      this.wall += due[1].at - this.mono;
-      this.mono = due[1].at;
-      due[1].fn();
-    }
-    this.wall += target - this.mono;
-    this.mono = target;
-  }
-}
 
 export async function makeHarness(options: { start: string; synced?: boolean }) {
   const dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-access-'));
   const issuer = await generateKeyPair('EdDSA');
   const policyKeys = await generateKeyPair('EdDSA');
-  const time = new ManualTime(options.start);
+  const time = new ManualTimers(options.start);
   const store = new FsStore(dir);
   let synced = options.synced ?? true;
   const audit = new AuditLog({ store, sha256: sha256Hex, now: time.now });

@@ -76,8 +76,8 @@ describe('install preview', () => {
   });
 
   it('leaves no timer behind once stopped', () => {
-    expect(h.time.pendingTimers).toBe(1);
+    expect(h.time.pending).toBe(1);
     service.stop();
-    expect(h.time.pendingTimers).toBe(0);
+    expect(h.time.pending).toBe(0);
   });
 });
