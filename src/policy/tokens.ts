@@ -87,6 +87,8 @@ function checkHeader(token: string): string | undefined {
 
 function checkClaims(p: JWTPayload, trust: TokenTrust, now: EpochMillis, tolerance: number): TokenVerdict {
   const { exp, iat, jti, sub } = p as Required<Pick<JWTPayload, 'exp' | 'iat' | 'jti' | 'sub'>>;
+  // jose accepts an audience list that contains this device; a token must name one bedroom only.
+  if (p.aud !== trust.deviceId) return deny('wrong_device', 'the token must be for this device alone');
   if (typeof jti !== 'string' || jti.length === 0 || typeof sub !== 'string' || sub.length === 0) {
     return deny('bad_token', 'the token needs a non-empty jti and sub');
   }

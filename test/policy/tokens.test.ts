@@ -152,6 +152,15 @@ describe('verifyStaffToken refuses', () => {
     ).toBe('wrong_device');
   });
 
+  it('a token naming several devices, this one among them: wrong_device (one token, one bedroom)', async () => {
+    expect(
+      codeOf(await verify(signedRaw(EDDSA, rawClaims(TEST_NOW, { aud: [TEST_DEVICE, 'dev-0003'] })))),
+    ).toBe('wrong_device');
+    expect(codeOf(await verify(signedRaw(EDDSA, rawClaims(TEST_NOW, { aud: [TEST_DEVICE] }))))).toBe(
+      'wrong_device',
+    );
+  });
+
   it('a token expired 60 s or more ago: token_expired', async () => {
     const token = await mintToken(issuer, { ttlSeconds: 600 });
     expect(codeOf(await verify(token, epochMillis(TEST_NOW + 600_000 + 60_000)))).toBe('token_expired');
