@@ -98,7 +98,10 @@ export function rtspCommand(c: CameraConfig): CommandLine {
     command: c.ffmpegPath,
     args: [
       ...FFMPEG_COMMON,
-      ...['-rtsp_transport', c.rtsp.transport, '-i', c.rtsp.url, '-map', '0:v:0', '-an', '-dn', '-sn'],
+      // `-an` alone still lets the RTSP demuxer SET UP the camera's audio track, pulling the room's
+      // sound onto the device: only the video track may ever be requested.
+      ...['-rtsp_transport', c.rtsp.transport, '-allowed_media_types', 'video'],
+      ...['-i', c.rtsp.url, '-map', '0:v:0', '-an', '-dn', '-sn'],
       ...(c.rtsp.h264 ? ['-c:v', 'copy'] : x264Args(c)),
       ...FFMPEG_OUT,
     ],

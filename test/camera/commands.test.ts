@@ -12,6 +12,8 @@ describe('camera command lines', () => {
     const line = [command, ...args].join(' ');
     expect(line).not.toMatch(/alsa|pulse|\/dev\/snd|-c:a|-acodec|-ar |-ac |audio|libav-audio/i);
     if (driver !== 'rpicam') expect(args).toContain('-an');
+    // The RTSP demuxer would set up the camera's audio track despite -an: only video is requested.
+    if (driver === 'rtsp') expect(line).toContain('-allowed_media_types video -i');
     // every ffmpeg input is video: lavfi sources, v4l2, or RTSP with only the video mapped
     args.forEach((a, i) => {
       if (AUDIO_OPTIONS.test(a) && a === '-f') expect(['lavfi', 'v4l2', 'h264']).toContain(args[i + 1]);
@@ -41,7 +43,9 @@ describe('camera command lines', () => {
     expect(commandFor(config({ driver: 'v4l2' })).args.join(' ')).toContain('-c:v copy');
     expect(commandFor(config({ driver: 'v4l2', v4l2: { inputFormat: 'mjpeg' } })).args).toContain('libx264');
     const rtsp = commandFor(config({ driver: 'rtsp' })).args.join(' ');
-    expect(rtsp).toContain('-rtsp_transport tcp -i rtsp://cam.local/stream -map 0:v:0 -an');
+    expect(rtsp).toContain(
+      '-rtsp_transport tcp -allowed_media_types video -i rtsp://cam.local/stream -map 0:v:0 -an',
+    );
     expect(rtsp).toContain('-c:v copy');
   });
 
