@@ -50,6 +50,7 @@ export async function runDemo(args: string[], io: CliIo, signal?: AbortSignal): 
       },
       // The in-process broker (aedes) speaks MQTT 3.1.1; a broker named with --mqtt gets MQTT 5.
       mqtt: { url: mqttUrl, protocolVersion: broker ? 4 : 5 },
+      camera: { driver: 'synthetic' },
       log: { level: values['log-level'] },
     });
     const loaded = await loadConfig(demo.configFile, configSchema);
