@@ -117,19 +117,30 @@ export class AccessController implements AccessControl {
       this.#live.delete(live.ticket.sessionId);
       return this.#refusal('audit_unavailable');
     }
+    if (!this.#live.has(live.ticket.sessionId)) {
+      // Ended (pause, new policy, shutdown) while its grant was being written: it never starts.
+      const again = authorize(claims, this.#d.clock.now(), this.#gateState());
+      return this.#refusal(again.kind === 'deny' ? again.code : 'unknown_session');
+    }
     live.timer = this.#d.timers.setTimeout(
       () => void this.end(live.ticket.sessionId, live.endCode),
-      decision.until - now,
+      decision.until - this.#d.clock.now(),
     );
     this.#emitChanged();
     return { ok: true, session: live.ticket };
   }
 
-  async authenticateFor(token: string | undefined, sessionId: string): Promise<Admission> {
+  async authenticateFor(
+    token: string | undefined,
+    sessionId: string,
+    context: { remote: string } = { remote: 'unknown' },
+  ): Promise<Admission> {
     const verdict = await verifyStaffToken(token, this.#d.trust, this.#d.clock.now());
-    if (!verdict.ok) return this.#refusal(verdict.code);
+    if (!verdict.ok) return this.#deny(verdict.code, undefined, context.remote);
     const live = this.#live.get(sessionId);
-    if (!live || live.claims.tokenId !== verdict.claims.tokenId) return this.#refusal('unknown_session');
+    if (!live || live.claims.tokenId !== verdict.claims.tokenId) {
+      return this.#deny('unknown_session', verdict.claims, context.remote);
+    }
     return { ok: true, session: live.ticket };
   }
 

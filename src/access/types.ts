@@ -62,8 +62,15 @@ export interface WindowState {
 export interface AccessControl {
   /** Verifies the token, asks the gate, audits the decision (fsync) and registers the session on a grant. */
   admit(token: string | undefined, context: { remote: string }): Promise<Admission>;
-  /** Checks that a token may act on an existing session (PATCH, DELETE): same token id, still valid. */
-  authenticateFor(token: string | undefined, sessionId: string): Promise<Admission>;
+  /**
+   * Checks that a token may act on an existing session (PATCH, DELETE): same token id, still valid.
+   * A refusal is audited like any other denial.
+   */
+  authenticateFor(
+    token: string | undefined,
+    sessionId: string,
+    context?: { remote: string },
+  ): Promise<Admission>;
   /** Ends a session (idempotent) and audits it with its duration. */
   end(sessionId: string, code: SessionEndCode): Promise<void>;
   sessions(): readonly SessionTicket[];

@@ -21,7 +21,9 @@ export interface ReferenceRouteDeps {
 export function registerReferenceRoute(app: FastifyInstance, deps: ReferenceRouteDeps): void {
   const limited = { config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } } };
   app.post<{ Params: { id: string } }>('/whep/:id/reference', limited, async (request, reply) => {
-    const auth = await deps.access.authenticateFor(bearerToken(request), request.params.id);
+    const auth = await deps.access.authenticateFor(bearerToken(request), request.params.id, {
+      remote: request.ip,
+    });
     if (!auth.ok) return sendError(reply, auth.status, auth.code, auth.message);
     if (auth.session.scope !== 'install') {
       return sendError(reply, 403, 'wrong_scope', 'only an installer preview can set the reference view');

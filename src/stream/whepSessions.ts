@@ -108,6 +108,11 @@ export class WhepSessions {
         viewerSilenceMs: config.viewerSilenceMs,
       });
       const answer = buildAnswer(peer.answer, guarded);
+      // Ended (pause, policy change, window end) while the peer was being set up: never start it.
+      if (!access.sessions().some((s) => s.sessionId === ticket.sessionId)) {
+        await session.close();
+        return sendError(reply, 409, 'session_ended', 'the session ended before it could start');
+      }
       this.#live.set(ticket.sessionId, session);
       session.start();
       logger.info({ session: ticket.sessionId.slice(0, 6), viewers: this.#live.size }, 'whep session opened');
@@ -132,7 +137,9 @@ export class WhepSessions {
   async #patch(request: FastifyRequest<Params>, reply: FastifyReply): Promise<FastifyReply> {
     const session = this.#live.get(request.params.id);
     if (!session) return sendError(reply, 404, 'not_found', 'no such session');
-    const auth = await this.#d.access.authenticateFor(bearerToken(request), session.id);
+    const auth = await this.#d.access.authenticateFor(bearerToken(request), session.id, {
+      remote: request.ip,
+    });
     if (!auth.ok) return sendError(reply, auth.status, auth.code, auth.message);
     if (!isType(request, 'application/trickle-ice-sdpfrag')) {
       return sendError(
@@ -167,7 +174,9 @@ export class WhepSessions {
   async #delete(request: FastifyRequest<Params>, reply: FastifyReply): Promise<FastifyReply> {
     const session = this.#live.get(request.params.id);
     if (!session) return sendError(reply, 404, 'not_found', 'no such session');
-    const auth = await this.#d.access.authenticateFor(bearerToken(request), session.id);
+    const auth = await this.#d.access.authenticateFor(bearerToken(request), session.id, {
+      remote: request.ip,
+    });
     if (!auth.ok) return sendError(reply, auth.status, auth.code, auth.message);
     await this.#d.access.end(session.id, 'closed_by_viewer');
     await this.#closed(session.id, 'closed_by_viewer');

@@ -143,6 +143,8 @@ describe('session end', () => {
     });
     expect(await h.access.authenticateFor(token, 'nope')).toMatchObject({ code: 'unknown_session' });
     expect(await h.access.authenticateFor(undefined, id)).toMatchObject({ code: 'no_token', status: 401 });
+    const denials = (await h.records()).filter((r) => r.type === 'deny').map((r) => r.code);
+    expect(denials).toEqual(['unknown_session', 'unknown_session', 'no_token']);
   });
 });
 
