@@ -84,8 +84,7 @@ export class AccessController implements AccessControl {
           'stored policy refused; no sessions until a valid one arrives',
         );
     }
-    const pause = await this.#d.state.read(PAUSE_FILE);
-    this.#paused = pause ? (JSON.parse(pause) as { paused: boolean }).paused === true : false;
+    this.#paused = await this.#readPause();
   }
 
   /** Ends every live session (audited as `shutdown`). */
@@ -199,18 +198,52 @@ export class AccessController implements AccessControl {
       await this.#record({ type: 'policy_rejected', actor, code: verdict.code });
       return verdict;
     }
-    await this.#d.state.writeAtomic(POLICY_FILE, verdict.policy.jws);
+    // A policy change takes effect only once it is audited and stored; otherwise the old one stays.
+    const version = verdict.policy.body.version;
+    try {
+      await this.#d.audit.append({ type: 'policy_applied', actor, detail: { version } });
+    } catch {
+      return { ok: false, code: 'audit_unavailable', message: 'the policy change could not be audited' };
+    }
+    try {
+      await this.#d.state.writeAtomic(POLICY_FILE, verdict.policy.jws);
+    } catch {
+      await this.#record({ type: 'policy_rejected', actor, code: 'state_unwritable', detail: { version } });
+      return { ok: false, code: 'state_unwritable', message: 'the policy could not be stored' };
+    }
     this.#policy = verdict.policy;
-    await this.#record({ type: 'policy_applied', actor, detail: { version: verdict.policy.body.version } });
     await this.#recheckSessions();
     return verdict;
   }
 
+  /**
+   * The resident's pause button. Pausing fails closed: it applies even if it cannot be audited or
+   * stored. Resuming opens the camera again, so it happens only once audited and stored.
+   */
   async setPaused(paused: boolean, actor: string): Promise<void> {
+    if (paused) {
+      this.#paused = true;
+      await this.#record({ type: 'pause', actor });
+      await Promise.all([...this.#live.keys()].map((id) => this.end(id, 'paused')));
+      await this.#d.state.writeAtomic(PAUSE_FILE, JSON.stringify({ paused })).catch((error) => {
+        this.#d.log.error({ err: error }, 'pause could not be stored; it holds until restart');
+      });
+      return;
+    }
+    await this.#d.audit.append({ type: 'resume', actor });
     await this.#d.state.writeAtomic(PAUSE_FILE, JSON.stringify({ paused }));
-    this.#paused = paused;
-    await this.#record({ type: paused ? 'pause' : 'resume', actor });
-    if (paused) await Promise.all([...this.#live.keys()].map((id) => this.end(id, 'paused')));
+    this.#paused = false;
+  }
+
+  /** The stored pause flag; an unreadable one counts as paused (fail closed). */
+  async #readPause(): Promise<boolean> {
+    try {
+      const text = await this.#d.state.read(PAUSE_FILE);
+      return text === undefined ? false : (JSON.parse(text) as { paused: unknown }).paused !== false;
+    } catch (error) {
+      this.#d.log.error({ err: error }, 'pause flag unreadable: staying paused until the resident resumes');
+      return true;
+    }
   }
 
   /** Opens (or, with undefined, closes) the installer's aiming preview for `install`-scope tokens. */

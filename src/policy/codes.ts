@@ -31,6 +31,9 @@ export const POLICY_REJECT_CODES = [
   'policy_wrong_device',
   'policy_rollback',
   'policy_invalid',
+  /** Valid, but the change could not be audited or stored: the policy in force stays. */
+  'audit_unavailable',
+  'state_unwritable',
 ] as const;
 export type PolicyRejectCode = (typeof POLICY_REJECT_CODES)[number];
 

@@ -203,6 +203,38 @@ describe('policy and pause', () => {
     expect(types).toEqual(expect.arrayContaining(['pause', 'resume']));
   });
 
+  it('keeps_the_policy_in_force_when_a_new_one_cannot_be_audited', async () => {
+    const store = h.store as unknown as { append: (n: string, t: string) => Promise<void> };
+    const append = store.append.bind(h.store);
+    store.append = () => Promise.reject(new Error('disk full'));
+    const verdict = await h.access.applyPolicy(await h.policy({ version: 2, windows: [] }), 'centre');
+    store.append = append;
+    expect(verdict).toMatchObject({ ok: false, code: 'audit_unavailable' });
+    expect(h.access.windowState().policyVersion).toBe(1);
+    expect((await h.store.read('policy.jws'))?.length).toBeGreaterThan(0);
+  });
+
+  it('pauses_even_when_the_audit_log_fails_but_resumes_only_once_audited', async () => {
+    const store = h.store as unknown as { append: (n: string, t: string) => Promise<void> };
+    const append = store.append.bind(h.store);
+    store.append = () => Promise.reject(new Error('disk full'));
+    await h.access.setPaused(true, 'resident');
+    expect(h.access.windowState().paused).toBe(true);
+    await expect(h.access.setPaused(false, 'resident')).rejects.toThrow(/audit/);
+    expect(h.access.windowState().paused).toBe(true);
+    store.append = append;
+    await h.access.setPaused(false, 'resident');
+    expect(h.access.windowState().paused).toBe(false);
+  });
+
+  it('treats_an_unreadable_pause_flag_as_paused', async () => {
+    await h.store.writeAtomic('pause.json', '{"paused": tru');
+    const restarted = h.build();
+    await restarted.start();
+    expect(restarted.windowState().paused).toBe(true);
+    expect(await restarted.admit(await h.token(), REMOTE)).toMatchObject({ code: 'paused' });
+  });
+
   it('drops_a_stored_policy_that_no_longer_verifies_and_fails_closed', async () => {
     const jws = (await h.store.read('policy.jws'))!;
     await h.store.writeAtomic('policy.jws', `${jws.slice(0, -6)}AAAAAA`);
