@@ -58,8 +58,7 @@ export async function startService(
   const { config } = loaded;
   const state = new FsStore(config.stateDir);
   const audit = new AuditLog({ store: state, sha256: sha256Hex, now: systemClock.now }, config.audit);
-  const { recoveredBytes } = await audit.open();
-  if (recoveredBytes > 0) log.warn({ recoveredBytes }, 'cut a torn last audit line left by a crash');
+  await openAudit(audit, log);
   const stack: { stop(): unknown }[] = [];
   const stopAll = async () => {
     for (const part of stack.splice(0).reverse()) await part.stop();
@@ -81,11 +80,15 @@ export async function startService(
     });
     await access.start();
     stack.push(access);
-    await audit.append({
-      type: 'service_start',
-      actor: 'device',
-      detail: { policyVersion: access.policy?.body.version ?? 0 },
-    });
+    await audit
+      .append({
+        type: 'service_start',
+        actor: 'device',
+        detail: { policyVersion: access.policy?.body.version ?? 0 },
+      })
+      .catch((error) =>
+        log.error({ err: error }, 'audit log unwritable: every request is denied until it is'),
+      );
 
     const installWindow = new InstallWindow({
       store: state,
@@ -133,6 +136,20 @@ export async function startService(
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Opens the audit log. A log that cannot be read (a corrupt record, an unreadable disk) does not
+ * stop the service: the log stays unwritable, the gate denies every request with
+ * `audit_unavailable`, and health keeps reporting so the centre can send someone.
+ */
+async function openAudit(audit: AuditLog, log: Logger): Promise<void> {
+  try {
+    const { recoveredBytes } = await audit.open();
+    if (recoveredBytes > 0) log.warn({ recoveredBytes }, 'cut a torn last audit line left by a crash');
+  } catch (error) {
+    log.error({ err: error }, 'audit log unreadable: every request is denied until it is repaired');
   }
 }
 
