@@ -4,7 +4,8 @@
  * fixed order, the device's own state first, so a denial names the most basic reason.
  */
 import type { DenyCode } from './codes.ts';
-import type { ActivePolicy } from './policyDocument.ts';
+import { type ActivePolicy, policyBodySchema } from './policyDocument.ts';
+import { Schedule } from './schedule.ts';
 import { type EpochMillis, epochMillis } from './time.ts';
 import type { StaffClaims } from './tokens.ts';
 
@@ -40,9 +41,20 @@ export type Decision = Grant | Deny;
 
 const deny = (code: DenyCode): Deny => ({ kind: 'deny', code });
 
+/**
+ * What an installer's preview is held to before the centre has sent the resident's policy (aiming
+ * comes right after registration): no windows, no pauses, one viewer, the preview window as bound.
+ */
+const BEFORE_ANY_POLICY: ActivePolicy = {
+  body: policyBodySchema.parse({ deviceId: 'unregistered', version: 1, issuedAt: '1970-01-01T00:00:00Z' }),
+  schedule: new Schedule({ timeZone: 'UTC', windows: [], oneOff: [], pauses: [] }),
+  revoked: new Set(),
+  jws: '',
+};
+
 export function authorize(claims: StaffClaims, now: EpochMillis, state: GateState): Decision {
   if (!state.clockSynced) return deny('clock_unsynced');
-  const policy = state.policy;
+  const policy = state.policy ?? (claims.scope === 'install' ? BEFORE_ANY_POLICY : undefined);
   if (!policy) return deny('no_policy');
   if (!state.auditWritable) return deny('audit_unavailable');
   if (now >= claims.expiresAt) return deny('token_expired');

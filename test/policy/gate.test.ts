@@ -181,6 +181,20 @@ describe('authorize and the install preview', () => {
     });
   });
 
+  it('lets an installer aim before any policy has arrived, one viewer at a time, but nobody else', () => {
+    const state = openState({ policy: undefined, installPreviewUntil: epochMillis(OUTSIDE + 120_000) });
+    expect(authorize(install(OUTSIDE), OUTSIDE, state)).toMatchObject({
+      kind: 'grant',
+      until: OUTSIDE + 120_000,
+    });
+    expect(codeOf(authorize(claimsAt(OUTSIDE), OUTSIDE, state))).toBe('no_policy');
+    const busy = { ...state, liveSessions: [{ sessionId: 's', tokenId: 'other' }] };
+    expect(codeOf(authorize(install(OUTSIDE), OUTSIDE, busy))).toBe('too_many_viewers');
+    expect(codeOf(authorize(install(OUTSIDE), OUTSIDE, { ...state, installPreviewUntil: undefined }))).toBe(
+      'wrong_scope',
+    );
+  });
+
   it('never lets a view token use the install preview', () => {
     const state = openState({ installPreviewUntil: epochMillis(OUTSIDE + 120_000) });
     expect(codeOf(authorize(claimsAt(OUTSIDE), OUTSIDE, state))).toBe('outside_window');
