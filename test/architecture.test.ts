@@ -19,6 +19,11 @@ const imports = (file: string): string[] =>
 const ALL = sources('src');
 
 describe('architecture', () => {
+  it('reads_the_sources_it_guards', () => {
+    expect(ALL.length).toBeGreaterThan(50);
+    expect(sources('src/stream').length).toBeGreaterThan(5);
+  });
+
   it('only_src_stream_imports_werift', () => {
     const offenders = ALL.filter(
       (f) => !f.startsWith('src/stream/') && imports(f).some((i) => i.startsWith('werift')),
