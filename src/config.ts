@@ -3,7 +3,8 @@
  * anything starts; every problem is reported as `<path>: <message>`. Nothing else in nattsyn reads
  * the environment. Key files are named by path, relative to the config file.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { importSPKI, type KeyObject } from 'jose';
 import { z } from 'zod';
@@ -123,12 +124,49 @@ export async function loadConfig<S extends z.ZodType<CoreConfig, unknown>>(
   const issuerKeys = await Promise.all(
     config.tokens.publicKeys.map((p, i) => readPublicKey(path.resolve(dir, p), `tokens.publicKeys.${i}`)),
   );
-  return {
-    file: absolute,
-    config: { ...config, stateDir: path.resolve(dir, config.stateDir) },
-    policyKey,
-    issuerKeys,
-  };
+  const resolved = resolvePaths(config, dir);
+  await checkReadable(resolved);
+  return { file: absolute, config: resolved, policyKey, issuerKeys };
+}
+
+/** Makes every file path in the config absolute, relative to the config file's folder. */
+function resolvePaths<C extends CoreConfig>(config: C, dir: string): C {
+  const out = { ...config, stateDir: path.resolve(dir, config.stateDir) } as C & Partial<Config>;
+  const abs = (file: string) => path.resolve(dir, file);
+  if (out.stream?.tls) {
+    const { certFile, keyFile } = out.stream.tls;
+    out.stream = { ...out.stream, tls: { certFile: abs(certFile), keyFile: abs(keyFile) } };
+  }
+  if (out.mqtt?.tls) {
+    const { caFile, certFile, keyFile } = out.mqtt.tls;
+    out.mqtt = {
+      ...out.mqtt,
+      tls: { ...out.mqtt.tls, caFile: abs(caFile), certFile: abs(certFile), keyFile: abs(keyFile) },
+    };
+  }
+  return out;
+}
+
+/** Every certificate and key file the config names must be readable now, not at the first request. */
+async function checkReadable(config: CoreConfig & Partial<Config>): Promise<void> {
+  const files: [string, string | undefined][] = [
+    ['stream.tls.certFile', config.stream?.tls?.certFile],
+    ['stream.tls.keyFile', config.stream?.tls?.keyFile],
+    ['mqtt.tls.caFile', config.mqtt?.tls?.caFile],
+    ['mqtt.tls.certFile', config.mqtt?.tls?.certFile],
+    ['mqtt.tls.keyFile', config.mqtt?.tls?.keyFile],
+  ];
+  const problems: string[] = [];
+  for (const [where, file] of files) {
+    const readable =
+      file === undefined ||
+      (await access(file, constants.R_OK).then(
+        () => true,
+        () => false,
+      ));
+    if (!readable) problems.push(`${where}: cannot read ${file}`);
+  }
+  if (problems.length > 0) throw new UsageError(`invalid configuration\n${problems.join('\n')}`);
 }
 
 /** Reads an Ed25519 public key (SPKI PEM). */

@@ -49,3 +49,33 @@ describe('the config file', () => {
     });
   });
 });
+
+describe('loading the config file', () => {
+  it('names_a_certificate_file_it_cannot_read_with_its_path_relative_to_the_config', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { newKeyPair } = await import('../src/cli/io.ts');
+    const { loadConfig } = await import('../src/config.ts');
+    const dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-config-'));
+    try {
+      const keys = await newKeyPair();
+      await writeFile(path.join(dir, 'policy.pub'), keys.publicPem);
+      await writeFile(path.join(dir, 'issuer.pub'), keys.publicPem);
+      await writeFile(path.join(dir, 'https.crt'), 'x');
+      const file = path.join(dir, 'config.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          ...BASE,
+          stream: { host: '0.0.0.0', tls: { certFile: 'https.crt', keyFile: 'https.key' } },
+        }),
+      );
+      await expect(loadConfig(file, configSchema)).rejects.toThrow(
+        `stream.tls.keyFile: cannot read ${path.join(dir, 'https.key')}`,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
