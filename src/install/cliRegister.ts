@@ -131,7 +131,14 @@ async function publishRecord(io: RegisterIo, reg: Registration, identityPem: str
     await session.close();
   }
   io.out(`\nRegistration record published to nattsyn/v1/${reg.deviceId}/registration.\n`);
+  io.out(`Now start the service:\n  ${START_SERVICE}\n`);
 }
+
+/**
+ * reset-failed first: a start before registration (at boot) failed on the skeleton config, and
+ * systemd refuses a unit that reached its start limit until the failure is reset.
+ */
+export const START_SERVICE = 'sudo systemctl reset-failed nattsyn && sudo systemctl start nattsyn';
 
 async function summary(deviceId: string, ref: string, thumbprint: string, created: boolean): Promise<string> {
   const qr = await QRCode.toString(

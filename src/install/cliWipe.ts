@@ -24,7 +24,8 @@ export const WIPE_HELP = `Usage: nattsyn wipe [--confirm DEVICE-ID] [--force --e
 
 Decommissions this device: announces "decommissioned" to the monitoring centre, then removes the
 identity, keys, certificates, registration, policy, audit log and config. Stop the service first
-(sudo systemctl stop nattsyn). Refuses while audit records have not reached the centre.
+(sudo systemctl stop nattsyn). Refuses while audit records or events have not reached the centre,
+and without a broker connection.
 
   --confirm ID   the device id, typed back (asked for when left out)
   --force        wipe even with undelivered audit records or no broker
@@ -70,6 +71,10 @@ export function runWipe(args: readonly string[], io: WipeIo): Promise<number> {
         io.out(`Exported ${result.exported.records} audit records to ${result.exported.file}.\n`);
       if (!result.announced)
         io.out('The broker was not reached: tell the monitoring centre by other means.\n');
+      else if (!result.retainedCleared)
+        io.out(
+          'Announced, but some retained topics were not cleared: ask the monitoring centre to clear them.\n',
+        );
       io.out(`Device ${result.deviceId} wiped: ${result.removed.length} files and folders removed.\n`);
       return EXIT_OK;
     } finally {

@@ -16,6 +16,12 @@ export interface CameraProbeOptions {
   clearTimeout?: (handle: unknown) => void;
 }
 
+/**
+ * The demo's driver: an ffmpeg test picture of a dim room. On an installed device it would show staff
+ * a fake bedroom while the real one goes unwatched, so the self-test fails it outright.
+ */
+const DEMO_DRIVER = 'synthetic';
+
 /** Starts the camera, waits for frames including a keyframe, stops it. Frames are only counted. */
 export function cameraCheck(source: CameraSource, options: CameraProbeOptions = {}): SelftestCheck {
   const wanted = options.frames ?? 10;
@@ -27,6 +33,13 @@ export function cameraCheck(source: CameraSource, options: CameraProbeOptions = 
     title: 'Camera present and delivering frames',
     fix: 'check the camera ribbon cable (both ends, contacts the right way round) and run `rpicam-hello --list-cameras`',
     async run() {
+      const driver = source.status().driver;
+      if (driver === DEMO_DRIVER)
+        return {
+          ok: false,
+          detail: `camera.driver is "${DEMO_DRIVER}": the demo's fake room, not this camera`,
+          fix: 'set camera.driver to "rpicam" (or "v4l2" / "rtsp") in /etc/nattsyn/config.json, then run the self-test again',
+        };
       let frames = 0;
       let keyframes = 0;
       let unsubscribe = () => {};

@@ -8,6 +8,8 @@ export interface CheckOutcome {
   ok: boolean;
   /** What was measured, one line, nothing from inside the room beyond numbers. */
   detail: string;
+  /** A fix hint for this particular failure, in place of the check's general one. */
+  fix?: string | undefined;
 }
 
 export interface SelftestCheck {
@@ -70,7 +72,7 @@ async function runOne(check: SelftestCheck, deps: SelftestDeps): Promise<CheckRe
     title: check.title,
     ok: outcome.ok,
     detail: outcome.detail,
-    fix: outcome.ok ? undefined : check.fix,
+    fix: outcome.ok ? undefined : (outcome.fix ?? check.fix),
     durationMs: Math.round(deps.monotonic() - started),
   };
 }

@@ -34,18 +34,31 @@ export function configPathOf(args: readonly string[]): string {
   return DEFAULT_CONFIG_PATH;
 }
 
+/** The config file as JSON, leniently: undefined when it is missing or not JSON (a skeleton). */
+async function readLenient(configFile: string): Promise<Record<string, unknown> | undefined> {
+  const raw = await readFile(configFile, 'utf8').catch(() => undefined);
+  try {
+    const value: unknown = raw === undefined ? undefined : JSON.parse(raw);
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `stateDir` from the config file (relative to it), or the default when the file or key is missing. */
 export async function stateDirOf(configFile: string): Promise<string> {
-  const raw = await readFile(configFile, 'utf8').catch(() => undefined);
-  let stateDir: unknown;
-  try {
-    stateDir = raw === undefined ? undefined : (JSON.parse(raw) as { stateDir?: unknown }).stateDir;
-  } catch {
-    stateDir = undefined;
-  }
+  const stateDir = (await readLenient(configFile))?.stateDir;
   return typeof stateDir === 'string' && stateDir !== ''
     ? path.resolve(path.dirname(configFile), stateDir)
     : DEFAULT_STATE_DIR;
+}
+
+/** The viewer's HTTPS certificate and key (`stream.tls`), which a wipe removes with the config. */
+export async function httpsFilesOf(configFile: string): Promise<string[]> {
+  const stream = (await readLenient(configFile))?.stream as { tls?: Record<string, unknown> } | undefined;
+  return [stream?.tls?.certFile, stream?.tls?.keyFile]
+    .filter((f): f is string => typeof f === 'string' && f !== '')
+    .map((f) => path.resolve(path.dirname(configFile), f));
 }
 
 export async function registerVerb(args: string[], io: CliIo): Promise<number> {
@@ -80,7 +93,7 @@ export async function wipeVerb(args: string[], io: CliIo): Promise<number> {
   return runWipe(args, {
     ...io,
     stateDir,
-    configFiles: [configFile],
+    configFiles: [configFile, ...(await httpsFilesOf(configFile))],
     openAudit: async () => {
       const audit = new AuditLog({ store: new FsStore(stateDir), sha256: sha256Hex, now: systemClock.now });
       await audit.open();

@@ -1,10 +1,13 @@
 /**
  * Decommissioning (issue 5, EN 303 645 provision 5.11): removes identity, keys, certificates,
  * registration, policy, audit log and config, so nothing that could act as this device is left.
- * Guards, in order: the device id typed back; the service stopped (the audit log has one writer);
- * no audit record the centre has not received, unless forced, and then exported first; the
- * `decommissioned` event acknowledged by the broker, so the centre can tell a retirement from an
- * outage (a device deregistered by mistake once left a resident unsupervised for three months).
+ * Guards, in order: the device id typed back; the service stopped (the audit log and event queue
+ * have one writer); no audit record or event the centre has not received, unless forced (audit
+ * records are then exported first); a broker connection, unless forced. Then every step that can
+ * still fail (the export, the audit record) runs before the `decommissioned` event, which the broker
+ * must acknowledge, so the centre never hears of a retirement that did not happen and can tell a
+ * retirement from an outage (a device deregistered by mistake once left a resident unsupervised for
+ * three months). Only then is anything removed.
  */
 import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
@@ -48,12 +51,44 @@ export interface WipeResult {
   removed: string[];
   exported: { file: string; records: number } | undefined;
   announced: boolean;
+  /** The retained registration, info, health and status topics were emptied. */
+  retainedCleared: boolean;
 }
 
 /** Retained topics the device owns: cleared, so the centre's view does not show a ghost. */
 const RETAINED = ['registration', 'info', 'health', 'status'] as const;
 
-async function guard(req: WipeRequest, deps: WipeDeps): Promise<{ deviceId: string; undelivered: number }> {
+interface Pending {
+  deviceId: string;
+  audit: number;
+  events: number;
+  /** The `seq` the decommissioned event takes: next in the device's event stream. */
+  nextEventSeq: number;
+}
+
+/** Health's event queue in the state dir, read without writing (open() may trim a torn line). */
+async function pendingEvents(stateDir: string): Promise<{ undelivered: number; nextSeq: number }> {
+  const queue = new EventQueue({ store: new FsStore(stateDir) });
+  const delivered = await queue.deliveredSeq();
+  const events = await queue.readAfter(0, Number.POSITIVE_INFINITY);
+  const last = Math.max(events.at(-1)?.seq ?? 0, delivered);
+  return { undelivered: events.filter((e) => e.seq > delivered).length, nextSeq: last + 1 };
+}
+
+function undeliveredError(audit: number, events: number): NattsynError {
+  const what = [
+    ...(audit > 0 ? [`${audit} audit records`] : []),
+    ...(events > 0 ? [`${events} events`] : []),
+  ].join(' and ');
+  return new NattsynError(
+    audit > 0 ? 'audit_undelivered' : 'events_undelivered',
+    `${what} have not reached the monitoring centre; start the service until they are delivered, or use --force${audit > 0 ? ' --export FILE' : ''}`,
+    { status: 409 },
+  );
+}
+
+/** Every refusal that needs no write, so a refused wipe leaves no trace. */
+async function guard(req: WipeRequest, deps: WipeDeps): Promise<Pending> {
   const identity = await loadIdentity(deps.stateDir);
   if (!identity) throw new UsageError('this device has no identity: there is nothing to wipe');
   if (normalizeDeviceId(req.typedDeviceId) !== identity.deviceId)
@@ -62,49 +97,102 @@ async function guard(req: WipeRequest, deps: WipeDeps): Promise<{ deviceId: stri
     throw new NattsynError('service_running', 'stop the service first: sudo systemctl stop nattsyn', {
       status: 409,
     });
-  const undelivered = deps.audit.last.seq - (await deps.audit.deliveredSeq());
-  if (undelivered > 0 && !req.force)
-    throw new NattsynError(
-      'audit_undelivered',
-      `${undelivered} audit records have not reached the monitoring centre; start the service until they are delivered, or use --force --export FILE`,
-      { status: 409 },
-    );
-  if (undelivered > 0 && !req.exportTo)
+  const audit = deps.audit.last.seq - (await deps.audit.deliveredSeq());
+  const events = await pendingEvents(deps.stateDir);
+  if ((audit > 0 || events.undelivered > 0) && !req.force) throw undeliveredError(audit, events.undelivered);
+  if (audit > 0 && !req.exportTo)
     throw new UsageError('--force needs --export FILE for the undelivered audit records');
   if (req.exportTo && !path.relative(deps.stateDir, path.resolve(req.exportTo)).startsWith('..'))
     throw new UsageError('--export must name a file outside the state directory');
-  return { deviceId: identity.deviceId, undelivered };
+  if (!deps.publish && !req.force)
+    throw new NattsynError(
+      'broker_unreachable',
+      'no broker connection to announce the wipe; nothing was removed (use --force to wipe anyway)',
+    );
+  return { deviceId: identity.deviceId, audit, events: events.undelivered, nextEventSeq: events.nextSeq };
 }
 
 async function exportAudit(audit: WipeAudit, file: string): Promise<number> {
   const records = await audit.readAfter(0, Number.MAX_SAFE_INTEGER);
-  await writeFileAtomic(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), 0o600);
+  try {
+    await writeFileAtomic(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), 0o600);
+  } catch (cause) {
+    throw new NattsynError(
+      'export_failed',
+      `cannot write the audit export to ${file}; nothing was announced or removed`,
+      { cause },
+    );
+  }
   return records.length;
 }
 
-async function announce(deviceId: string, deps: WipeDeps): Promise<void> {
-  if (!deps.publish)
-    throw new NattsynError('broker_unreachable', 'no broker connection to announce the wipe');
-  // The next seq of the device's event stream, computed without writing: a refused wipe leaves no trace.
-  const events = new EventQueue({ store: new FsStore(deps.stateDir) });
-  await events.open();
+/** Publishes the event; resolves with the session's publish once the broker acknowledged it. */
+async function announce(p: Pending, deps: WipeDeps): Promise<Publish> {
+  const publish = deps.publish;
+  if (!publish) throw new Error('no broker connection');
   const event: EventPayload = {
     eventId: randomUUID(),
-    seq: events.lastSeq + 1,
+    seq: p.nextEventSeq,
     code: 'decommissioned',
     ts: deps.now().toISOString(),
   };
-  await deps.publish(deviceTopic(deviceId, 'event'), JSON.stringify(event), { retain: false, qos: 1 });
-  for (const leaf of RETAINED) await deps.publish(deviceTopic(deviceId, leaf), '', { retain: true, qos: 1 });
+  await publish(deviceTopic(p.deviceId, 'event'), JSON.stringify(event), { retain: false, qos: 1 });
+  return publish;
+}
+
+/**
+ * After the event was taken the retirement is known: a retained topic that cannot be cleared no
+ * longer stops the wipe (the centre clears it), it is only reported.
+ */
+async function clearRetained(deviceId: string, publish: Publish): Promise<boolean> {
+  let all = true;
+  for (const leaf of RETAINED)
+    await publish(deviceTopic(deviceId, leaf), '', { retain: true, qos: 1 }).catch(() => {
+      all = false;
+    });
+  return all;
+}
+
+/**
+ * With --export: writes the export first (proving the file can be written), appends the
+ * `decommissioned` audit record, and writes the export again with it. The record is kept only where
+ * it survives: the service is stopped, so it could never be delivered, and the log is removed next.
+ * Without an export nothing is written, so a wipe the broker then refuses leaves no trace (and no new
+ * undelivered record that would demand --force next time).
+ */
+async function recordWipe(req: WipeRequest, deps: WipeDeps, p: Pending): Promise<WipeResult['exported']> {
+  if (!req.exportTo) return undefined;
+  const file = path.resolve(req.exportTo);
+  await exportAudit(deps.audit, file);
+  await deps.audit.append({
+    type: 'decommissioned',
+    actor: 'installer',
+    detail: { undelivered: p.audit, undeliveredEvents: p.events, force: req.force },
+  });
+  return { file, records: await exportAudit(deps.audit, file) };
+}
+
+async function removeAll(deps: WipeDeps, extraConfigFiles: readonly string[]): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(deps.stateDir)) {
+    await rm(path.join(deps.stateDir, name), { recursive: true, force: true });
+    removed.push(path.join(deps.stateDir, name));
+  }
+  for (const file of new Set([...deps.configFiles, ...extraConfigFiles])) {
+    await rm(file, { force: true });
+    removed.push(file);
+  }
+  return removed;
 }
 
 export async function wipe(req: WipeRequest, deps: WipeDeps): Promise<WipeResult> {
-  const { deviceId, undelivered } = await guard(req, deps);
+  const pending = await guard(req, deps);
   const registration = await loadRegistrationFile(deps.stateDir).catch(() => undefined);
-  // Announce before anything is written: a refused wipe must leave no trace of having started.
+  const exported = await recordWipe(req, deps, pending);
   let announced = true;
+  let retainedCleared = false;
   try {
-    await announce(deviceId, deps);
+    retainedCleared = await clearRetained(pending.deviceId, await announce(pending, deps));
   } catch (cause) {
     if (!req.force)
       throw new NattsynError(
@@ -114,18 +202,6 @@ export async function wipe(req: WipeRequest, deps: WipeDeps): Promise<WipeResult
       );
     announced = false;
   }
-  await deps.audit.append({ type: 'decommissioned', actor: 'installer', detail: { undelivered, announced } });
-  const exported = req.exportTo
-    ? { file: path.resolve(req.exportTo), records: await exportAudit(deps.audit, req.exportTo) }
-    : undefined;
-  const removed: string[] = [];
-  for (const name of await readdir(deps.stateDir)) {
-    await rm(path.join(deps.stateDir, name), { recursive: true, force: true });
-    removed.push(path.join(deps.stateDir, name));
-  }
-  for (const file of new Set([...deps.configFiles, ...(registration?.configFiles ?? [])])) {
-    await rm(file, { force: true });
-    removed.push(file);
-  }
-  return { deviceId, removed, exported, announced };
+  const removed = await removeAll(deps, registration?.configFiles ?? []);
+  return { deviceId: pending.deviceId, removed, exported, announced, retainedCleared };
 }

@@ -68,6 +68,8 @@ describe('scripts/install.sh --root', () => {
     expect(await mode(path.join(root, 'etc/nattsyn'))).toBe('770');
     expect(await mode(path.join(root, 'etc/nattsyn/config.json'))).toBe('640');
     expect(out).toMatch(/would run: systemctl enable nattsyn.service/);
+    // Enabled for boots after registration, never started here: the config is still a skeleton.
+    expect(out).not.toMatch(/systemctl (start|restart|reload-or-restart)|enable --now/);
     expect(out).toMatch(/would run: .*apt-get install .*ffmpeg rpicam-apps-lite/);
     expect(out).not.toMatch(/^nattsyn-install: run:/m);
   });

@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { configSchema, loadConfig } from '../../src/config.ts';
 import { isDeviceId } from '../../src/install/deviceId.ts';
 import { runProcess } from '../../src/install/process.ts';
 import {
@@ -182,5 +182,21 @@ describe('register', () => {
       },
     });
     expect(registration.configFiles).toContain(configFile);
+  });
+
+  it('turns the installed skeleton into a config for the real camera, its GPIO and HTTPS for staff', async () => {
+    const skeleton = JSON.parse(await readFile('systemd/config.skeleton.json', 'utf8'));
+    // Explicit in the file, not left to schema defaults (which once picked the demo's fake room).
+    expect(skeleton.camera).toMatchObject({ driver: 'rpicam', gpio: { enabled: true } });
+    const configFile = path.join(dir, 'etc', 'config.json');
+    await mkdir(path.dirname(configFile));
+    await copyFile('systemd/config.skeleton.json', configFile);
+    await register(input(), { stateDir, configFile, run: runProcess, now });
+    const { config } = await loadConfig(configFile, configSchema);
+    expect(config.camera.driver).toBe('rpicam');
+    expect(config.camera.gpio).toMatchObject({ enabled: true, irPin: 17, ledPin: 27 });
+    expect(config.stream.host).toBe('0.0.0.0');
+    expect(config.stream.tls?.certFile).toMatch(/^\/etc\/nattsyn\//);
+    expect(config.stream.tls?.keyFile).toMatch(/^\/etc\/nattsyn\//);
   });
 });

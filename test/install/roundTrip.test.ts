@@ -140,6 +140,9 @@ describe('register → selftest → wipe', () => {
     const record = await waitFor(
       (m) => m.topic === `nattsyn/v1/${deviceId}/registration` && m.payload !== '',
     );
+    expect(second.printed.join('')).toContain(
+      'sudo systemctl reset-failed nattsyn && sudo systemctl start nattsyn',
+    );
     expect(registrationRecordSchema.parse(JSON.parse(record.payload))).toMatchObject({
       deviceId,
       carePlanRef: 'VP-2026-00417',

@@ -51,18 +51,23 @@ function io(
 }
 
 /** A camera behind the CameraSource contract that emits the given frames when started. */
-function fakeCamera(frames: AccessUnit[]): CameraSource & { stopped: number } {
+function fakeCamera(
+  frames: AccessUnit[],
+  driver = 'fake',
+): CameraSource & { started: number; stopped: number } {
   const listeners = new Set<(au: AccessUnit) => void>();
   const status: CameraStatus = {
     state: 'stopped',
-    driver: 'fake',
+    driver,
     fps: 0,
     lastFrameAgeMs: undefined,
     restarts: 0,
   };
   return {
+    started: 0,
     stopped: 0,
     async start() {
+      this.started++;
       for (const au of frames) for (const l of listeners) l(au);
     },
     async stop() {
@@ -160,6 +165,18 @@ describe('self-test probes', () => {
     const camera = fakeCamera([au(true), au(false), au(false)]);
     expect(await cameraCheck(camera, { frames: 3 }).run()).toMatchObject({ ok: true });
     expect(camera.stopped).toBe(1);
+  });
+
+  it('fails the demo driver even though it delivers frames, and says how to pick the real camera', async () => {
+    const camera = fakeCamera([au(true), au(false), au(false)], 'synthetic');
+    const result = await runSelftestChecks([cameraCheck(camera, { frames: 3 })], 'X', io([]));
+    expect(result.ok).toBe(false);
+    expect(result.checks[0]).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/synthetic.*fake room/),
+    });
+    expect(result.checks[0]?.fix).toMatch(/camera\.driver to "rpicam"/);
+    expect(camera.started).toBe(0);
   });
 
   it('fails the camera when no keyframe arrives in time', async () => {

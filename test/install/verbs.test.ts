@@ -2,7 +2,14 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configPathOf, registerVerb, selftestVerb, stateDirOf, wipeVerb } from '../../src/install/verbs.ts';
+import {
+  configPathOf,
+  httpsFilesOf,
+  registerVerb,
+  selftestVerb,
+  stateDirOf,
+  wipeVerb,
+} from '../../src/install/verbs.ts';
 import { ed25519, makeCa } from './pki.ts';
 
 let dir: string;
@@ -25,6 +32,15 @@ describe('installer verbs wiring', () => {
     expect(await stateDirOf(file)).toBe(path.join(dir, 'state'));
     await writeFile(file, 'not json');
     expect(await stateDirOf(file)).toBe('/var/lib/nattsyn');
+  });
+
+  it('names the HTTPS certificate and key the config points at, so a wipe removes them too', async () => {
+    const file = path.join(dir, 'config.json');
+    expect(await httpsFilesOf(file)).toEqual([]);
+    await writeFile(file, await readFile('systemd/config.skeleton.json', 'utf8'));
+    expect(await httpsFilesOf(file)).toEqual(['/etc/nattsyn/https.crt', '/etc/nattsyn/https.key']);
+    await writeFile(file, '{ "stream": { "tls": { "certFile": "tls/c.pem", "keyFile": "tls/k.pem" } } }');
+    expect(await httpsFilesOf(file)).toEqual([path.join(dir, 'tls/c.pem'), path.join(dir, 'tls/k.pem')]);
   });
 
   it('registers into the state dir the config names and binds that config', async () => {

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EventQueue } from '../../src/health/index.ts';
 import { runWipe, type WipeIo } from '../../src/install/cliWipe.ts';
 import { decommissionedEventSchema } from '../../src/install/payloads.ts';
 import { runProcess } from '../../src/install/process.ts';
@@ -63,8 +64,17 @@ async function openAudit(): Promise<AuditLog> {
   return audit;
 }
 
+/** `events` raised in health's event queue, the first `delivered` of them acked by the broker. */
+async function events_(events: number, delivered: number): Promise<void> {
+  const queue = new EventQueue({ store: new FsStore(stateDir) });
+  for (let i = 0; i < events; i++) {
+    const e = await queue.raise('camera_covered');
+    if (e.seq <= delivered) await queue.markDelivered(e);
+  }
+}
+
 function io(
-  options: { active?: boolean; publish?: Publish | 'fail' } = {},
+  options: { active?: boolean; publish?: Publish | 'fail'; broker?: 'down' } = {},
 ): WipeIo & { printed: string[]; errors: string[] } {
   const out: string[] = [];
   const err: string[] = [];
@@ -85,7 +95,10 @@ function io(
     stateDir,
     configFiles: [configFile],
     openAudit,
-    connect: async () => ({ publish, close: async () => {} }),
+    connect: async () => {
+      if (options.broker === 'down') throw new Error('connection refused');
+      return { publish, close: async () => {} };
+    },
     serviceActive: async () => options.active ?? false,
     now: () => new Date('2026-11-23T13:00:00Z'),
   };
@@ -96,6 +109,13 @@ async function files(): Promise<string[]> {
   return (await readdir(device, { recursive: true, withFileTypes: true }))
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** Every file under the device's scratch root with its content: a refused wipe changes none. */
+async function contents(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const f of (await files()).sort()) out.set(f, await readFile(f, 'utf8'));
+  return out;
 }
 
 beforeEach(() => {
@@ -165,21 +185,51 @@ describe('nattsyn wipe', () => {
     expect(lines.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(lines.at(-1)).toMatchObject({
       type: 'decommissioned',
-      detail: { undelivered: 2, announced: true },
+      detail: { undelivered: 2, undeliveredEvents: 0, force: true },
     });
     expect(await files()).toEqual([]);
   });
 
-  it('keeps everything when the broker does not take the announcement, unless forced', async () => {
+  it('keeps everything, to the byte, when the broker does not take the announcement, unless forced', async () => {
     await device_(1, 1);
-    const before = await files();
+    const before = await contents();
+    const down = io({ broker: 'down' });
+    expect(await runWipe(['--confirm', deviceId], down)).toBe(1);
+    expect(down.errors.join('')).toMatch(/broker_unreachable: no broker connection/);
     const t = io({ publish: 'fail' });
     expect(await runWipe(['--confirm', deviceId], t)).toBe(1);
     expect(t.errors.join('')).toMatch(/broker_unreachable/);
-    expect((await files()).sort()).toEqual(before.sort());
+    expect(await contents()).toEqual(before);
     const forced = io({ publish: 'fail' });
     expect(await runWipe(['--confirm', deviceId, '--force'], forced)).toBe(0);
     expect(forced.printed.join('')).toMatch(/broker was not reached/);
+    expect(await files()).toEqual([]);
+  });
+
+  it('announces nothing and removes nothing when the export cannot be written', async () => {
+    await device_(5, 3);
+    const before = await contents();
+    const blocker = path.join(top, `not-a-folder-${deviceId}`);
+    await writeFile(blocker, 'a file where the export folder should be\n');
+    const t = io();
+    const exportFile = path.join(blocker, 'audit.jsonl');
+    expect(await runWipe(['--confirm', deviceId, '--force', '--export', exportFile], t)).toBe(1);
+    expect(t.errors.join('')).toMatch(/export_failed: .*nothing was announced or removed/);
+    expect(published).toEqual([]);
+    expect(await contents()).toEqual(before);
+  });
+
+  it('refuses while events are undelivered, and announces the next event seq when forced', async () => {
+    await device_(1, 1);
+    await events_(4, 2);
+    const before = await contents();
+    const t = io();
+    expect(await runWipe(['--confirm', deviceId], t)).toBe(1);
+    expect(t.errors.join('')).toMatch(/events_undelivered: 2 events have not reached/);
+    expect(published).toEqual([]);
+    expect(await contents()).toEqual(before);
+    expect(await runWipe(['--confirm', deviceId, '--force'], io())).toBe(0);
+    expect(JSON.parse(published[0]!.payload)).toMatchObject({ code: 'decommissioned', seq: 5 });
     expect(await files()).toEqual([]);
   });
 });

@@ -64,6 +64,11 @@ describe('systemd/nattsyn.service', () => {
     expect(directives(text, 'DevicePolicy')).toEqual(['closed']);
   });
 
+  it('does not restart on a config error (exit 2), so an unregistered device keeps its start limit', async () => {
+    const text = await readFile(UNIT, 'utf8');
+    expect(directives(text, 'RestartPreventExitStatus').flatMap((v) => v.split(/\s+/))).toContain('2');
+  });
+
   it('keeps what V8 and the camera need: no MemoryDenyWriteExecute, no PrivateDevices', async () => {
     const text = await readFile(UNIT, 'utf8');
     expect(directives(text, 'MemoryDenyWriteExecute')).toEqual([]);
