@@ -76,7 +76,13 @@ export class HealthService {
       policyVersion: () => access.windowState().policyVersion,
       ...pick({ now, timers, random: deps.random }),
     });
-    this.outbox = new Outbox({ link: this.link, audit: deps.audit, events: this.events, log });
+    this.outbox = new Outbox({
+      link: this.link,
+      audit: deps.audit,
+      events: this.events,
+      log,
+      ...pick({ timers }),
+    });
     this.probes = new SystemProbes({
       root: health.fsRoot,
       stateDir: deps.stateDir,
