@@ -58,9 +58,12 @@ export const frameCheckConfigSchema = z.strictObject({
   intervalSeconds: positiveInt().default(10),
   /** Mean grey level (0–255) below which the picture counts as covered. */
   darkMean: z.number().min(0).max(255).default(12),
-  /** Consecutive checks with identical thumbnails before the camera counts as frozen. */
+  /** Consecutive checks with identical pictures before the camera counts as frozen. */
   frozenChecks: z.number().int().min(2).default(3),
-  /** Mean absolute difference (grey levels) under which two thumbnails count as identical. */
+  /**
+   * Mean absolute change (grey levels) of the noise fingerprint's pixel-pair differences under which
+   * two checks count as identical (measured: 0–0.07 for a still picture, ~4.5 for a noisy room).
+   */
   frozenDifference: z.number().min(0).default(0.5),
   /** Hamming distance (of 64 bits) from the reference hash above which the camera counts as moved. */
   movedDistance: z.number().int().min(1).max(64).default(20),
