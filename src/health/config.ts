@@ -6,6 +6,23 @@ import { z } from 'zod';
 
 const positiveInt = () => z.number().int().positive();
 
+/**
+ * Whether a broker URL's host is this machine: 127.0.0.0/8, ::1 or localhost, written plainly
+ * (no other spelling of an address counts: a plain-text link must never leave the board).
+ */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host === 'localhost' || host === '[::1]') return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  const plainOctet = (o: string) => Number(o) <= 255 && (o === '0' || !o.startsWith('0'));
+  return octets?.slice(1).every(plainOctet) ?? false;
+}
+
 export const backoffConfigSchema = z
   .strictObject({
     initialMs: positiveInt().default(1000),
@@ -49,6 +66,10 @@ export const mqttConfigSchema = z
   })
   .refine((c) => c.url.startsWith('mqtts:') || c.tls === undefined, {
     message: 'tls is set but the url is not mqtts://',
+    path: ['url'],
+  })
+  .refine((c) => !c.url.startsWith('mqtt:') || isLoopbackUrl(c.url), {
+    message: 'plain mqtt:// is only for a broker on this machine (127.0.0.0/8, ::1, localhost); use mqtts://',
     path: ['url'],
   });
 export type MqttConfig = z.output<typeof mqttConfigSchema>;
