@@ -4,7 +4,8 @@
  * device, unexpired, not seen before. Owns verification and the handler registry; a retained
  * command is never acted on (a stale order must not run on every reconnect).
  */
-import { CompactSign, compactVerify, decodeProtectedHeader, type KeyObject } from 'jose';
+import type { KeyObject } from 'jose';
+import { signJson, verifySignedJson } from '../policy/index.ts';
 import { type CommandBody, commandBodySchema } from './payloads.ts';
 
 export const COMMAND_JWS_TYPE = 'nattsyn-cmd+json';
@@ -38,32 +39,15 @@ export interface CommandTrust {
 }
 
 export async function verifyCommand(jws: string, name: string, trust: CommandTrust): Promise<CommandVerdict> {
-  let payload: Uint8Array;
-  try {
-    const header = decodeProtectedHeader(jws);
-    if (
-      header.alg !== 'EdDSA' ||
-      header.typ !== COMMAND_JWS_TYPE ||
-      header.crit ||
-      header.jwk ||
-      header.jku
-    ) {
-      return { ok: false, code: 'cmd_bad_signature' };
-    }
-    ({ payload } = await compactVerify(jws, trust.publicKey, { algorithms: ['EdDSA'] }));
-  } catch {
-    return { ok: false, code: 'cmd_bad_signature' };
-  }
-  let parsed: ReturnType<typeof commandBodySchema.safeParse>;
-  try {
-    parsed = commandBodySchema.safeParse(
-      JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload)),
-    );
-  } catch {
-    return { ok: false, code: 'cmd_malformed' };
-  }
-  if (!parsed.success) return { ok: false, code: 'cmd_malformed' };
-  const c = parsed.data;
+  const parsed = await verifySignedJson(jws, {
+    typ: COMMAND_JWS_TYPE,
+    key: trust.publicKey,
+    schema: commandBodySchema,
+  });
+  // an unparsable and a schema-refused command are the same to the centre: cmd_malformed
+  if (!parsed.ok)
+    return { ok: false, code: parsed.reason === 'bad_signature' ? 'cmd_bad_signature' : 'cmd_malformed' };
+  const c = parsed.value;
   if (c.deviceId !== trust.deviceId) return { ok: false, code: 'cmd_wrong_device', id: c.id };
   if (c.name !== name) return { ok: false, code: 'cmd_wrong_name', id: c.id };
   const issued = Date.parse(c.issuedAt);
@@ -80,10 +64,7 @@ export async function verifyCommand(jws: string, name: string, trust: CommandTru
 }
 
 export async function signCommand(body: CommandBody, privateKey: KeyObject | CryptoKey): Promise<string> {
-  const valid = commandBodySchema.parse(body);
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(valid)))
-    .setProtectedHeader({ alg: 'EdDSA', typ: COMMAND_JWS_TYPE })
-    .sign(privateKey);
+  return signJson(commandBodySchema.parse(body), COMMAND_JWS_TYPE, privateKey);
 }
 
 /** Handlers by command name; `ping` ships here, `selftest` is registered by the composition root. */

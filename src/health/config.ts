@@ -6,6 +6,23 @@ import { z } from 'zod';
 
 const positiveInt = () => z.number().int().positive();
 
+/**
+ * Whether a broker URL's host is this machine: 127.0.0.0/8, ::1 or localhost, written plainly
+ * (no other spelling of an address counts: a plain-text link must never leave the board).
+ */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (host === 'localhost' || host === '[::1]') return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  const plainOctet = (o: string) => Number(o) <= 255 && (o === '0' || !o.startsWith('0'));
+  return octets?.slice(1).every(plainOctet) ?? false;
+}
+
 export const backoffConfigSchema = z
   .strictObject({
     initialMs: positiveInt().default(1000),
@@ -50,6 +67,10 @@ export const mqttConfigSchema = z
   .refine((c) => c.url.startsWith('mqtts:') || c.tls === undefined, {
     message: 'tls is set but the url is not mqtts://',
     path: ['url'],
+  })
+  .refine((c) => !c.url.startsWith('mqtt:') || isLoopbackUrl(c.url), {
+    message: 'plain mqtt:// is only for a broker on this machine (127.0.0.0/8, ::1, localhost); use mqtts://',
+    path: ['url'],
   });
 export type MqttConfig = z.output<typeof mqttConfigSchema>;
 
@@ -58,9 +79,12 @@ export const frameCheckConfigSchema = z.strictObject({
   intervalSeconds: positiveInt().default(10),
   /** Mean grey level (0–255) below which the picture counts as covered. */
   darkMean: z.number().min(0).max(255).default(12),
-  /** Consecutive checks with identical thumbnails before the camera counts as frozen. */
+  /** Consecutive checks with identical pictures before the camera counts as frozen. */
   frozenChecks: z.number().int().min(2).default(3),
-  /** Mean absolute difference (grey levels) under which two thumbnails count as identical. */
+  /**
+   * Mean absolute change (grey levels) of the noise fingerprint's pixel-pair differences under which
+   * two checks count as identical (measured: 0–0.07 for a still picture, ~4.5 for a noisy room).
+   */
   frozenDifference: z.number().min(0).default(0.5),
   /** Hamming distance (of 64 bits) from the reference hash above which the camera counts as moved. */
   movedDistance: z.number().int().min(1).max(64).default(20),

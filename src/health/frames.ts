@@ -2,7 +2,9 @@
  * Frame checks on the live camera, in memory only: every `intervalSeconds` one keyframe is decoded
  * to a grey thumbnail and judged: too dark (covered), identical to the last ones (frozen), or far
  * from the reference view the installer confirmed (turned away). A problem raises its event once,
- * when it appears; the thumbnail is dropped after the check and only the verdict is kept.
+ * when it appears. The thumbnail's pixels are zeroed as soon as its statistics are taken; between
+ * checks only the verdict and a noise fingerprint (thumbnail.ts: pair differences, not a picture)
+ * are kept, so nothing of the room stays in memory while the camera runs without a session.
  */
 import type { AccessUnit, CameraSource } from '../camera/types.ts';
 import type { FrameCheckConfig } from './config.ts';
@@ -11,10 +13,12 @@ import type { EventCode } from './payloads.ts';
 import { type Log, silentLog } from './ports.ts';
 import {
   ffmpegThumbnailDecoder,
+  fingerprintDistance,
+  fingerprintPairs,
   greyStats,
   hashDistance,
-  meanAbsoluteDifference,
-  type Thumbnail,
+  type NoiseFingerprint,
+  noiseFingerprint,
   type ThumbnailDecoder,
   thumbnailHash,
 } from './thumbnail.ts';
@@ -39,7 +43,16 @@ export interface FrameCheckerDeps {
   /** Whether the IR illuminator is on; a dark picture only means "covered" when it is. */
   irOn?: () => boolean;
   now?: () => number;
+  /** Draws the fingerprint's pixel pairs (once per thumbnail size). */
+  random?: () => number;
   log?: Log;
+}
+
+/** What one check takes from a thumbnail before its pixels are wiped. */
+interface FrameStats {
+  mean: number;
+  fingerprint: NoiseFingerprint;
+  hash: string | undefined;
 }
 
 const EMPTY: FrameVerdict = {
@@ -56,7 +69,8 @@ export class FrameChecker {
   readonly #decode: ThumbnailDecoder;
   readonly #listeners = new Set<(verdict: FrameVerdict) => void>();
   #verdict: FrameVerdict = EMPTY;
-  #previous: Thumbnail | undefined;
+  #previous: NoiseFingerprint | undefined;
+  #pairs: Uint32Array | undefined;
   #sameStreak = 0;
   #lastCheck = Number.NEGATIVE_INFINITY;
   #busy: Promise<unknown> | undefined;
@@ -101,20 +115,24 @@ export class FrameChecker {
     this.#sameStreak = 0;
   }
 
+  /** What is kept between checks: never pixels (tests read it). */
+  get retained(): NoiseFingerprint | undefined {
+    return this.#previous;
+  }
+
   /** Judges one keyframe now (tests and the self-test call this directly). */
   async check(au: AccessUnit): Promise<FrameVerdict> {
     const { config } = this.#deps;
-    const thumb = await this.#decode(au.data);
-    const { mean } = await greyStats(thumb);
+    const reference = this.#deps.referenceHash();
+    const { mean, fingerprint, hash } = await this.#statistics(au, reference !== undefined);
     const covered = mean < config.darkMean && (this.#deps.irOn?.() ?? true);
     const same =
       this.#previous !== undefined &&
-      meanAbsoluteDifference(this.#previous, thumb) <= config.frozenDifference;
+      fingerprintDistance(this.#previous, fingerprint) <= config.frozenDifference;
     this.#sameStreak = same ? this.#sameStreak + 1 : 0;
-    this.#previous = thumb;
-    const reference = this.#deps.referenceHash();
+    this.#previous = fingerprint;
     const distance =
-      reference === undefined || covered ? undefined : hashDistance(await thumbnailHash(thumb), reference);
+      reference === undefined || hash === undefined || covered ? undefined : hashDistance(hash, reference);
     const verdict: FrameVerdict = {
       checkedAt: (this.#deps.now ?? Date.now)(),
       covered,
@@ -127,6 +145,21 @@ export class FrameChecker {
     this.#verdict = verdict;
     for (const listener of this.#listeners) listener(verdict);
     return verdict;
+  }
+
+  /** Decodes, takes every statistic the verdict needs, then zeroes the pixels whatever happened. */
+  async #statistics(au: AccessUnit, wantHash: boolean): Promise<FrameStats> {
+    const thumb = await this.#decode(au.data);
+    try {
+      const pixels = thumb.data.length;
+      if (this.#pairs === undefined || this.#previous?.pixels !== pixels)
+        this.#pairs = fingerprintPairs(pixels, this.#deps.random);
+      const { mean } = await greyStats(thumb);
+      const hash = wantHash ? await thumbnailHash(thumb) : undefined;
+      return { mean, fingerprint: noiseFingerprint(thumb, this.#pairs), hash };
+    } finally {
+      thumb.data.fill(0);
+    }
   }
 
   #offer(au: AccessUnit): void {

@@ -11,7 +11,7 @@ import { type CommandRegistry, type CommandRejectCode, verifyCommand } from './c
 import type { EventSink } from './events.ts';
 import type { MqttLink } from './link.ts';
 import { type CommandResultPayload, commandResultPayloadSchema } from './payloads.ts';
-import { type Log, silentLog } from './ports.ts';
+import { type Log, silentLog, withTimeout } from './ports.ts';
 
 export interface InboundDeps {
   deviceId: string;
@@ -95,7 +95,11 @@ export class InboundHandler {
     const handler = commands.get(name);
     if (!handler) return this.#answer(name, command.id, { ok: false, code: 'cmd_unknown' });
     try {
-      const result = await withTimeout(handler(command), this.#deps.handlerTimeoutMs ?? 120_000);
+      const result = await withTimeout(
+        handler(command),
+        this.#deps.handlerTimeoutMs ?? 120_000,
+        'command timed out',
+      );
       await this.#answer(name, command.id, { ok: true, result });
     } catch (error) {
       this.#log.warn({ name, err: String(error) }, 'command failed');
@@ -132,14 +136,4 @@ function versionOf(jws: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('command timed out')), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

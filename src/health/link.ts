@@ -15,7 +15,7 @@ import type { DurableStore } from '../policy/index.ts';
 import { BackoffSchedule } from './backoff.ts';
 import type { MqttConfig } from './config.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
-import { type Log, realTimers, silentLog, type TimerHandle, type Timers } from './ports.ts';
+import { type Log, realTimers, silentLog, type TimerHandle, type Timers, withTimeout } from './ports.ts';
 
 const COUNTER_FILE = 'mqtt.connection.json';
 
@@ -280,12 +280,4 @@ export class MqttLink {
 
 function offline(): NattsynError {
   return new NattsynError('mqtt_offline', 'the broker is not connected', { status: 503 });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: TimerHandle | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timeout')), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

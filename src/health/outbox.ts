@@ -7,7 +7,7 @@
 import type { AuditRecord } from '../policy/index.ts';
 import type { MqttLink } from './link.ts';
 import type { EventPayload } from './payloads.ts';
-import { type Log, silentLog } from './ports.ts';
+import { type Log, realTimers, silentLog, type TimerHandle, type Timers } from './ports.ts';
 
 /** What the outbox reads from: AuditLog and EventQueue both fit. */
 export interface OutboxSource<R extends { seq: number }> {
@@ -24,7 +24,15 @@ export interface OutboxDeps {
   log?: Log;
   /** Records in flight at once (stay under the broker's receive maximum). */
   window?: number;
+  timers?: Timers;
 }
+
+/**
+ * After a store failure (ENOSPC, EIO, a corrupt line) the stream retries on the next kick or
+ * reconnect, and by itself after a delay doubling from 1 s to a 60 s cap: the device stays up and
+ * keeps trying without spinning on a broken disk.
+ */
+export const STORE_RETRY_MS = { initial: 1000, max: 60_000 } as const;
 
 /** Windows per batch read from disk: the cursor is written once per batch. */
 const BATCH_WINDOWS = 10;
@@ -34,16 +42,27 @@ class OutboxStream<R extends { seq: number }> {
   readonly #publish: (record: R) => Promise<void>;
   readonly #window: number;
   readonly #log: Log;
+  readonly #timers: Timers;
   #running: Promise<void> | undefined;
   #again = false;
   #active = false;
+  #retry: TimerHandle | undefined;
   delivered = 0;
+  /** Store failures in a row; 0 after a drain that completes. */
+  failures = 0;
 
-  constructor(source: OutboxSource<R>, publish: (record: R) => Promise<void>, window: number, log: Log) {
+  constructor(
+    source: OutboxSource<R>,
+    publish: (record: R) => Promise<void>,
+    window: number,
+    log: Log,
+    timers: Timers,
+  ) {
     this.#source = source;
     this.#publish = publish;
     this.#window = window;
     this.#log = log;
+    this.#timers = timers;
   }
 
   start(): () => void {
@@ -58,15 +77,46 @@ class OutboxStream<R extends { seq: number }> {
       return;
     }
     this.#again = false;
-    this.#running = this.#drain().finally(() => {
-      this.#running = undefined;
-      if (this.#again) this.kick();
-    });
+    this.#clearRetry();
+    this.#running = this.#drain()
+      .then(
+        () => {
+          this.failures = 0;
+        },
+        (error: unknown) => this.#storeFailed(error),
+      )
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#again) this.kick();
+      });
   }
 
   async stop(): Promise<void> {
     this.#active = false;
+    this.#clearRetry();
     await this.#running;
+  }
+
+  /** A store call threw: log it (the error, never a record) and retry after a bounded delay. */
+  #storeFailed(error: unknown): void {
+    this.failures += 1;
+    const code = (error as { code?: unknown } | undefined)?.code;
+    this.#log.warn(
+      { err: String(error), code: typeof code === 'string' ? code : undefined, failures: this.failures },
+      'outbox store failed; retrying',
+    );
+    if (!this.#active) return;
+    const delay = Math.min(STORE_RETRY_MS.max, STORE_RETRY_MS.initial * 2 ** Math.min(this.failures - 1, 16));
+    this.#retry = this.#timers.setTimeout(() => {
+      this.#retry = undefined;
+      this.kick();
+    }, delay);
+  }
+
+  #clearRetry(): void {
+    if (this.#retry === undefined) return;
+    this.#timers.clearTimeout(this.#retry);
+    this.#retry = undefined;
   }
 
   /**
@@ -115,17 +165,20 @@ export class Outbox {
     const { link } = deps;
     const window = deps.window ?? 20;
     const log = deps.log ?? silentLog;
+    const timers = deps.timers ?? realTimers;
     this.audit = new OutboxStream(
       deps.audit,
       (r) => link.publish(link.topics.audit, JSON.stringify(r), { qos: 1 }),
       window,
       log,
+      timers,
     );
     this.events = new OutboxStream(
       deps.events,
       (e) => link.publish(link.topics.event, JSON.stringify(e), { qos: 1 }),
       window,
       log,
+      timers,
     );
   }
 

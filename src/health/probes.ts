@@ -1,15 +1,18 @@
 /**
- * Cheap probes for the reporting path: plain reads of /proc, /sys and /run, and statfs of the state
+ * Cheap probes for the reporting path: plain reads of /proc and /sys, and statfs of the state
  * directory. Nothing here spawns a process or blocks the event loop (systeminformation would, see
  * FACTS.md). `root` points at a fake tree in tests; a missing file is a null, never an error.
+ * NTP sync is not read here but taken from the same reading the access gate uses (injected, or the
+ * configured flag file through platform's timesyncProbe), so health's `clock_unsynced` and the
+ * gate's denial can never disagree.
  */
-import { access, readFile, statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TIMESYNC_FLAG, timesyncProbe } from '../platform/system.ts';
 
 /** Raspberry Pi firmware: low bits are the state now, bits 16+ what happened since boot. */
 export const THROTTLED_FILE = 'sys/devices/platform/soc/soc:firmware/get_throttled';
 export const TEMPERATURE_FILE = 'sys/class/thermal/thermal_zone0/temp';
-export const TIMESYNC_FILE = 'run/systemd/timesync/synchronized';
 
 export interface Throttling {
   raw: number;
@@ -52,16 +55,22 @@ export interface SystemProbesDeps {
   root: string;
   /** The state directory whose free space is reported. */
   stateDir: string;
-  /** Overrides the timesyncd flag (machines without systemd-timesyncd: demo, CI). */
+  /** `true` trusts the clock without timesyncd (demo, CI); `false` or absent reads the real state. */
   assumeClockSynced?: boolean;
+  /** The access gate's own sync reading; when given it is the only one used. */
+  clockSynced?: () => boolean | Promise<boolean>;
+  /** Otherwise the flag file (config `clock.timesyncFile`), read through platform's timesyncProbe. */
+  timesyncFile?: string;
   statfs?: (path: string) => Promise<{ bavail: number; blocks: number; bsize: number }>;
 }
 
 export class SystemProbes {
   readonly #deps: SystemProbesDeps;
+  readonly #synced: () => boolean | Promise<boolean>;
 
   constructor(deps: SystemProbesDeps) {
     this.#deps = deps;
+    this.#synced = deps.clockSynced ?? timesyncProbe(deps.timesyncFile ?? TIMESYNC_FLAG);
   }
 
   async read(): Promise<SystemSnapshot> {
@@ -92,13 +101,14 @@ export class SystemProbes {
     };
   }
 
-  /** systemd-timesyncd creates its flag file once the clock has been synchronised. */
+  /** Whether the clock is synced, as the gate sees it; a probe that throws counts as unsynced. */
   async clockSynced(): Promise<boolean> {
-    if (this.#deps.assumeClockSynced !== undefined) return this.#deps.assumeClockSynced;
-    return access(join(this.#deps.root, TIMESYNC_FILE)).then(
-      () => true,
-      () => false,
-    );
+    if (this.#deps.assumeClockSynced === true) return true;
+    try {
+      return (await this.#synced()) === true;
+    } catch {
+      return false;
+    }
   }
 
   async #text(relative: string): Promise<string | null> {

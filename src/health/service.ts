@@ -37,8 +37,15 @@ export interface HealthServiceDeps {
   camera?: CameraSource;
   referenceHash?: () => string | undefined;
   irOn?: () => boolean;
-  /** Overrides systemd-timesyncd's flag where there is none (demo, CI). */
+  /** `true` trusts the clock where there is no systemd-timesyncd (demo, CI). */
   assumeClockSynced?: boolean;
+  /**
+   * The access gate's NTP-sync reading (main.ts: the clock probe it gives AccessController). Used for
+   * `clock_unsynced` and the readiness check when given, so health and the gate never disagree.
+   */
+  clockSynced?: () => boolean;
+  /** Without `clockSynced`: the flag file to read (config `clock.timesyncFile`). */
+  timesyncFile?: string;
   commands?: CommandRegistry;
   inventory?: () => Promise<Inventory>;
   decode?: ThumbnailDecoder;
@@ -76,11 +83,21 @@ export class HealthService {
       policyVersion: () => access.windowState().policyVersion,
       ...pick({ now, timers, random: deps.random }),
     });
-    this.outbox = new Outbox({ link: this.link, audit: deps.audit, events: this.events, log });
+    this.outbox = new Outbox({
+      link: this.link,
+      audit: deps.audit,
+      events: this.events,
+      log,
+      ...pick({ timers }),
+    });
     this.probes = new SystemProbes({
       root: health.fsRoot,
       stateDir: deps.stateDir,
-      ...pick({ assumeClockSynced: deps.assumeClockSynced }),
+      ...pick({
+        assumeClockSynced: deps.assumeClockSynced,
+        clockSynced: deps.clockSynced,
+        timesyncFile: deps.timesyncFile,
+      }),
     });
     this.frames = new FrameChecker({
       config: health.frameCheck,

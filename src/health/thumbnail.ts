@@ -70,12 +70,46 @@ export async function greyStats(thumb: Thumbnail): Promise<{ mean: number; stdev
   return { mean: channel.mean, stdev: channel.stdev };
 }
 
-/** Mean absolute difference per pixel of two thumbnails of the same size. */
-export function meanAbsoluteDifference(a: Thumbnail, b: Thumbnail): number {
-  if (a.data.length !== b.data.length) return Number.POSITIVE_INFINITY;
+/**
+ * What the frozen check keeps between checks instead of a thumbnail (privacy invariant 2): the grey
+ * difference inside each of `FINGERPRINT_PAIRS` disjoint pairs of pixels drawn at random over the
+ * picture. Sensor noise moves every difference from one check to the next; a hung pipeline repeats
+ * them. A difference carries no absolute level and no neighbourhood, and no pixel is in two pairs,
+ * so the fingerprint cannot be drawn as a picture of the room. (A 4×4 mean grid or an exact hash
+ * could not do the job: measured on our real-H.264 fixtures, noise averages out of a grid (0.05–0.09
+ * grey levels between moving-room checks vs 0–0.04 for a still one) and a still picture does not
+ * decode bit-identically twice.)
+ */
+export const FINGERPRINT_PAIRS = 128;
+
+export interface NoiseFingerprint {
+  /** Pixel count of the thumbnail it was taken from (another size never matches). */
+  pixels: number;
+  differences: Int16Array;
+}
+
+/** `2 × pairs` distinct pixel indices in [0, pixels), random order: pairs (0,1), (2,3), … */
+export function fingerprintPairs(pixels: number, random: () => number = Math.random): Uint32Array {
+  const count = Math.min(2 * FINGERPRINT_PAIRS, pixels - (pixels % 2));
+  const picked = new Set<number>();
+  while (picked.size < count) picked.add(Math.floor(random() * pixels));
+  return Uint32Array.from(picked);
+}
+
+export function noiseFingerprint(thumb: Thumbnail, pairs: Uint32Array): NoiseFingerprint {
+  const differences = new Int16Array(pairs.length >> 1);
+  for (let k = 0; k < differences.length; k++)
+    differences[k] = (thumb.data[pairs[2 * k]!] ?? 0) - (thumb.data[pairs[2 * k + 1]!] ?? 0);
+  return { pixels: thumb.data.length, differences };
+}
+
+/** Mean absolute change of the pair differences between two fingerprints (grey levels). */
+export function fingerprintDistance(a: NoiseFingerprint, b: NoiseFingerprint): number {
+  if (a.pixels !== b.pixels || a.differences.length !== b.differences.length || a.differences.length === 0)
+    return Number.POSITIVE_INFINITY;
   let sum = 0;
-  for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
-  return sum / a.data.length;
+  for (let k = 0; k < a.differences.length; k++) sum += Math.abs(a.differences[k]! - b.differences[k]!);
+  return sum / a.differences.length;
 }
 
 const HASH_SIZE = 32;

@@ -39,6 +39,7 @@ export {
   type Weekday,
   type WindowOccurrence,
 } from './schedule.ts';
+export { type SignedJsonOptions, type SignedJsonVerdict, signJson, verifySignedJson } from './signedJson.ts';
 export { type Clock, type EpochMillis, epochMillis, type Millis, millis, minutes, seconds } from './time.ts';
 export {
   DEFAULT_MAX_LIFETIME_SECONDS,

@@ -3,10 +3,13 @@
  * config. Owns parsing, verification and the no-rollback rule; applying and persisting the result
  * is the caller's. Unknown fields are refused: a device must never half-understand its policy.
  */
-import { CompactSign, compactVerify, decodeProtectedHeader, type KeyObject } from 'jose';
+import type { KeyObject } from 'jose';
 import { z } from 'zod';
 import type { PolicyRejectCode } from './codes.ts';
 import { isKnownTimeZone, MAX_WINDOW_MINUTES, Schedule, WEEKDAYS } from './schedule.ts';
+import { signJson, verifySignedJson } from './signedJson.ts';
+
+export { formatIssues } from './signedJson.ts';
 
 /** Explicit JWS type (RFC 8725 §3.11) so a policy can never pass for a token, nor the reverse. */
 export const POLICY_JWS_TYPE = 'nattsyn-policy+json';
@@ -80,13 +83,6 @@ export interface PolicyTrust {
   currentVersion: number | undefined;
 }
 
-/** Lists schema problems as `<path>: <message>`, the house format for every validation error. */
-export function formatIssues(error: z.ZodError, prefix = ''): string[] {
-  return error.issues.map(
-    (i) => `${[prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(root)'}: ${i.message}`,
-  );
-}
-
 export function activate(body: PolicyBody, jws: string): ActivePolicy {
   return {
     body,
@@ -98,25 +94,25 @@ export function activate(body: PolicyBody, jws: string): ActivePolicy {
 
 /** Verifies a signed policy for this device. Never throws: a refusal carries a stable code. */
 export async function verifyPolicy(jws: string, trust: PolicyTrust): Promise<PolicyVerdict> {
-  let payload: Uint8Array;
-  try {
-    const header = decodeProtectedHeader(jws);
-    if (header.alg !== 'EdDSA' || header.typ !== POLICY_JWS_TYPE || header.crit || header.jwk || header.jku) {
-      return reject('policy_bad_signature', 'the policy is not an EdDSA-signed nattsyn policy');
+  const parsed = await verifySignedJson(jws, {
+    typ: POLICY_JWS_TYPE,
+    key: trust.publicKey,
+    schema: policyBodySchema,
+  });
+  if (!parsed.ok) {
+    switch (parsed.reason) {
+      case 'bad_signature':
+        return reject(
+          'policy_bad_signature',
+          'the policy signature does not verify with the pinned policy key',
+        );
+      case 'malformed':
+        return reject('policy_malformed', 'the policy payload is not JSON');
+      case 'invalid':
+        return reject('policy_invalid', parsed.issues.join('; '));
     }
-    ({ payload } = await compactVerify(jws, trust.publicKey, { algorithms: ['EdDSA'] }));
-  } catch {
-    return reject('policy_bad_signature', 'the policy signature does not verify with the pinned policy key');
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(payload));
-  } catch {
-    return reject('policy_malformed', 'the policy payload is not JSON');
-  }
-  const parsed = policyBodySchema.safeParse(json);
-  if (!parsed.success) return reject('policy_invalid', formatIssues(parsed.error).join('; '));
-  const body = parsed.data;
+  const body = parsed.value;
   if (body.deviceId !== trust.deviceId)
     return reject('policy_wrong_device', 'the policy is for another device');
   if (trust.currentVersion !== undefined && body.version <= trust.currentVersion) {
@@ -130,10 +126,7 @@ export async function verifyPolicy(jws: string, trust: PolicyTrust): Promise<Pol
 
 /** Signs a policy body (validated first) with the policy private key. */
 export async function signPolicy(input: PolicyInput, privateKey: KeyObject | CryptoKey): Promise<string> {
-  const body = policyBodySchema.parse(input);
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(body)))
-    .setProtectedHeader({ alg: 'EdDSA', typ: POLICY_JWS_TYPE })
-    .sign(privateKey);
+  return signJson(policyBodySchema.parse(input), POLICY_JWS_TYPE, privateKey);
 }
 
 function reject(code: PolicyRejectCode, message: string): PolicyVerdict {

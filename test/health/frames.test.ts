@@ -4,7 +4,16 @@ import { frameCheckConfigSchema } from '../../src/health/config.ts';
 import type { EventSink } from '../../src/health/events.ts';
 import { FrameChecker } from '../../src/health/frames.ts';
 import type { EventCode } from '../../src/health/payloads.ts';
-import { hashDistance, meanLuma, perceptualHash } from '../../src/health/thumbnail.ts';
+import {
+  FINGERPRINT_PAIRS,
+  ffmpegThumbnailDecoder,
+  fingerprintDistance,
+  fingerprintPairs,
+  hashDistance,
+  meanLuma,
+  noiseFingerprint,
+  perceptualHash,
+} from '../../src/health/thumbnail.ts';
 import { keyframes, SOURCES } from './fixtures/h264.ts';
 
 const config = frameCheckConfigSchema.parse({});
@@ -96,5 +105,69 @@ describe('frame checks on real H.264', () => {
     listeners[0]!(frame(true));
     await checker.stop();
     expect(decoded).toHaveLength(2);
+  });
+});
+
+describe('frame checks keep no picture of the room', () => {
+  it('zeroes the decoded pixels after a check and keeps only pair differences between checks', async () => {
+    const decoded: Uint8Array[] = [];
+    const checker = new FrameChecker({
+      config,
+      referenceHash: () => reference,
+      decode: async (data) => {
+        const thumb = await ffmpegThumbnailDecoder()(data);
+        decoded.push(thumb.data);
+        return thumb;
+      },
+    });
+    await checker.check(scenes.normal[0]!);
+    await checker.check(scenes.normal[1]!);
+    expect(decoded).toHaveLength(2);
+    for (const pixels of decoded) expect(pixels.every((v) => v === 0)).toBe(true);
+    const kept = checker.retained!;
+    expect(kept.differences).toBeInstanceOf(Int16Array);
+    expect(kept.differences.length).toBe(FINGERPRINT_PAIRS);
+    expect(kept.differences.length).toBeLessThan(kept.pixels / 100);
+    await checker.stop();
+    expect(checker.retained).toBeUndefined();
+  });
+
+  it('a fingerprint holds no grey level and no pixel twice, so it cannot be drawn', () => {
+    const pixels = 160 * 120;
+    const pairs = fingerprintPairs(pixels);
+    expect(new Set(pairs).size).toBe(pairs.length);
+    const data = Uint8Array.from({ length: pixels }, (_, i) => (i * 7) % 200);
+    const brighter = data.map((v) => v + 40);
+    const a = noiseFingerprint({ width: 160, height: 120, data }, pairs);
+    const b = noiseFingerprint({ width: 160, height: 120, data: brighter }, pairs);
+    expect([...b.differences]).toEqual([...a.differences]);
+    expect(fingerprintDistance(a, b)).toBe(0);
+    expect(fingerprintDistance(a, { pixels: pixels / 4, differences: a.differences })).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+  });
+
+  it('separates a still picture from a noisy room by a wide margin whatever pairs are drawn', async () => {
+    const decode = ffmpegThumbnailDecoder();
+    const stillThumbs = await Promise.all(scenes.still.map((au) => decode(au.data)));
+    const roomThumbs = await Promise.all(scenes.normal.map((au) => decode(au.data)));
+    let seed = 1;
+    const random = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    let stillMax = 0;
+    let roomMin = Number.POSITIVE_INFINITY;
+    for (let draw = 0; draw < 20; draw++) {
+      const pairs = fingerprintPairs(160 * 120, random);
+      const still = stillThumbs.map((t) => noiseFingerprint(t, pairs));
+      const room = roomThumbs.map((t) => noiseFingerprint(t, pairs));
+      for (let i = 1; i < still.length; i++) {
+        stillMax = Math.max(stillMax, fingerprintDistance(still[i - 1]!, still[i]!));
+        roomMin = Math.min(roomMin, fingerprintDistance(room[i - 1]!, room[i]!));
+      }
+    }
+    expect(stillMax).toBeLessThanOrEqual(config.frozenDifference);
+    expect(roomMin).toBeGreaterThan(4 * config.frozenDifference);
   });
 });

@@ -5,9 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventQueue } from '../../src/health/events.ts';
 import { Outbox } from '../../src/health/outbox.ts';
 import { topicsFor } from '../../src/health/payloads.ts';
+import { silentLog } from '../../src/health/ports.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
 import { AuditLog, type EpochMillis } from '../../src/policy/index.ts';
+import { FaultyStore } from '../fixtures/faultyStore.ts';
+import { MemoryStore } from '../fixtures/memoryStore.ts';
 
 interface Sent {
   topic: string;
@@ -95,5 +98,94 @@ describe('outbox', () => {
       [1, 2, 3, 4, 5].map((seq) => ['audit', seq]),
     );
     await outbox.stop();
+  });
+});
+
+describe('outbox on a failing disk', () => {
+  function manualTimers() {
+    const pending = new Map<number, { fn: () => void; ms: number }>();
+    let next = 1;
+    const timers = {
+      setTimeout: (fn: () => void, ms: number) => {
+        pending.set(next, { fn, ms });
+        return next++ as unknown as ReturnType<typeof setTimeout>;
+      },
+      clearTimeout: (h: ReturnType<typeof setTimeout>) => void pending.delete(h as unknown as number),
+      setInterval: () => 0 as unknown as ReturnType<typeof setTimeout>,
+      clearInterval: () => undefined,
+    };
+    return {
+      timers,
+      pending,
+      fire() {
+        const due = [...pending.entries()];
+        pending.clear();
+        for (const [, t] of due) t.fn();
+        return due.map(([, t]) => t.ms);
+      },
+    };
+  }
+
+  async function faultySetup() {
+    const store = new FaultyStore(new MemoryStore());
+    const events = new EventQueue({ store });
+    await events.open();
+    const audit = new AuditLog({ store: new MemoryStore(), sha256: sha256Hex, now: () => 0 as EpochMillis });
+    await audit.open();
+    const link = gatedLink();
+    const warnings: object[] = [];
+    const log = { ...silentLog, warn: (o: object) => void warnings.push(o) };
+    const time = manualTimers();
+    const outbox = new Outbox({ link, audit, events, window: 2, log, timers: time.timers });
+    return { store, events, link, outbox, warnings, time };
+  }
+
+  it('stays up when the cursor cannot be written, logs it and delivers after the disk recovers', async () => {
+    const { store, events, link, outbox, warnings, time } = await faultySetup();
+    await events.raise('disk_low');
+    await events.raise('throttled');
+    store.failing.add('writeAtomic');
+    outbox.start();
+    await link.sentCount(2);
+    for (const s of link.sent) s.ack();
+    await expect.poll(() => warnings.length).toBe(1);
+    expect(warnings[0]).toMatchObject({ code: 'EIO', failures: 1 });
+    expect(await events.deliveredSeq()).toBe(0);
+    expect([...time.pending.values()].map((t) => t.ms)).toEqual([1000]);
+
+    // still failing: the retry backs off instead of spinning
+    expect(time.fire()).toEqual([1000]);
+    await link.sentCount(4);
+    for (const s of link.sent.slice(2)) s.ack();
+    await expect.poll(() => warnings.length).toBe(2);
+    expect([...time.pending.values()].map((t) => t.ms)).toEqual([2000]);
+
+    store.failing.delete('writeAtomic');
+    time.fire();
+    await link.sentCount(6);
+    expect(link.sent.slice(4).map((s) => s.body.seq)).toEqual([1, 2]);
+    for (const s of link.sent.slice(4)) s.ack();
+    await expect.poll(() => events.deliveredSeq()).toBe(2);
+    expect(outbox.events.failures).toBe(0);
+    expect(time.pending.size).toBe(0);
+    await outbox.stop();
+  });
+
+  it('survives a read failure and retries on the next kick; stop clears the retry timer', async () => {
+    const { store, events, link, outbox, warnings, time } = await faultySetup();
+    await events.raise('disk_low');
+    store.failingOnce.add('read');
+    outbox.start();
+    await expect.poll(() => warnings.length).toBe(1);
+    expect(time.pending.size).toBe(1);
+    outbox.kick();
+    await link.sentCount(1);
+    link.sent[0]!.ack();
+    await expect.poll(() => events.deliveredSeq()).toBe(1);
+    store.failing.add('read');
+    outbox.kick();
+    await expect.poll(() => warnings.length).toBe(2);
+    await outbox.stop();
+    expect(time.pending.size).toBe(0);
   });
 });

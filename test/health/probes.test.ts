@@ -2,13 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  decodeThrottled,
-  SystemProbes,
-  TEMPERATURE_FILE,
-  THROTTLED_FILE,
-  TIMESYNC_FILE,
-} from '../../src/health/probes.ts';
+import { decodeThrottled, SystemProbes, TEMPERATURE_FILE, THROTTLED_FILE } from '../../src/health/probes.ts';
 
 let root: string | undefined;
 afterEach(async () => {
@@ -25,6 +19,7 @@ async function fakeTree(files: Record<string, string>): Promise<string> {
   return root;
 }
 
+const TIMESYNC_FILE = 'run/systemd/timesync/synchronized';
 const PI = {
   'proc/uptime': '12345.67 23456.78\n',
   'proc/loadavg': '0.42 0.30 0.20 1/123 4567\n',
@@ -37,8 +32,10 @@ const PI = {
 
 describe('system probes on a fake /proc and /sys', () => {
   it('read a Raspberry Pi under-volted now and throttled since boot', async () => {
+    const tree = await fakeTree(PI);
     const probes = new SystemProbes({
-      root: await fakeTree(PI),
+      root: tree,
+      timesyncFile: join(tree, TIMESYNC_FILE),
       stateDir: '/var/lib/nattsyn',
       statfs: async () => ({ bavail: 1000, blocks: 4000, bsize: 4096 }),
     });
@@ -64,8 +61,10 @@ describe('system probes on a fake /proc and /sys', () => {
 
   it('report what a board without the Pi firmware, sensor or timesyncd lacks as null or false', async () => {
     const { [TEMPERATURE_FILE]: _t, [THROTTLED_FILE]: _th, [TIMESYNC_FILE]: _s, ...plain } = PI;
+    const tree = await fakeTree(plain);
     const probes = new SystemProbes({
-      root: await fakeTree(plain),
+      root: tree,
+      timesyncFile: join(tree, TIMESYNC_FILE),
       stateDir: '/nonexistent/state',
       statfs: async () => {
         throw Object.assign(new Error('no'), { code: 'ENOENT' });
@@ -91,5 +90,101 @@ describe('system probes on a fake /proc and /sys', () => {
     const s = await new SystemProbes({ root: '/', stateDir: tmpdir() }).read();
     expect(s.memoryTotalBytes).toBeGreaterThan(0);
     expect(s.diskTotalBytes).toBeGreaterThan(0);
+  });
+});
+
+describe("clock sync in health is the gate's reading", () => {
+  it('uses the injected reading and nothing else, whatever the flag file says', async () => {
+    const tree = await fakeTree(PI);
+    let gate = false;
+    const probes = new SystemProbes({
+      root: tree,
+      stateDir: tree,
+      timesyncFile: join(tree, TIMESYNC_FILE),
+      clockSynced: () => gate,
+    });
+    expect((await probes.read()).clockSynced).toBe(false);
+    gate = true;
+    expect(await probes.clockSynced()).toBe(true);
+  });
+
+  it('reads the configured flag file, not a hard-coded path', async () => {
+    const tree = await fakeTree({ 'elsewhere/synced': '' });
+    const configured = new SystemProbes({
+      root: tree,
+      stateDir: tree,
+      timesyncFile: join(tree, 'elsewhere/synced'),
+    });
+    const missing = new SystemProbes({ root: tree, stateDir: tree, timesyncFile: join(tree, 'run/nothing') });
+    expect(await configured.clockSynced()).toBe(true);
+    expect(await missing.clockSynced()).toBe(false);
+  });
+
+  it('assumeClockSynced: true trusts the clock; false still reads the real state', async () => {
+    const tree = await fakeTree({ synced: '' });
+    const flag = join(tree, 'synced');
+    expect(
+      await new SystemProbes({
+        root: tree,
+        stateDir: tree,
+        assumeClockSynced: true,
+        clockSynced: () => false,
+      }).clockSynced(),
+    ).toBe(true);
+    expect(
+      await new SystemProbes({
+        root: tree,
+        stateDir: tree,
+        assumeClockSynced: false,
+        timesyncFile: flag,
+      }).clockSynced(),
+    ).toBe(true);
+    expect(
+      await new SystemProbes({
+        root: tree,
+        stateDir: tree,
+        assumeClockSynced: false,
+        clockSynced: () => false,
+      }).clockSynced(),
+    ).toBe(false);
+  });
+
+  it('counts a reading that throws as unsynced', async () => {
+    const probes = new SystemProbes({
+      root: '/',
+      stateDir: tmpdir(),
+      clockSynced: async () => {
+        throw new Error('EIO');
+      },
+    });
+    expect(await probes.clockSynced()).toBe(false);
+  });
+});
+
+describe('HealthService clock reading', () => {
+  it('takes clock_unsynced from the injected gate reading', async () => {
+    const { healthConfigSchema, mqttConfigSchema } = await import('../../src/health/config.ts');
+    const { HealthService } = await import('../../src/health/service.ts');
+    const { MemoryStore } = await import('../fixtures/memoryStore.ts');
+    const { generateKeyPair } = await import('jose');
+    const tree = await fakeTree({ [TIMESYNC_FILE]: '' });
+    let gate = false;
+    const service = new HealthService({
+      deviceId: 'dev-clock',
+      softwareVersion: '0.0.0',
+      mqtt: mqttConfigSchema.parse({ url: 'mqtt://127.0.0.1:1' }),
+      health: healthConfigSchema.parse({ fsRoot: tree }),
+      store: new MemoryStore(),
+      stateDir: tree,
+      audit: {} as never,
+      access: {} as never,
+      policyKey: (await generateKeyPair('EdDSA')).publicKey,
+      assumeClockSynced: false,
+      timesyncFile: join(tree, TIMESYNC_FILE),
+      clockSynced: () => gate,
+    });
+    expect(await service.probes.clockSynced()).toBe(false);
+    gate = true;
+    expect(await service.probes.clockSynced()).toBe(true);
   });
 });
