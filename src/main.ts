@@ -119,7 +119,15 @@ export async function startService(
     stack.push(streaming);
 
     const health = config.mqtt
-      ? await startHealth(loaded, { access, audit, state, streaming, installWindow, log })
+      ? await startHealth(loaded, {
+          clockSynced: clockSync.synced,
+          access,
+          audit,
+          state,
+          streaming,
+          installWindow,
+          log,
+        })
       : undefined;
     if (health) stack.push(health);
     else log.warn('no mqtt section in the config: health, events and audit delivery are off');
@@ -165,6 +173,8 @@ function tokenTrust(loaded: LoadedConfig<Config>): TokenTrust {
 }
 
 interface HealthParts {
+  /** The gate's own NTP reading, so health and the gate never disagree about the clock. */
+  clockSynced: () => boolean;
   access: AccessController;
   audit: AuditLog;
   state: FsStore;
@@ -189,6 +199,7 @@ async function startHealth(loaded: LoadedConfig<Config>, p: HealthParts): Promis
     referenceHash: () => p.installWindow.reference,
     irOn: () => p.streaming.camera.status().state === 'running',
     assumeClockSynced: config.clock.assumeSynced,
+    clockSynced: p.clockSynced,
     log: p.log.child({ module: 'health' }),
   });
   const camera = borrowed(p.streaming.camera, () => p.access.sessions().length > 0);
