@@ -3,7 +3,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configSchema, loadConfig } from '../../src/config.ts';
+import { configSchema, parseConfig, readPublicKey } from '../../src/config.ts';
 import { isDeviceId } from '../../src/install/deviceId.ts';
 import { runProcess } from '../../src/install/process.ts';
 import {
@@ -166,7 +166,11 @@ describe('register', () => {
     await mkdir(path.dirname(configFile));
     await writeFile(configFile, '{ "log": { "level": "debug" }, "tokens": { "maxLifetimeSeconds": 3600 } }');
     const { registration } = await register(input(), { stateDir, configFile, run: runProcess, now });
-    const { config, issuerKeys } = await loadConfig(configFile, withMqtt);
+    // Parsed, not loaded: the broker certificate only arrives with `register --cert` (loadConfig checks it).
+    const config = parseConfig(withMqtt, JSON.parse(await readFile(configFile, 'utf8')));
+    const issuerKeys = await Promise.all(
+      config.tokens.publicKeys.map((p) => readPublicKey(path.resolve(path.dirname(configFile), p), 'issuer')),
+    );
     expect(config).toMatchObject({
       deviceId: registration.deviceId,
       log: { level: 'debug' },
@@ -192,7 +196,7 @@ describe('register', () => {
     await mkdir(path.dirname(configFile));
     await copyFile('systemd/config.skeleton.json', configFile);
     await register(input(), { stateDir, configFile, run: runProcess, now });
-    const { config } = await loadConfig(configFile, configSchema);
+    const config = parseConfig(configSchema, JSON.parse(await readFile(configFile, 'utf8')));
     expect(config.camera.driver).toBe('rpicam');
     expect(config.camera.gpio).toMatchObject({ enabled: true, irPin: 17, ledPin: 27 });
     expect(config.stream.host).toBe('0.0.0.0');
