@@ -20,6 +20,7 @@ import {
 } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { FsStore } from './platform/fsStore.ts';
+import { realTimers } from './platform/ports.ts';
 import { sha256Hex, systemClock, timesyncProbe } from './platform/system.ts';
 import { AuditLog, type TokenTrust } from './policy/index.ts';
 import { type StreamingDeps, StreamingService } from './stream/index.ts';
@@ -28,11 +29,6 @@ import { type StreamingDeps, StreamingService } from './stream/index.ts';
 const CLOCK_PROBE_MS = 5_000;
 /** Readiness looks at the camera a while before a window: the camera must be running by then. */
 const CAMERA_SETTLE_SECONDS = 120;
-
-const realTimers = {
-  setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
-  clearTimeout: (h: unknown): void => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface ServiceOptions {
   systemd?: SystemdEnvironment;

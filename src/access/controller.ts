@@ -6,6 +6,7 @@
  */
 import type { KeyObject } from 'jose';
 import type { Logger } from '../log.ts';
+import type { Timers as PlatformTimers, TimerHandle } from '../platform/ports.ts';
 import {
   type ActivePolicy,
   AUTHENTICATION_CODES,
@@ -30,10 +31,7 @@ import type { AccessControl, Admission, SessionEndCode, SessionTicket, WindowSta
 export const POLICY_FILE = 'policy.jws';
 export const PAUSE_FILE = 'pause.json';
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type Timers = Pick<PlatformTimers, 'setTimeout' | 'clearTimeout'>;
 
 export interface AccessControllerDeps {
   clock: Clock;
@@ -54,7 +52,7 @@ interface Live {
   ticket: SessionTicket;
   claims: StaffClaims;
   endCode: SessionEndCode;
-  timer: unknown;
+  timer: TimerHandle | undefined;
 }
 
 type Listener<A extends unknown[]> = (...args: A) => void;
@@ -147,7 +145,7 @@ export class AccessController implements AccessControl {
     const live = this.#live.get(sessionId);
     if (!live) return;
     this.#live.delete(sessionId);
-    this.#d.timers.clearTimeout(live.timer);
+    if (live.timer !== undefined) this.#d.timers.clearTimeout(live.timer);
     const durationMs = Math.round(this.#d.clock.monotonic() - live.ticket.startedAt);
     await this.#record({ type: 'session_end', actor: live.ticket.staffId, sessionId, code, durationMs });
     for (const listener of this.#ended) listener(sessionId, code);
@@ -260,7 +258,7 @@ export class AccessController implements AccessControl {
       if (decision.kind === 'deny') {
         await this.end(live.ticket.sessionId, decision.code === 'revoked' ? 'revoked' : 'policy_changed');
       } else if (decision.until < live.ticket.until) {
-        this.#d.timers.clearTimeout(live.timer);
+        if (live.timer !== undefined) this.#d.timers.clearTimeout(live.timer);
         live.ticket = { ...live.ticket, until: decision.until };
         live.endCode = endCodeFor(decision, live.claims, now, this.#policy!);
         live.timer = this.#d.timers.setTimeout(

@@ -3,34 +3,11 @@
  * and the one timeout helper its modules share.
  */
 
-export type TimerHandle = ReturnType<typeof setTimeout>;
+import { type Logger, realTimers, silentLogger, type TimerHandle, type Timers } from '../platform/ports.ts';
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-  setInterval(fn: () => void, ms: number): TimerHandle;
-  clearInterval(handle: TimerHandle): void;
-}
-
-export const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h),
-  setInterval: (fn, ms) => setInterval(fn, ms),
-  clearInterval: (h) => clearInterval(h),
-};
-
-type LogFn = (obj: object, msg?: string) => void;
-
-/** The subset of pino's Logger the health folder uses. */
-export interface Log {
-  debug: LogFn;
-  info: LogFn;
-  warn: LogFn;
-  error: LogFn;
-}
-
-const noop: LogFn = () => undefined;
-export const silentLog: Log = { debug: noop, info: noop, warn: noop, error: noop };
+export { realTimers, type TimerHandle, type Timers };
+export type Log = Logger;
+export const silentLog: Log = silentLogger;
 
 /**
  * Settles like `promise`, or rejects with `Error(message)` after `ms`; the timer is cleared either
