@@ -24,8 +24,8 @@ export function topicsFor(deviceId: string) {
   };
 }
 
-/** Stable event codes: the centre's alarms depend on them. Add codes, never rename one. */
-export const EVENT_CODES = [
+/** Faults of the device itself: raised as events and listed as problems in `health`. */
+const DEVICE_FAULTS = [
   'camera_fault',
   'camera_covered',
   'camera_frozen',
@@ -35,6 +35,11 @@ export const EVENT_CODES = [
   'throttled',
   'overheating',
   'disk_low',
+] as const;
+
+/** Stable event codes: the centre's alarms depend on them. Add codes, never rename one. */
+export const EVENT_CODES = [
+  ...DEVICE_FAULTS,
   'paused',
   'policy_updated',
   'policy_rejected',
@@ -80,18 +85,7 @@ export const infoPayloadSchema = z.strictObject({
 });
 export type InfoPayload = z.infer<typeof infoPayloadSchema>;
 
-export const HEALTH_PROBLEMS = [
-  'camera_fault',
-  'camera_covered',
-  'camera_frozen',
-  'camera_moved',
-  'clock_unsynced',
-  'undervoltage',
-  'throttled',
-  'overheating',
-  'disk_low',
-  'no_policy',
-] as const;
+export const HEALTH_PROBLEMS = [...DEVICE_FAULTS, 'no_policy'] as const;
 export type HealthProblem = (typeof HEALTH_PROBLEMS)[number];
 
 const nullableNumber = z.number().nullable();
