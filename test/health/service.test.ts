@@ -134,7 +134,9 @@ describe('health service against a real mosquitto', () => {
     expect(states[1].connection).toBe(states[0].connection);
   });
 
-  it('delivers all 100 audit records appended while the broker was down, in order and without a gap', async () => {
+  // Issue 4 asks for a 60 s outage: long enough for keepalive expiry and the production back-off
+  // (1 s doubling to a 60 s cap) to reach its cap, so both run here as on a device.
+  it('delivers all 100 audit records appended while the broker was down 60 s, in order and without a gap', async () => {
     const persistent = await centre({
       clientId: 'centre-outage',
       clean: false,
@@ -145,21 +147,22 @@ describe('health service against a real mosquitto', () => {
       url: broker.url,
       stateDir: join(stateRoot, 'outage'),
       policyKey: await exportJWK(keys.publicKey),
+      backoff: { initialMs: 1000, maxMs: 60_000 },
     });
     await device.waitForLine((l) => l === 'online');
     await broker.stop();
     device.send('append 100');
     await device.waitForLine((l) => l === 'appended 100');
-    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    await new Promise((r) => setTimeout(r, 60_000));
     await broker.start();
     await persistent.waitFor(
       (m) => m.filter((x) => x.topic === 'nattsyn/v1/dev-outage/audit').length >= 100,
-      30_000,
+      90_000,
     );
     const seqs = of(persistent, 'dev-outage', 'audit').map((r) => r.seq as number);
     expect(firstArrivals(seqs)).toEqual(range(1, 100));
     await device.stop();
-  });
+  }, 200_000);
 
   it('loses none when the service is killed -9 during the outage and restarted', async () => {
     const persistent = await centre({
