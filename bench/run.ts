@@ -12,10 +12,19 @@ import { percentile, sample } from './proc.ts';
 
 const JOINS = Number(process.env.NATTSYN_BENCH_JOINS ?? 24);
 const SAMPLE_MS = 10_000;
-/** V8 flags for the measured service, e.g. `npm run bench -- --node-flags="--max-semi-space-size=1"`. */
-const NODE_FLAGS = (process.argv.find((a) => a.startsWith('--node-flags='))?.slice(13) ?? '')
-  .split(' ')
-  .filter(Boolean);
+/**
+ * The service runs as production runs it (systemd/nattsyn.service): the same V8 flags and the same
+ * malloc arena cap, so the RSS printed here is the RSS a device pays. `--node-flags="..."` replaces
+ * the flags (`--node-flags=` for none); MALLOC_ARENA_MAX in the bench's environment replaces the cap.
+ * `--service=FILE` measures another entry, e.g. a `tsc` emit of bench/service.ts.
+ */
+const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1'];
+const PRODUCTION_MALLOC_ARENA_MAX = '2';
+const flagArg = process.argv.find((a) => a.startsWith('--node-flags='));
+const NODE_FLAGS = flagArg ? flagArg.slice(13).split(' ').filter(Boolean) : PRODUCTION_NODE_FLAGS;
+const ARENAS = process.env.MALLOC_ARENA_MAX ?? PRODUCTION_MALLOC_ARENA_MAX;
+const SERVICE =
+  process.argv.find((a) => a.startsWith('--service='))?.slice(10) ?? join('bench', 'service.ts');
 
 interface Service {
   url: string;
@@ -25,8 +34,9 @@ interface Service {
 }
 
 async function startService(): Promise<{ service: Service; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, join('bench', 'service.ts')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, SERVICE], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, MALLOC_ARENA_MAX: ARENAS },
   });
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
@@ -76,7 +86,7 @@ async function main(): Promise<void> {
 
     const perViewer = (five.cpuPercent - idle.cpuPercent) / 5;
     const lines = [
-      `nattsyn bench (loopback, headless Chromium, 640x480@15 fps synthetic camera, service node flags: ${NODE_FLAGS.join(' ') || 'none'})`,
+      `nattsyn bench (loopback, headless Chromium, 640x480@15 fps synthetic camera, service ${SERVICE}, node flags: ${NODE_FLAGS.join(' ') || 'none'}, MALLOC_ARENA_MAX=${ARENAS})`,
       `first frame (POST → first decoded frame), ${firstFrames.length} joins: p50 ${fmt(percentile(firstFrames, 50))} ms, p95 ${fmt(percentile(firstFrames, 95))} ms  [target ≤ 200 / ≤ 350]`,
       `glass-to-glass latency (timestamp strip), ${latencies.length} frames: p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms  [target p50 ≤ 120]`,
       `service, camera on, 0 viewers: CPU ${fmt(idle.cpuPercent, 1)} %, RSS ${fmt(idle.rssMB)} MB`,

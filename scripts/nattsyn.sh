@@ -4,7 +4,9 @@
 # writes in /var/lib/nattsyn belongs to the service and keys never become root's.
 set -euo pipefail
 app="${NATTSYN_APP:-/opt/nattsyn}"
-cmd=("$app/node/bin/node" "$app/src/cli.ts")
+# The same memory settings as systemd/nattsyn.service (why: there), so `nattsyn run` by hand behaves alike.
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+cmd=("$app/node/bin/node" --max-semi-space-size=1 "$app/src/cli.ts")
 if [ "$(id -u)" -eq 0 ]; then
   exec runuser -u nattsyn -- "${cmd[@]}" "$@"
 fi

@@ -85,7 +85,8 @@ describe('systemd/nattsyn.service', () => {
     expect(directives(text, 'SupplementaryGroups')).toEqual(['video gpio']);
     expect(directives(text, 'CapabilityBoundingSet')).toEqual(['']);
     expect(directives(text, 'ExecStart')).toEqual([
-      '/opt/nattsyn/node/bin/node /opt/nattsyn/src/cli.ts run --config /etc/nattsyn/config.json',
+      '/opt/nattsyn/node/bin/node --max-semi-space-size=1 /opt/nattsyn/src/cli.ts run --config /etc/nattsyn/config.json',
     ]);
+    expect(directives(text, 'Environment')).toContain('MALLOC_ARENA_MAX=2');
   });
 });
