@@ -6,6 +6,7 @@
  */
 import type { KeyObject } from 'jose';
 import type { Logger } from '../log.ts';
+import { Emitter } from '../platform/emitter.ts';
 import type { Timers as PlatformTimers, TimerHandle } from '../platform/ports.ts';
 import {
   type ActivePolicy,
@@ -55,13 +56,11 @@ interface Live {
   timer: TimerHandle | undefined;
 }
 
-type Listener<A extends unknown[]> = (...args: A) => void;
-
 export class AccessController implements AccessControl {
   readonly #d: AccessControllerDeps;
   readonly #live = new Map<string, Live>();
-  readonly #ended = new Set<Listener<[string, SessionEndCode]>>();
-  readonly #changed = new Set<Listener<[number]>>();
+  readonly #ended = new Emitter<[string, SessionEndCode]>();
+  readonly #changed = new Emitter<[number]>();
   #policy: ActivePolicy | undefined;
   #paused = false;
   #installPreviewUntil: EpochMillis | undefined;
@@ -148,7 +147,7 @@ export class AccessController implements AccessControl {
     if (live.timer !== undefined) this.#d.timers.clearTimeout(live.timer);
     const durationMs = Math.round(this.#d.clock.monotonic() - live.ticket.startedAt);
     await this.#record({ type: 'session_end', actor: live.ticket.staffId, sessionId, code, durationMs });
-    for (const listener of this.#ended) listener(sessionId, code);
+    this.#ended.emit(sessionId, code);
     this.#emitChanged();
   }
 
@@ -157,13 +156,11 @@ export class AccessController implements AccessControl {
   }
 
   onSessionEnded(listener: (sessionId: string, code: SessionEndCode) => void): () => void {
-    this.#ended.add(listener);
-    return () => this.#ended.delete(listener);
+    return this.#ended.on(listener);
   }
 
   onSessionsChanged(listener: (count: number) => void): () => void {
-    this.#changed.add(listener);
-    return () => this.#changed.delete(listener);
+    return this.#changed.on(listener);
   }
 
   windowState(): WindowState {
@@ -333,7 +330,7 @@ export class AccessController implements AccessControl {
   }
 
   #emitChanged(): void {
-    for (const listener of this.#changed) listener(this.#live.size);
+    this.#changed.emit(this.#live.size);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn as nodeSpawn } from 'node:child_process';
+import { Emitter } from '../platform/emitter.ts';
 import { AnnexBParser, type ParsedAccessUnit } from './annexb.ts';
 import type { CommandLine } from './commands.ts';
 import { type CameraClock, type Logger, type Spawn, silentLogger, systemCameraClock } from './ports.ts';
@@ -27,8 +28,8 @@ export class ProcessCameraSource implements CameraSource {
   readonly #log: Logger;
   readonly #flushAfterMs: number;
   readonly #stopTimeoutMs: number;
-  readonly #auListeners = new Set<(au: AccessUnit) => void>();
-  readonly #statusListeners = new Set<(s: CameraStatus) => void>();
+  readonly #accessUnits = new Emitter<[AccessUnit]>();
+  readonly #statuses = new Emitter<[CameraStatus]>();
   #child: ChildProcess | undefined;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #state: CameraState = 'stopped';
@@ -118,13 +119,11 @@ export class ProcessCameraSource implements CameraSource {
   }
 
   onAccessUnit(listener: (au: AccessUnit) => void): () => void {
-    this.#auListeners.add(listener);
-    return () => this.#auListeners.delete(listener);
+    return this.#accessUnits.on(listener);
   }
 
   onStatus(listener: (s: CameraStatus) => void): () => void {
-    this.#statusListeners.add(listener);
-    return () => this.#statusListeners.delete(listener);
+    return this.#statuses.on(listener);
   }
 
   #emit(parsed: ParsedAccessUnit): void {
@@ -138,7 +137,7 @@ export class ProcessCameraSource implements CameraSource {
       pts90k: Math.round((mono - this.#startMono) * 90),
     };
     if (this.#state !== 'running') this.#setState('running');
-    for (const listener of this.#auListeners) listener(au);
+    this.#accessUnits.emit(au);
   }
 
   #fail(code: string, child: ChildProcess): void {
@@ -151,6 +150,6 @@ export class ProcessCameraSource implements CameraSource {
   #setState(state: CameraState): void {
     this.#state = state;
     const status = this.status();
-    for (const listener of this.#statusListeners) listener(status);
+    this.#statuses.emit(status);
   }
 }

@@ -4,6 +4,8 @@
  * once a source has delivered pictures for `healthyAfterMs`. Itself a CameraSource, so the hub and
  * health never see a restart, only the status.
  */
+
+import { Emitter } from '../platform/emitter.ts';
 import {
   type CameraClock,
   type Logger,
@@ -29,8 +31,8 @@ export interface SupervisorOptions {
 
 export class CameraSupervisor implements CameraSource {
   readonly #o: Required<SupervisorOptions>;
-  readonly #auListeners = new Set<(au: AccessUnit) => void>();
-  readonly #statusListeners = new Set<(s: CameraStatus) => void>();
+  readonly #accessUnits = new Emitter<[AccessUnit]>();
+  readonly #statuses = new Emitter<[CameraStatus]>();
   #source: CameraSource | undefined;
   #unsubscribe: (() => void)[] = [];
   #running = false;
@@ -89,13 +91,11 @@ export class CameraSupervisor implements CameraSource {
   }
 
   onAccessUnit(listener: (au: AccessUnit) => void): () => void {
-    this.#auListeners.add(listener);
-    return () => this.#auListeners.delete(listener);
+    return this.#accessUnits.on(listener);
   }
 
   onStatus(listener: (s: CameraStatus) => void): () => void {
-    this.#statusListeners.add(listener);
-    return () => this.#statusListeners.delete(listener);
+    return this.#statuses.on(listener);
   }
 
   requestKeyframe(): void {
@@ -136,7 +136,7 @@ export class CameraSupervisor implements CameraSource {
       this.#attempt = 0;
       this.#lastError = undefined;
     }
-    for (const listener of this.#auListeners) listener(au);
+    this.#accessUnits.emit(au);
   }
 
   #armWatchdog(): void {
@@ -188,6 +188,6 @@ export class CameraSupervisor implements CameraSource {
 
   #publish(): void {
     const status = this.status();
-    for (const listener of this.#statusListeners) listener(status);
+    this.#statuses.emit(status);
   }
 }
