@@ -171,6 +171,7 @@ export class AccessController implements AccessControl {
       next: schedule?.nextWindows(now, 2).find((w) => w.start > now),
       paused: this.#paused || (schedule?.isPausedAt(now) ?? false),
       policyVersion: this.#policy?.body.version,
+      timeZone: this.#policy?.body.timeZone,
       clockSynced: this.#d.clockSynced(),
       installPreviewUntil:
         this.#installPreviewUntil !== undefined && this.#installPreviewUntil > now

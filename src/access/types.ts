@@ -54,6 +54,8 @@ export interface WindowState {
   next: WindowOccurrence | undefined;
   paused: boolean;
   policyVersion: number | undefined;
+  /** The resident's IANA time zone from the policy in force. */
+  timeZone: string | undefined;
   clockSynced: boolean;
   /** End of the installer's aiming preview while one is open (install-scope tokens only). */
   installPreviewUntil: EpochMillis | undefined;

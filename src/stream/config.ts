@@ -21,7 +21,7 @@ export const streamConfigSchema = z
     tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
     /** Shown on the viewer page, e.g. "Room 12". Never the resident's name. */
     deviceLabel: z.string().min(1).max(64).default('nattsyn'),
-    /** IANA zone the viewer page shows window times in; the browser's own when absent. */
+    /** IANA zone the viewer page shows window times in; the policy's zone when absent. */
     timeZone: z.string().refine(isKnownTimeZone, 'unknown IANA time zone').optional(),
     /** Upper bound of the offer and trickle bodies. */
     maxBodyBytes: z.number().int().min(1024).max(65536).default(16384),

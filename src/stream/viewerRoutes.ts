@@ -55,7 +55,8 @@ export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps
     const span = (w: typeof state.open) => (w ? { windowId: w.windowId, start: w.start, end: w.end } : null);
     return reply.send({
       deviceLabel: deps.config.deviceLabel,
-      timeZone: deps.config.timeZone ?? null,
+      // Times read in the resident's zone (the policy's) unless the device config names another.
+      timeZone: deps.config.timeZone ?? state.timeZone ?? null,
       now: (deps.now ?? Date.now)(),
       open: span(state.open),
       next: span(state.next),

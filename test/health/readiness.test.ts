@@ -29,6 +29,7 @@ function setup(
   const state: WindowState = {
     open: undefined,
     installPreviewUntil: undefined,
+    timeZone: undefined,
     next: window(T),
     paused: false,
     policyVersion: 3,

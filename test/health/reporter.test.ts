@@ -38,6 +38,7 @@ function setup() {
   const state: WindowState = {
     open: undefined,
     installPreviewUntil: undefined,
+    timeZone: undefined,
     next: {
       windowId: 'night',
       start: (now + 3600_000) as EpochMillis,

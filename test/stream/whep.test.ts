@@ -137,6 +137,7 @@ describe('WHEP endpoint with an open window', () => {
     const state = await call(stack.url, '/api/state', 'GET', await stack.token());
     const body = JSON.parse(state.text);
     expect(body).toMatchObject({ deviceLabel: 'Rum 12', paused: false, clockSynced: true, hasPolicy: true });
+    expect(body.timeZone).toBe('UTC'); // the resident's zone, from the policy (the config names none)
     expect(body.open.end).toBeGreaterThan(body.now);
     const page = await call(stack.url, '/', 'GET');
     expect(page.text).toContain('no sound · nothing is recorded');
