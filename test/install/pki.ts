@@ -43,6 +43,14 @@ export async function makeCa(dir: string): Promise<TestCa> {
     );
     return readFile(out, 'utf8');
   };
+  /** A P-256 key and a CSR for it, as files named after `name`. */
+  const keyAndCsr = async (name: string, subject: string) => {
+    const keyFile = path.join(dir, `${name}.key`);
+    const csrFile = path.join(dir, `${name}.csr`);
+    const newKey = ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    await openssl([...newKey, '-keyout', keyFile, '-out', csrFile, '-subj', subject]);
+    return { keyFile, csrFile };
+  };
   return {
     dir,
     caPem: await readFile(crt, 'utf8'),
@@ -52,37 +60,15 @@ export async function makeCa(dir: string): Promise<TestCa> {
       return signFile(csrFile, path.join(dir, `dev-${serial}.crt`));
     },
     async server() {
-      const keyFile = path.join(dir, 'server.key');
-      const csrFile = path.join(dir, 'server.csr');
+      const { keyFile, csrFile } = await keyAndCsr('server', '/CN=127.0.0.1');
       const certFile = path.join(dir, 'server.crt');
       const ext = path.join(dir, 'server.ext');
-      await openssl(
-        ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
-          '-keyout',
-          keyFile,
-          '-out',
-          csrFile,
-          '-subj',
-          '/CN=127.0.0.1',
-        ]),
-      );
       await writeFile(ext, 'subjectAltName=IP:127.0.0.1\n');
       await signFile(csrFile, certFile, ext);
       return { certFile, keyFile };
     },
     async client(cn) {
-      const keyFile = path.join(dir, `${cn}.key`);
-      const csrFile = path.join(dir, `${cn}.csr`);
-      await openssl(
-        ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'].concat([
-          '-keyout',
-          keyFile,
-          '-out',
-          csrFile,
-          '-subj',
-          `/CN=${cn}`,
-        ]),
-      );
+      const { keyFile, csrFile } = await keyAndCsr(cn, `/CN=${cn}`);
       const cert = await signFile(csrFile, path.join(dir, `${cn}.crt`));
       return { key: await readFile(keyFile, 'utf8'), cert };
     },
