@@ -20,8 +20,9 @@ import {
 } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { FsStore } from './platform/fsStore.ts';
-import { realTimers } from './platform/ports.ts';
-import { sha256Hex, systemClock, timesyncProbe } from './platform/system.ts';
+import { sha256Hex, timesyncProbe } from './platform/system.ts';
+import { systemTime } from './platform/systemTime.ts';
+import type { Time } from './platform/time.ts';
 import { AuditLog, type TokenTrust } from './policy/index.ts';
 import { type StreamingDeps, StreamingService } from './stream/index.ts';
 
@@ -34,6 +35,8 @@ export interface ServiceOptions {
   systemd?: SystemdEnvironment;
   /** Hardware-edge overrides for tests and the demo (GPIO, process spawning). */
   streaming?: Pick<StreamingDeps, 'gpio' | 'spawn'>;
+  /** The time port; the real one unless a test drives time. */
+  time?: Time;
 }
 
 export interface RunningService {
@@ -52,20 +55,20 @@ export async function startService(
   options: ServiceOptions = {},
 ): Promise<RunningService> {
   const { config } = loaded;
+  const time = options.time ?? systemTime;
   const state = new FsStore(config.stateDir);
-  const audit = new AuditLog({ store: state, sha256: sha256Hex, now: systemClock.now }, config.audit);
+  const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
   await openAudit(audit, log);
   const stack: { stop(): unknown }[] = [];
   const stopAll = async () => {
     for (const part of stack.splice(0).reverse()) await part.stop();
   };
   try {
-    const clockSync = await startClockProbe(config.clock, log);
+    const clockSync = await startClockProbe(config.clock, time, log);
     stack.push(clockSync);
     const trust = tokenTrust(loaded);
     const access = new AccessController({
-      clock: systemClock,
-      timers: realTimers,
+      time,
       audit,
       state,
       trust,
@@ -88,10 +91,9 @@ export async function startService(
 
     const installWindow = new InstallWindow({
       store: state,
-      clock: systemClock,
+      time,
       audit,
       perceptualHash,
-      timers: realTimers,
     });
     await installWindow.start((until) => access.setInstallPreview(until));
     stack.push(installWindow);
@@ -105,7 +107,7 @@ export async function startService(
       {
         access,
         trust,
-        now: systemClock.now,
+        time,
         logger: log.child({ module: 'stream' }),
         confirmReference: (keyframe, actor) => installWindow.confirmReference(keyframe, actor),
         ...options.streaming,
@@ -122,6 +124,7 @@ export async function startService(
           state,
           streaming,
           installWindow,
+          time,
           log,
         })
       : undefined;
@@ -176,6 +179,7 @@ interface HealthParts {
   state: FsStore;
   streaming: StreamingService;
   installWindow: InstallWindow;
+  time: Time;
   log: Logger;
 }
 
@@ -196,6 +200,7 @@ async function startHealth(loaded: LoadedConfig<Config>, p: HealthParts): Promis
     irOn: () => p.streaming.camera.status().state === 'running',
     assumeClockSynced: config.clock.assumeSynced,
     clockSynced: p.clockSynced,
+    time: p.time,
     log: p.log.child({ module: 'health' }),
   });
   const camera = borrowed(p.streaming.camera, () => p.access.sessions().length > 0);
@@ -213,12 +218,12 @@ async function startHealth(loaded: LoadedConfig<Config>, p: HealthParts): Promis
         policy: storedPolicy(p.state, loaded.policyKey as never, config.deviceId),
         stateDir: config.stateDir,
         run: runProcess,
-        now: () => new Date(),
+        now: () => new Date(p.time.now()),
         includeServiceCheck: false,
       });
       return runSelftestChecks(checks, config.deviceId, {
-        now: () => new Date(),
-        monotonic: systemClock.monotonic,
+        now: () => new Date(p.time.now()),
+        monotonic: () => p.time.monotonic(),
       });
     }),
   );
@@ -255,18 +260,17 @@ async function softwareVersion(): Promise<string> {
   return pkg.version;
 }
 
-async function startClockProbe(clock: Config['clock'], log: Logger) {
+async function startClockProbe(clock: Config['clock'], time: Time, log: Logger) {
   const probe = timesyncProbe(clock.timesyncFile);
   let synced = clock.assumeSynced || (await probe());
   if (clock.assumeSynced) log.warn('clock.assumeSynced is set: the clock is trusted without NTP (demo only)');
   const timer = clock.assumeSynced
     ? undefined
-    : setInterval(() => {
+    : time.interval('clock-probe', CLOCK_PROBE_MS, () => {
         void probe().then((v) => {
           if (v !== synced) log.info({ synced: v }, 'clock sync changed');
           synced = v;
         });
-      }, CLOCK_PROBE_MS);
-  timer?.unref();
-  return { synced: () => synced, stop: () => clearInterval(timer) };
+      });
+  return { synced: () => synced, stop: () => timer?.cancel() };
 }

@@ -7,14 +7,13 @@
 import type { KeyObject } from 'jose';
 import type { Logger } from '../log.ts';
 import { Emitter } from '../platform/emitter.ts';
-import type { Timers as PlatformTimers, TimerHandle } from '../platform/ports.ts';
+import type { Time, Timer } from '../platform/time.ts';
 import {
   type ActivePolicy,
   AUTHENTICATION_CODES,
   type AuditEntry,
   type AuditLog,
   authorize,
-  type Clock,
   type DenyCode,
   type DurableStore,
   type EpochMillis,
@@ -32,11 +31,9 @@ import type { AccessControl, Admission, SessionEndCode, SessionTicket, WindowSta
 export const POLICY_FILE = 'policy.jws';
 export const PAUSE_FILE = 'pause.json';
 
-export type Timers = Pick<PlatformTimers, 'setTimeout' | 'clearTimeout'>;
-
 export interface AccessControllerDeps {
-  clock: Clock;
-  timers: Timers;
+  /** Wall time for the gate, monotonic time for durations, and the cut timers. */
+  time: Time;
   audit: AuditLog;
   /** The state directory: the policy in force and the pause flag live here. */
   state: DurableStore;
@@ -53,7 +50,7 @@ interface Live {
   ticket: SessionTicket;
   claims: StaffClaims;
   endCode: SessionEndCode;
-  timer: TimerHandle | undefined;
+  timer: Timer | undefined;
 }
 
 export class AccessController implements AccessControl {
@@ -94,7 +91,7 @@ export class AccessController implements AccessControl {
   }
 
   async admit(token: string | undefined, context: { remote: string }): Promise<Admission> {
-    const now = this.#d.clock.now();
+    const now = this.#d.time.now();
     const verdict = await verifyStaffToken(token, this.#d.trust, now);
     if (!verdict.ok) return this.#deny(verdict.code, undefined, context.remote);
     const claims = verdict.claims;
@@ -115,13 +112,12 @@ export class AccessController implements AccessControl {
     }
     if (!this.#live.has(live.ticket.sessionId)) {
       // Ended (pause, new policy, shutdown) while its grant was being written: it never starts.
-      const again = authorize(claims, this.#d.clock.now(), this.#gateState());
+      const again = authorize(claims, this.#d.time.now(), this.#gateState());
       return this.#refusal(again.kind === 'deny' ? again.code : 'unknown_session');
     }
-    live.timer = this.#d.timers.setTimeout(
-      () => void this.end(live.ticket.sessionId, live.endCode),
-      decision.until - this.#d.clock.now(),
-    );
+    live.timer = this.#d.time.timeout('session-cut', decision.until - this.#d.time.now(), () => {
+      void this.end(live.ticket.sessionId, live.endCode);
+    });
     this.#emitChanged();
     return { ok: true, session: live.ticket };
   }
@@ -131,7 +127,7 @@ export class AccessController implements AccessControl {
     sessionId: string,
     context: { remote: string } = { remote: 'unknown' },
   ): Promise<Admission> {
-    const verdict = await verifyStaffToken(token, this.#d.trust, this.#d.clock.now());
+    const verdict = await verifyStaffToken(token, this.#d.trust, this.#d.time.now());
     if (!verdict.ok) return this.#deny(verdict.code, undefined, context.remote);
     const live = this.#live.get(sessionId);
     if (!live || live.claims.tokenId !== verdict.claims.tokenId) {
@@ -144,8 +140,8 @@ export class AccessController implements AccessControl {
     const live = this.#live.get(sessionId);
     if (!live) return;
     this.#live.delete(sessionId);
-    if (live.timer !== undefined) this.#d.timers.clearTimeout(live.timer);
-    const durationMs = Math.round(this.#d.clock.monotonic() - live.ticket.startedAt);
+    live.timer?.cancel();
+    const durationMs = Math.round(this.#d.time.monotonic() - live.ticket.startedAt);
     await this.#record({ type: 'session_end', actor: live.ticket.staffId, sessionId, code, durationMs });
     this.#ended.emit(sessionId, code);
     this.#emitChanged();
@@ -164,7 +160,7 @@ export class AccessController implements AccessControl {
   }
 
   windowState(): WindowState {
-    const now = this.#d.clock.now();
+    const now = this.#d.time.now();
     const schedule = this.#policy?.schedule;
     return {
       open: schedule?.openWindowAt(now),
@@ -185,7 +181,7 @@ export class AccessController implements AccessControl {
     const state = this.windowState();
     if (!state.clockSynced || state.paused) return false;
     if (state.open) return true;
-    return state.next !== undefined && state.next.start - this.#d.clock.now() <= leadMs;
+    return state.next !== undefined && state.next.start - this.#d.time.now() <= leadMs;
   }
 
   async applyPolicy(jws: string, actor: string): Promise<PolicyVerdict> {
@@ -249,20 +245,19 @@ export class AccessController implements AccessControl {
 
   /** After a policy change, every live session must still pass the gate; its end can only come sooner. */
   async #recheckSessions(): Promise<void> {
-    const now = this.#d.clock.now();
+    const now = this.#d.time.now();
     for (const live of [...this.#live.values()]) {
       const others = this.#gateState(live.ticket.sessionId);
       const decision = authorize(live.claims, now, others);
       if (decision.kind === 'deny') {
         await this.end(live.ticket.sessionId, decision.code === 'revoked' ? 'revoked' : 'policy_changed');
       } else if (decision.until < live.ticket.until) {
-        if (live.timer !== undefined) this.#d.timers.clearTimeout(live.timer);
+        live.timer?.cancel();
         live.ticket = { ...live.ticket, until: decision.until };
         live.endCode = endCodeFor(decision, live.claims, now, this.#policy!);
-        live.timer = this.#d.timers.setTimeout(
-          () => void this.end(live.ticket.sessionId, live.endCode),
-          decision.until - now,
-        );
+        live.timer = this.#d.time.timeout('session-cut', decision.until - now, () => {
+          void this.end(live.ticket.sessionId, live.endCode);
+        });
       }
     }
   }
@@ -276,7 +271,7 @@ export class AccessController implements AccessControl {
       emergency: grant.emergency,
       windowId: grant.windowId,
       until: grant.until,
-      startedAt: this.#d.clock.monotonic(),
+      startedAt: this.#d.time.monotonic(),
     };
     const live: Live = {
       ticket,

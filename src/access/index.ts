@@ -4,7 +4,6 @@ export {
   type AccessControllerDeps,
   PAUSE_FILE,
   POLICY_FILE,
-  type Timers,
 } from './controller.ts';
 export { DENY_MESSAGES } from './messages.ts';
 export {

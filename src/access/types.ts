@@ -6,7 +6,7 @@
 import type {
   DenyCode,
   EpochMillis,
-  Millis,
+  MonoMillis,
   PolicyVerdict,
   Scope,
   WindowOccurrence,
@@ -38,7 +38,7 @@ export interface SessionTicket {
   /** Wall-clock end of the grant. */
   until: EpochMillis;
   /** Monotonic start, for the audited duration. */
-  startedAt: Millis;
+  startedAt: MonoMillis;
 }
 
 export type Admission =

@@ -1,7 +1,7 @@
 /** The camera folder's public surface: drivers, supervision, scheduling, GPIO indicators. */
 import { commandFor } from './commands.ts';
 import type { CameraConfig } from './config.ts';
-import type { CameraClock, Logger, Timers } from './ports.ts';
+import type { Logger, Time } from './ports.ts';
 import { ProcessCameraSource, type ProcessSourceDeps } from './processSource.ts';
 import { RetrySchedule } from './retrySchedule.ts';
 import { CameraSupervisor } from './supervisor.ts';
@@ -18,7 +18,7 @@ export {
 export { type CameraConfig, type CameraConfigInput, cameraConfigSchema } from './config.ts';
 export { FakeGpio, type GpioOutputs, readGpioChips, SysfsGpio, sysfsNumber } from './gpio.ts';
 export { PrivacyIndicators } from './indicators.ts';
-export { type CameraClock, type Logger, type Spawn, silentLogger, type Timers } from './ports.ts';
+export { type Logger, type Spawn, silentLogger, type Time } from './ports.ts';
 export { ProcessCameraSource } from './processSource.ts';
 export { RetrySchedule } from './retrySchedule.ts';
 export { CameraScheduler } from './scheduler.ts';
@@ -27,8 +27,7 @@ export { CameraSupervisor } from './supervisor.ts';
 export type { AccessUnit, CameraSource, CameraState, CameraStatus } from './types.ts';
 
 export interface CameraDeps extends ProcessSourceDeps {
-  timers?: Timers;
-  clock?: CameraClock;
+  time?: Time;
   logger?: Logger;
 }
 
@@ -43,8 +42,7 @@ export function createSupervisedCamera(config: CameraConfig, deps: CameraDeps = 
     create: () => createCameraSource(config, deps),
     schedule: new RetrySchedule(config.restart),
     stallMs: config.stallMs,
-    ...(deps.timers ? { timers: deps.timers } : {}),
-    ...(deps.clock ? { clock: deps.clock } : {}),
+    ...(deps.time ? { time: deps.time } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
 }

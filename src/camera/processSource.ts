@@ -6,14 +6,16 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn as nodeSpawn } from 'node:child_process';
 import { Emitter } from '../platform/emitter.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Timer } from '../platform/time.ts';
 import { AnnexBParser, type ParsedAccessUnit } from './annexb.ts';
 import type { CommandLine } from './commands.ts';
-import { type CameraClock, type Logger, type Spawn, silentLogger, systemCameraClock } from './ports.ts';
+import { type Logger, type Spawn, silentLogger, type Time } from './ports.ts';
 import type { AccessUnit, CameraSource, CameraState, CameraStatus } from './types.ts';
 
 export interface ProcessSourceDeps {
   spawn?: Spawn;
-  clock?: CameraClock;
+  time?: Time;
   logger?: Logger;
   /** Quiet time after which held bytes count as a finished picture (see annexb.ts). */
   flushAfterMs?: number;
@@ -24,14 +26,14 @@ export class ProcessCameraSource implements CameraSource {
   readonly #driver: string;
   readonly #commandLine: CommandLine;
   readonly #spawn: Spawn;
-  readonly #clock: CameraClock;
+  readonly #time: Time;
   readonly #log: Logger;
   readonly #flushAfterMs: number;
   readonly #stopTimeoutMs: number;
   readonly #accessUnits = new Emitter<[AccessUnit]>();
   readonly #statuses = new Emitter<[CameraStatus]>();
   #child: ChildProcess | undefined;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushTimer: Timer | undefined;
   #state: CameraState = 'stopped';
   #lastError: string | undefined;
   #startMono = 0;
@@ -43,7 +45,7 @@ export class ProcessCameraSource implements CameraSource {
     this.#driver = driver;
     this.#commandLine = commandLine;
     this.#spawn = deps.spawn ?? nodeSpawn;
-    this.#clock = deps.clock ?? systemCameraClock;
+    this.#time = deps.time ?? systemTime;
     this.#log = deps.logger ?? silentLogger;
     this.#flushAfterMs = deps.flushAfterMs ?? 3;
     this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2000;
@@ -58,7 +60,7 @@ export class ProcessCameraSource implements CameraSource {
     this.#lastError = undefined;
     this.#lastAuMono = undefined;
     this.#recent = [];
-    this.#startMono = this.#clock.monotonic();
+    this.#startMono = this.#time.monotonic();
     this.#setState('starting');
     const { command, args } = this.#commandLine;
     const child = this.#spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -66,8 +68,8 @@ export class ProcessCameraSource implements CameraSource {
     const parser = new AnnexBParser((au) => this.#emit(au));
     child.stdout?.on('data', (chunk: Buffer) => {
       parser.push(chunk);
-      if (this.#flushTimer) clearTimeout(this.#flushTimer);
-      this.#flushTimer = setTimeout(() => parser.flush(), this.#flushAfterMs);
+      this.#flushTimer?.cancel();
+      this.#flushTimer = this.#time.timeout('annexb-flush', this.#flushAfterMs, () => parser.flush());
     });
     child.stderr?.on('data', (chunk: Buffer) => {
       // Kept for the exit log only; camera credentials in RTSP URLs are masked.
@@ -90,14 +92,14 @@ export class ProcessCameraSource implements CameraSource {
   async stop(): Promise<void> {
     const child = this.#child;
     this.#child = undefined;
-    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer?.cancel();
     this.#flushTimer = undefined;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), this.#stopTimeoutMs);
+      const timer = this.#time.timeout('camera-kill', this.#stopTimeoutMs, () => child.kill('SIGKILL'));
       await exited;
-      clearTimeout(timer);
+      timer.cancel();
     }
     child?.stdout?.removeAllListeners();
     child?.stderr?.removeAllListeners();
@@ -105,7 +107,7 @@ export class ProcessCameraSource implements CameraSource {
   }
 
   status(): CameraStatus {
-    const now = this.#clock.monotonic();
+    const now = this.#time.monotonic();
     this.#recent = this.#recent.filter((t) => now - t <= 3000);
     const window = Math.min(3000, Math.max(1, now - this.#startMono));
     return {
@@ -127,13 +129,13 @@ export class ProcessCameraSource implements CameraSource {
   }
 
   #emit(parsed: ParsedAccessUnit): void {
-    const mono = this.#clock.monotonic();
+    const mono = this.#time.monotonic();
     this.#lastAuMono = mono;
     this.#recent.push(mono);
     const au: AccessUnit = {
       data: parsed.data,
       keyframe: parsed.keyframe,
-      captureTime: this.#clock.now(),
+      captureTime: this.#time.now(),
       pts90k: Math.round((mono - this.#startMono) * 90),
     };
     if (this.#state !== 'running') this.#setState('running');

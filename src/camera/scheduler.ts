@@ -4,27 +4,29 @@
  * start and stop never overlap.
  */
 import type { AccessControl } from '../access/types.ts';
-import { type Logger, silentLogger, systemTimers, type TimerHandle, type Timers } from './ports.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Timer } from '../platform/time.ts';
+import { type Logger, silentLogger, type Time } from './ports.ts';
 
 export interface SchedulerOptions {
   access: Pick<AccessControl, 'cameraWanted' | 'onSessionsChanged'>;
   camera: { start(): Promise<void>; stop(): Promise<void> };
   leadMs: number;
   tickMs?: number;
-  timers?: Timers;
+  time?: Time;
   logger?: Logger;
 }
 
 export class CameraScheduler {
   readonly #o: Required<SchedulerOptions>;
-  #timer: TimerHandle | undefined;
+  #timer: Timer | undefined;
   #off: (() => void) | undefined;
   #cameraOn = false;
   #active = false;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(options: SchedulerOptions) {
-    this.#o = { tickMs: 5000, timers: systemTimers, logger: silentLogger, ...options };
+    this.#o = { tickMs: 5000, time: systemTime, logger: silentLogger, ...options };
   }
 
   get cameraOn(): boolean {
@@ -43,7 +45,7 @@ export class CameraScheduler {
     this.#active = false;
     this.#off?.();
     this.#off = undefined;
-    if (this.#timer) this.#o.timers.clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
     await this.#enqueue(async () => {
       if (!this.#cameraOn) return;
@@ -65,11 +67,11 @@ export class CameraScheduler {
   }
 
   #tick(): void {
-    this.#timer = this.#o.timers.setTimeout(() => {
+    this.#timer = this.#o.time.timeout('camera-schedule', this.#o.tickMs, () => {
       if (!this.#active) return;
       void this.evaluate();
       this.#tick();
-    }, this.#o.tickMs);
+    });
   }
 
   #enqueue(step: () => Promise<void>): Promise<void> {

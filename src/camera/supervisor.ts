@@ -6,15 +6,9 @@
  */
 
 import { Emitter } from '../platform/emitter.ts';
-import {
-  type CameraClock,
-  type Logger,
-  silentLogger,
-  systemCameraClock,
-  systemTimers,
-  type TimerHandle,
-  type Timers,
-} from './ports.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Timer } from '../platform/time.ts';
+import { type Logger, silentLogger, type Time } from './ports.ts';
 import type { RetrySchedule } from './retrySchedule.ts';
 import type { AccessUnit, CameraSource, CameraStatus } from './types.ts';
 
@@ -24,8 +18,7 @@ export interface SupervisorOptions {
   schedule: RetrySchedule;
   stallMs: number;
   healthyAfterMs?: number;
-  timers?: Timers;
-  clock?: CameraClock;
+  time?: Time;
   logger?: Logger;
 }
 
@@ -36,8 +29,8 @@ export class CameraSupervisor implements CameraSource {
   #source: CameraSource | undefined;
   #unsubscribe: (() => void)[] = [];
   #running = false;
-  #watchdog: TimerHandle | undefined;
-  #retryTimer: TimerHandle | undefined;
+  #watchdog: Timer | undefined;
+  #retryTimer: Timer | undefined;
   #restarts = 0;
   #attempt = 0;
   #lastAuMono = 0;
@@ -48,8 +41,7 @@ export class CameraSupervisor implements CameraSource {
   constructor(options: SupervisorOptions) {
     this.#o = {
       healthyAfterMs: 10_000,
-      timers: systemTimers,
-      clock: systemCameraClock,
+      time: systemTime,
       logger: silentLogger,
       ...options,
     };
@@ -107,7 +99,7 @@ export class CameraSupervisor implements CameraSource {
     this.#source = source;
     this.#stalled = false;
     this.#firstAuMono = undefined;
-    this.#lastAuMono = this.#o.clock.monotonic();
+    this.#lastAuMono = this.#o.time.monotonic();
     this.#unsubscribe = [
       source.onAccessUnit((au) => this.#onAccessUnit(au)),
       source.onStatus((s) => {
@@ -125,7 +117,7 @@ export class CameraSupervisor implements CameraSource {
   }
 
   #onAccessUnit(au: AccessUnit): void {
-    const now = this.#o.clock.monotonic();
+    const now = this.#o.time.monotonic();
     this.#lastAuMono = now;
     this.#firstAuMono ??= now;
     if (this.#stalled) {
@@ -140,15 +132,15 @@ export class CameraSupervisor implements CameraSource {
   }
 
   #armWatchdog(): void {
-    if (this.#watchdog) this.#o.timers.clearTimeout(this.#watchdog);
+    this.#watchdog?.cancel();
     const check = () => {
       this.#watchdog = undefined;
       if (!this.#running || this.#retryTimer) return;
-      const quiet = this.#o.clock.monotonic() - this.#lastAuMono;
+      const quiet = this.#o.time.monotonic() - this.#lastAuMono;
       if (quiet >= this.#o.stallMs) return this.#failed('camera_stalled');
-      this.#watchdog = this.#o.timers.setTimeout(check, Math.max(50, this.#o.stallMs - quiet));
+      this.#watchdog = this.#o.time.timeout('camera-stall', Math.max(50, this.#o.stallMs - quiet), check);
     };
-    this.#watchdog = this.#o.timers.setTimeout(check, this.#o.stallMs);
+    this.#watchdog = this.#o.time.timeout('camera-stall', this.#o.stallMs, check);
   }
 
   #failed(code: string): void {
@@ -163,12 +155,12 @@ export class CameraSupervisor implements CameraSource {
     );
     this.#publish();
     void this.#teardown();
-    this.#retryTimer = this.#o.timers.setTimeout(() => {
+    this.#retryTimer = this.#o.time.timeout('camera-restart', delay, () => {
       this.#retryTimer = undefined;
       if (!this.#running) return;
       this.#restarts += 1;
       void this.#launch();
-    }, delay);
+    });
   }
 
   async #teardown(): Promise<void> {
@@ -176,13 +168,13 @@ export class CameraSupervisor implements CameraSource {
     this.#unsubscribe = [];
     const source = this.#source;
     this.#source = undefined;
-    if (this.#watchdog) this.#o.timers.clearTimeout(this.#watchdog);
+    this.#watchdog?.cancel();
     this.#watchdog = undefined;
     await source?.stop();
   }
 
   #clearTimers(): void {
-    if (this.#retryTimer) this.#o.timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer?.cancel();
     this.#retryTimer = undefined;
   }
 

@@ -5,6 +5,8 @@
  * the centre can drop. Delivered lines are compacted away once there are enough of them.
  */
 import { randomUUID } from 'node:crypto';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Clock } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import { type EventCode, type EventPayload, eventPayloadSchema } from './payloads.ts';
 
@@ -13,7 +15,7 @@ const CURSOR_FILE = 'events.cursor.json';
 
 export interface EventQueueDeps {
   store: DurableStore;
-  now?: () => number;
+  time?: Pick<Clock, 'now'>;
   newId?: () => string;
 }
 
@@ -69,7 +71,7 @@ export class EventQueue implements EventSink {
 
   async #append(code: EventCode, detail: EventPayload['detail']): Promise<EventPayload> {
     await this.open();
-    const now = (this.#deps.now ?? Date.now)();
+    const now = (this.#deps.time ?? systemTime).now();
     const event = eventPayloadSchema.parse({
       eventId: (this.#deps.newId ?? randomUUID)(),
       seq: this.#lastSeq + 1,

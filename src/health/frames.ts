@@ -7,6 +7,8 @@
  * are kept, so nothing of the room stays in memory while the camera runs without a session.
  */
 import type { AccessUnit, CameraSource } from '../camera/types.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Clock } from '../platform/time.ts';
 import type { FrameCheckConfig } from './config.ts';
 import type { EventSink } from './events.ts';
 import type { EventCode } from './payloads.ts';
@@ -42,7 +44,7 @@ export interface FrameCheckerDeps {
   decode?: ThumbnailDecoder;
   /** Whether the IR illuminator is on; a dark picture only means "covered" when it is. */
   irOn?: () => boolean;
-  now?: () => number;
+  time?: Pick<Clock, 'now'>;
   /** Draws the fingerprint's pixel pairs (once per thumbnail size). */
   random?: () => number;
   log?: Log;
@@ -134,7 +136,7 @@ export class FrameChecker {
     const distance =
       reference === undefined || hash === undefined || covered ? undefined : hashDistance(hash, reference);
     const verdict: FrameVerdict = {
-      checkedAt: (this.#deps.now ?? Date.now)(),
+      checkedAt: (this.#deps.time ?? systemTime).now(),
       covered,
       frozen: !covered && this.#sameStreak >= config.frozenChecks - 1,
       moved: distance !== undefined && distance > config.movedDistance,
@@ -163,7 +165,7 @@ export class FrameChecker {
   }
 
   #offer(au: AccessUnit): void {
-    const now = (this.#deps.now ?? Date.now)();
+    const now = (this.#deps.time ?? systemTime).now();
     if (!au.keyframe || this.#busy || now - this.#lastCheck < this.#deps.config.intervalSeconds * 1000)
       return;
     this.#lastCheck = now;

@@ -6,12 +6,14 @@
  */
 import type { KeyObject } from 'jose';
 import type { AccessControl } from '../access/types.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import { withTimeout } from '../platform/time.ts';
 import type { AuditEntry } from '../policy/index.ts';
 import { type CommandRegistry, type CommandRejectCode, verifyCommand } from './commands.ts';
 import type { EventSink } from './events.ts';
 import type { MqttLink } from './link.ts';
 import { type CommandResultPayload, commandResultPayloadSchema } from './payloads.ts';
-import { type Log, silentLog, withTimeout } from './ports.ts';
+import { type Log, silentLog, type Time } from './ports.ts';
 
 export interface InboundDeps {
   deviceId: string;
@@ -22,7 +24,7 @@ export interface InboundDeps {
   /** The pinned policy key, which also signs commands. */
   commandKey: KeyObject | CryptoKey;
   audit?: { append(entry: AuditEntry): Promise<unknown> };
-  now?: () => number;
+  time?: Time;
   log?: Log;
   /** Longest a handler may run before it is answered as failed. */
   handlerTimeoutMs?: number;
@@ -33,6 +35,7 @@ const COMMAND_TOPIC = /^cmd\/([a-z][a-z0-9_-]{0,31})$/;
 export class InboundHandler {
   readonly #deps: InboundDeps;
   readonly #log: Log;
+  readonly #time: Time;
   /** Command ids already seen, with their expiry: a replay inside the lifetime is refused. */
   readonly #seen = new Map<string, number>();
   #queue: Promise<void> = Promise.resolve();
@@ -41,6 +44,7 @@ export class InboundHandler {
   constructor(deps: InboundDeps) {
     this.#deps = deps;
     this.#log = deps.log ?? silentLog;
+    this.#time = deps.time ?? systemTime;
   }
 
   start(): void {
@@ -84,7 +88,7 @@ export class InboundHandler {
 
   async #command(name: string, jws: string): Promise<void> {
     const { deviceId, commandKey, commands } = this.#deps;
-    const now = (this.#deps.now ?? Date.now)();
+    const now = this.#time.now();
     for (const [id, expiry] of this.#seen) if (expiry <= now) this.#seen.delete(id);
     const verdict = await verifyCommand(jws.trim(), name, { publicKey: commandKey, deviceId, now });
     if (!verdict.ok) return this.#answer(name, verdict.id ?? null, { ok: false, code: verdict.code });
@@ -96,6 +100,7 @@ export class InboundHandler {
     if (!handler) return this.#answer(name, command.id, { ok: false, code: 'cmd_unknown' });
     try {
       const result = await withTimeout(
+        this.#time,
         handler(command),
         this.#deps.handlerTimeoutMs ?? 120_000,
         'command timed out',
@@ -113,7 +118,7 @@ export class InboundHandler {
     outcome: { ok: true; result: CommandResultPayload['result'] } | { ok: false; code: CommandRejectCode },
   ): Promise<void> {
     const { link, audit } = this.#deps;
-    const now = (this.#deps.now ?? Date.now)();
+    const now = this.#time.now();
     const code = outcome.ok ? 'ok' : outcome.code;
     await audit?.append({ type: 'command', actor: 'centre', code, detail: { name, id: id ?? '' } });
     const payload = commandResultPayloadSchema.parse({

@@ -41,7 +41,7 @@ export {
   TOPIC_ROOT,
   topicsFor,
 } from './payloads.ts';
-export { type Log, realTimers, silentLog, type Timers } from './ports.ts';
+export { type Log, silentLog } from './ports.ts';
 export { decodeThrottled, SystemProbes, type SystemSnapshot } from './probes.ts';
 export { READINESS_CHECKS, ReadinessCheck, type ReadinessProbes } from './readiness.ts';
 export { HealthReporter } from './reporter.ts';

@@ -11,11 +11,13 @@
 import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { NattsynError, UsageError } from '../errors.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import { withTimeout } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import { BackoffSchedule } from './backoff.ts';
 import type { MqttConfig } from './config.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
-import { type Log, realTimers, silentLog, type TimerHandle, type Timers, withTimeout } from './ports.ts';
+import { type Log, silentLog, type Time, type Timer } from './ports.ts';
 
 const COUNTER_FILE = 'mqtt.connection.json';
 
@@ -24,9 +26,8 @@ export interface MqttLinkDeps {
   config: MqttConfig;
   /** Keeps the connection counter across restarts (the state directory). */
   store: DurableStore;
-  now?: () => number;
   random?: () => number;
-  timers?: Timers;
+  time?: Time;
   log?: Log;
   connect?: (url: string, options: IClientOptions) => MqttClient;
   readFile?: (file: string) => Promise<string>;
@@ -48,7 +49,7 @@ export class MqttLink {
   readonly topics: ReturnType<typeof topicsFor>;
   readonly schedule: BackoffSchedule;
   readonly #deps: MqttLinkDeps;
-  readonly #timers: Timers;
+  readonly #time: Time;
   readonly #log: Log;
   readonly #connectHooks: ConnectHook[] = [];
   readonly #disconnectHooks = new Set<() => void>();
@@ -60,13 +61,13 @@ export class MqttLink {
   #online = false;
   #dialed = false;
   #stopping = false;
-  #retry: TimerHandle | undefined;
+  #retry: Timer | undefined;
 
   constructor(deps: MqttLinkDeps) {
     this.#deps = deps;
     this.topics = topicsFor(deps.deviceId);
     this.schedule = new BackoffSchedule(deps.config.backoff);
-    this.#timers = deps.timers ?? realTimers;
+    this.#time = deps.time ?? systemTime;
     this.#log = deps.log ?? silentLog;
   }
 
@@ -150,13 +151,13 @@ export class MqttLink {
   /** Publishes `stopped`, disconnects cleanly (no will) and releases every timer and socket. */
   async stop(): Promise<void> {
     this.#stopping = true;
-    if (this.#retry !== undefined) this.#timers.clearTimeout(this.#retry);
+    this.#retry?.cancel();
     this.#retry = undefined;
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
     if (client.connected) {
-      await withTimeout(this.#publishStatus(client, 'stopped'), 2000).catch(() => undefined);
+      await withTimeout(this.#time, this.#publishStatus(client, 'stopped'), 2000).catch(() => undefined);
     }
     this.#online = false;
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
@@ -236,12 +237,12 @@ export class MqttLink {
     const delay = this.schedule.delay(this.#attempt, (this.#deps.random ?? Math.random)());
     this.#attempt += 1;
     this.#log.debug({ delay, attempt: this.#attempt }, 'mqtt reconnect scheduled');
-    this.#retry = this.#timers.setTimeout(() => {
+    this.#retry = this.#time.timeout('mqtt-reconnect', delay, () => {
       this.#retry = undefined;
       void this.#attemptConnect().catch((error) =>
         this.#log.error({ err: String(error) }, 'mqtt dial failed'),
       );
-    }, delay);
+    });
   }
 
   #route(topic: string, payload: Buffer, retained: boolean): void {
@@ -252,7 +253,7 @@ export class MqttLink {
   }
 
   #status(state: StatusPayload['state']): StatusPayload {
-    const now = (this.#deps.now ?? Date.now)();
+    const now = this.#time.now();
     return {
       state,
       connection: this.#connection,

@@ -4,10 +4,13 @@
  * one connection), waits for each PUBACK in turn and only then moves its durable cursor; after a
  * disconnect it starts again from the cursor, so a crash can repeat a record but never skip one.
  */
+
+import { systemTime } from '../platform/systemTime.ts';
+import { withTimeout } from '../platform/time.ts';
 import type { AuditRecord } from '../policy/index.ts';
 import type { MqttLink } from './link.ts';
 import type { EventPayload } from './payloads.ts';
-import { type Log, realTimers, silentLog, type TimerHandle, type Timers } from './ports.ts';
+import { type Log, silentLog, type Time, type Timer } from './ports.ts';
 
 /** What the outbox reads from: AuditLog and EventQueue both fit. */
 export interface OutboxSource<R extends { seq: number }> {
@@ -24,7 +27,7 @@ export interface OutboxDeps {
   log?: Log;
   /** Records in flight at once (stay under the broker's receive maximum). */
   window?: number;
-  timers?: Timers;
+  time?: Time;
 }
 
 /**
@@ -42,11 +45,11 @@ class OutboxStream<R extends { seq: number }> {
   readonly #publish: (record: R) => Promise<void>;
   readonly #window: number;
   readonly #log: Log;
-  readonly #timers: Timers;
+  readonly #time: Time;
   #running: Promise<void> | undefined;
   #again = false;
   #active = false;
-  #retry: TimerHandle | undefined;
+  #retry: Timer | undefined;
   delivered = 0;
   /** Store failures in a row; 0 after a drain that completes. */
   failures = 0;
@@ -56,13 +59,13 @@ class OutboxStream<R extends { seq: number }> {
     publish: (record: R) => Promise<void>,
     window: number,
     log: Log,
-    timers: Timers,
+    time: Time,
   ) {
     this.#source = source;
     this.#publish = publish;
     this.#window = window;
     this.#log = log;
-    this.#timers = timers;
+    this.#time = time;
   }
 
   start(): () => void {
@@ -107,15 +110,14 @@ class OutboxStream<R extends { seq: number }> {
     );
     if (!this.#active) return;
     const delay = Math.min(STORE_RETRY_MS.max, STORE_RETRY_MS.initial * 2 ** Math.min(this.failures - 1, 16));
-    this.#retry = this.#timers.setTimeout(() => {
+    this.#retry = this.#time.timeout('outbox-retry', delay, () => {
       this.#retry = undefined;
       this.kick();
-    }, delay);
+    });
   }
 
   #clearRetry(): void {
-    if (this.#retry === undefined) return;
-    this.#timers.clearTimeout(this.#retry);
+    this.#retry?.cancel();
     this.#retry = undefined;
   }
 
@@ -158,6 +160,7 @@ export class Outbox {
   readonly #deps: OutboxDeps;
   readonly audit: OutboxStream<AuditRecord>;
   readonly events: OutboxStream<EventPayload>;
+  readonly #time: Time;
   #unsubscribe: Array<() => void> = [];
 
   constructor(deps: OutboxDeps) {
@@ -165,20 +168,21 @@ export class Outbox {
     const { link } = deps;
     const window = deps.window ?? 20;
     const log = deps.log ?? silentLog;
-    const timers = deps.timers ?? realTimers;
+    const time = deps.time ?? systemTime;
+    this.#time = time;
     this.audit = new OutboxStream(
       deps.audit,
       (r) => link.publish(link.topics.audit, JSON.stringify(r), { qos: 1 }),
       window,
       log,
-      timers,
+      time,
     );
     this.events = new OutboxStream(
       deps.events,
       (e) => link.publish(link.topics.event, JSON.stringify(e), { qos: 1 }),
       window,
       log,
-      timers,
+      time,
     );
   }
 
@@ -201,11 +205,7 @@ export class Outbox {
   async stop(graceMs = 3000): Promise<void> {
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, graceMs);
-    });
-    await Promise.race([Promise.all([this.audit.stop(), this.events.stop()]), grace]);
-    clearTimeout(timer);
+    const stopped = Promise.all([this.audit.stop(), this.events.stop()]).then(() => undefined);
+    await withTimeout(this.#time, stopped, graceMs).catch(() => undefined);
   }
 }

@@ -6,10 +6,11 @@
  * start it `cameraLeadMs` before a window (access.cameraWanted(readiness.cameraLeadMs)).
  */
 import type { AccessControl } from '../access/types.ts';
+import { systemTime } from '../platform/systemTime.ts';
 import type { EventSink } from './events.ts';
 import type { FrameVerdict } from './frames.ts';
 import type { HealthPayload } from './payloads.ts';
-import { realTimers, type TimerHandle, type Timers } from './ports.ts';
+import type { Time, Timer } from './ports.ts';
 
 export const READINESS_CHECKS = ['camera', 'frames', 'clock', 'broker'] as const;
 export type ReadinessCheckName = (typeof READINESS_CHECKS)[number];
@@ -27,8 +28,7 @@ export interface ReadinessDeps {
   access: Pick<AccessControl, 'windowState'>;
   probes: ReadinessProbes;
   events: EventSink;
-  now?: () => number;
-  timers?: Timers;
+  time?: Pick<Time, 'now' | 'interval'>;
   /** How often the check looks at the schedule. */
   tickMs?: number;
 }
@@ -44,14 +44,14 @@ const CAMERA_SETTLE_MS = 2 * 60_000;
 
 export class ReadinessCheck {
   readonly #deps: ReadinessDeps;
-  readonly #timers: Timers;
-  #interval: TimerHandle | undefined;
+  readonly #time: Pick<Time, 'now' | 'interval'>;
+  #interval: Timer | undefined;
   #last: ReadinessResult | undefined;
   #running: Promise<void> | undefined;
 
   constructor(deps: ReadinessDeps) {
     this.#deps = deps;
-    this.#timers = deps.timers ?? realTimers;
+    this.#time = deps.time ?? systemTime;
   }
 
   get leadMs(): number {
@@ -65,12 +65,12 @@ export class ReadinessCheck {
 
   start(): void {
     if (this.#interval !== undefined) return;
-    this.#interval = this.#timers.setInterval(() => void this.tick(), this.#deps.tickMs ?? 15_000);
+    this.#interval = this.#time.interval('readiness', this.#deps.tickMs ?? 15_000, () => void this.tick());
     void this.tick();
   }
 
   async stop(): Promise<void> {
-    if (this.#interval !== undefined) this.#timers.clearInterval(this.#interval);
+    this.#interval?.cancel();
     this.#interval = undefined;
     await this.#running;
   }
@@ -97,7 +97,7 @@ export class ReadinessCheck {
   }
 
   async #tick(): Promise<void> {
-    const now = (this.#deps.now ?? Date.now)();
+    const now = this.#time.now();
     const { next, open } = this.#deps.access.windowState();
     if (open || !next || now < next.start - this.leadMs || now >= next.start) return;
     if (this.#last?.start === next.start && this.#last.windowId === next.windowId) return;

@@ -7,6 +7,7 @@
 
 import type { AccessControl } from '../access/types.ts';
 import type { CameraSource } from '../camera/types.ts';
+import { systemTime } from '../platform/systemTime.ts';
 import type { HealthConfig } from './config.ts';
 import type { EventSink } from './events.ts';
 import type { FrameVerdict } from './frames.ts';
@@ -18,7 +19,7 @@ import {
   healthPayloadSchema,
   infoPayloadSchema,
 } from './payloads.ts';
-import { type Log, realTimers, silentLog, type TimerHandle, type Timers } from './ports.ts';
+import { type Log, silentLog, type Time, type Timer } from './ports.ts';
 import type { SystemSnapshot } from './probes.ts';
 import { newProblemEvents, problemsOf } from './problems.ts';
 
@@ -34,8 +35,7 @@ export interface HealthReporterDeps {
   camera?: Pick<CameraSource, 'status' | 'onStatus'>;
   frames?: { verdict(): FrameVerdict; onVerdict(l: (v: FrameVerdict) => void): () => void };
   readiness?: () => HealthPayload['readiness'];
-  now?: () => number;
-  timers?: Timers;
+  time?: Time;
   log?: Log;
 }
 
@@ -46,9 +46,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export class HealthReporter {
   readonly #deps: HealthReporterDeps;
-  readonly #timers: Timers;
+  readonly #time: Time;
   readonly #log: Log;
-  #interval: TimerHandle | undefined;
+  #interval: Timer | undefined;
   #unsubscribe: Array<() => void> = [];
   #current: HealthPayload | undefined;
   #problems: HealthProblem[] = [];
@@ -57,11 +57,11 @@ export class HealthReporter {
   #lastPublished = Number.NEGATIVE_INFINITY;
   #sampling: Promise<void> | undefined;
   #again = false;
-  #pendingSoon: TimerHandle | undefined;
+  #pendingSoon: Timer | undefined;
 
   constructor(deps: HealthReporterDeps) {
     this.#deps = deps;
-    this.#timers = deps.timers ?? realTimers;
+    this.#time = deps.time ?? systemTime;
     this.#log = deps.log ?? silentLog;
   }
 
@@ -73,7 +73,11 @@ export class HealthReporter {
   async start(): Promise<void> {
     if (this.#interval !== undefined) return;
     const { link, camera, frames, config } = this.#deps;
-    this.#interval = this.#timers.setInterval(() => this.sample(), config.sampleSeconds * 1000);
+    this.#interval = this.#time.interval(
+      'health-sample',
+      config.sampleSeconds * 1000,
+      () => void this.sample(),
+    );
     this.#unsubscribe = [link.onConnect((connection) => this.#announce(connection))];
     if (camera) this.#unsubscribe.push(camera.onStatus(() => this.#soon()));
     if (frames) this.#unsubscribe.push(frames.onVerdict(() => this.#soon()));
@@ -81,8 +85,8 @@ export class HealthReporter {
   }
 
   async stop(): Promise<void> {
-    if (this.#interval !== undefined) this.#timers.clearInterval(this.#interval);
-    if (this.#pendingSoon !== undefined) this.#timers.clearTimeout(this.#pendingSoon);
+    this.#interval?.cancel();
+    this.#pendingSoon?.cancel();
     this.#interval = undefined;
     this.#pendingSoon = undefined;
     for (const off of this.#unsubscribe) off();
@@ -111,15 +115,15 @@ export class HealthReporter {
   /** A change was signalled (camera, frames): sample within a second, however often it is signalled. */
   #soon(): void {
     if (this.#pendingSoon !== undefined || this.#interval === undefined) return;
-    this.#pendingSoon = this.#timers.setTimeout(() => {
+    this.#pendingSoon = this.#time.timeout('health-change', CHANGE_DEBOUNCE_MS, () => {
       this.#pendingSoon = undefined;
       void this.sample();
-    }, CHANGE_DEBOUNCE_MS);
+    });
   }
 
   async #sampleOnce(): Promise<void> {
     const payload = await this.#build();
-    const now = (this.#deps.now ?? Date.now)();
+    const now = this.#time.now();
     await this.#raise(payload);
     this.#current = payload;
     const key = significant(payload);
@@ -133,7 +137,7 @@ export class HealthReporter {
 
   async #build(): Promise<HealthPayload> {
     const { access, camera, frames, config } = this.#deps;
-    const now = (this.#deps.now ?? Date.now)();
+    const now = this.#time.now();
     const system = await this.#deps.probes.read();
     const ws = access.windowState();
     const cam = camera?.status();
@@ -200,7 +204,7 @@ export class HealthReporter {
   /** On every connection: inventory on `info`, then a fresh `health`; the link then says online. */
   async #announce(connection: number): Promise<void> {
     const { link, deviceId, softwareVersion } = this.#deps;
-    const now = (this.#deps.now ?? Date.now)();
+    const now = this.#time.now();
     const inventory = await this.#deps.inventory();
     const info = infoPayloadSchema.parse({
       deviceId,

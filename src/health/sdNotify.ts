@@ -6,7 +6,8 @@
  * socket path (not under systemd) every call is a no-op.
  */
 import { execFile } from 'node:child_process';
-import { realTimers, type TimerHandle, type Timers } from './ports.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Time, Timer } from './ports.ts';
 
 export type NotifySender = (socketPath: string, message: string[]) => Promise<void>;
 
@@ -18,7 +19,7 @@ export interface SdNotifyDeps {
   /** The service's pid, so systemd attributes messages to it (MAINPID). */
   mainPid?: number;
   send?: NotifySender;
-  timers?: Timers;
+  time?: Time;
 }
 
 export function systemdNotifySender(binary = 'systemd-notify'): NotifySender {
@@ -30,13 +31,13 @@ export function systemdNotifySender(binary = 'systemd-notify'): NotifySender {
 
 export class SdNotify {
   readonly #deps: SdNotifyDeps;
-  readonly #timers: Timers;
+  readonly #time: Time;
   readonly #send: NotifySender;
-  #watchdog: TimerHandle | undefined;
+  #watchdog: Timer | undefined;
 
   constructor(deps: SdNotifyDeps) {
     this.#deps = deps;
-    this.#timers = deps.timers ?? realTimers;
+    this.#time = deps.time ?? systemTime;
     this.#send = deps.send ?? systemdNotifySender();
   }
 
@@ -55,7 +56,7 @@ export class SdNotify {
     await this.#notify(['READY=1', `STATUS=${status}`]);
     const every = this.watchdogIntervalMs;
     if (this.enabled && every !== undefined && this.#watchdog === undefined) {
-      this.#watchdog = this.#timers.setInterval(() => void this.#notify(['WATCHDOG=1']), every);
+      this.#watchdog = this.#time.interval('sd-watchdog', every, () => void this.#notify(['WATCHDOG=1']));
     }
   }
 
@@ -70,7 +71,7 @@ export class SdNotify {
   }
 
   stop(): void {
-    if (this.#watchdog !== undefined) this.#timers.clearInterval(this.#watchdog);
+    this.#watchdog?.cancel();
     this.#watchdog = undefined;
   }
 

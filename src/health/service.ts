@@ -16,7 +16,7 @@ import { InboundHandler } from './inbound.ts';
 import { type Inventory, readInventory } from './inventory.ts';
 import { MqttLink } from './link.ts';
 import { Outbox, type OutboxSource } from './outbox.ts';
-import { type Log, silentLog, type Timers } from './ports.ts';
+import { type Log, silentLog, type Time } from './ports.ts';
 import { SystemProbes } from './probes.ts';
 import { ReadinessCheck } from './readiness.ts';
 import { HealthReporter } from './reporter.ts';
@@ -49,9 +49,8 @@ export interface HealthServiceDeps {
   commands?: CommandRegistry;
   inventory?: () => Promise<Inventory>;
   decode?: ThumbnailDecoder;
-  now?: () => number;
   random?: () => number;
-  timers?: Timers;
+  time?: Time;
   log?: Log;
 }
 
@@ -71,24 +70,24 @@ export class HealthService {
 
   constructor(deps: HealthServiceDeps) {
     this.#deps = deps;
-    const { deviceId, store, now, timers, camera, health, access } = deps;
+    const { deviceId, store, time, camera, health, access } = deps;
     const log = deps.log ?? silentLog;
     this.commands = deps.commands ?? new CommandRegistry();
-    this.events = new EventQueue({ store, ...(now ? { now } : {}) });
+    this.events = new EventQueue({ store, ...pick({ time }) });
     this.link = new MqttLink({
       deviceId,
       config: deps.mqtt,
       store,
       log,
       policyVersion: () => access.windowState().policyVersion,
-      ...pick({ now, timers, random: deps.random }),
+      ...pick({ time, random: deps.random }),
     });
     this.outbox = new Outbox({
       link: this.link,
       audit: deps.audit,
       events: this.events,
       log,
-      ...pick({ timers }),
+      ...pick({ time }),
     });
     this.probes = new SystemProbes({
       root: health.fsRoot,
@@ -104,7 +103,7 @@ export class HealthService {
       referenceHash: deps.referenceHash ?? (() => undefined),
       events: this.events,
       log,
-      ...pick({ camera, decode: deps.decode, irOn: deps.irOn, now }),
+      ...pick({ camera, decode: deps.decode, irOn: deps.irOn, time }),
     });
     this.readiness = new ReadinessCheck({
       leadMinutes: health.readinessLeadMinutes,
@@ -119,7 +118,7 @@ export class HealthService {
         clockSynced: () => this.probes.clockSynced(),
         brokerReachable: () => this.link.connected,
       },
-      ...pick({ now, timers }),
+      ...pick({ time }),
     });
     this.reporter = new HealthReporter({
       deviceId,
@@ -133,7 +132,7 @@ export class HealthService {
       frames: this.frames,
       readiness: () => this.readiness.status(),
       log,
-      ...pick({ camera, now, timers }),
+      ...pick({ camera, time }),
     });
     this.inbound = new InboundHandler({
       deviceId,
@@ -144,7 +143,7 @@ export class HealthService {
       commandKey: deps.policyKey,
       audit: deps.audit,
       log,
-      ...pick({ now }),
+      ...pick({ time }),
     });
   }
 

@@ -7,6 +7,8 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { AccessUnit } from '../camera/types.ts';
 import { NattsynError } from '../errors.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Time } from './ports.ts';
 
 export interface Thumbnail {
   width: number;
@@ -26,11 +28,13 @@ export interface DecoderOptions {
   height?: number;
   timeoutMs?: number;
   spawn?: typeof nodeSpawn;
+  time?: Pick<Time, 'timeout'>;
 }
 
 export function ffmpegThumbnailDecoder(options: DecoderOptions = {}): ThumbnailDecoder {
   const { ffmpegPath = 'ffmpeg', width = 160, height = 120, timeoutMs = 5000 } = options;
   const spawn = options.spawn ?? nodeSpawn;
+  const time = options.time ?? systemTime;
   const args = [
     ...['-hide_banner', '-loglevel', 'error', '-nostdin', '-threads', '1'],
     ...['-probesize', '32', '-analyzeduration', '0', '-f', 'h264', '-i', 'pipe:0', '-an'],
@@ -40,15 +44,15 @@ export function ffmpegThumbnailDecoder(options: DecoderOptions = {}): ThumbnailD
     new Promise((resolve, reject) => {
       const child = spawn(ffmpegPath, args, { stdio: ['pipe', 'pipe', 'ignore'] });
       const chunks: Buffer[] = [];
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const timer = time.timeout('thumbnail-kill', timeoutMs, () => child.kill('SIGKILL'));
       child.stdout?.on('data', (c: Buffer) => chunks.push(c));
       child.stdin?.on('error', () => undefined);
       child.once('error', (cause) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(new NattsynError('frame_decode_failed', 'ffmpeg could not be started', { cause }));
       });
       child.once('close', () => {
-        clearTimeout(timer);
+        timer.cancel();
         const data = Buffer.concat(chunks);
         if (data.length < width * height) {
           reject(new NattsynError('frame_decode_failed', 'the keyframe could not be decoded'));

@@ -162,7 +162,7 @@ async function summary(deviceId: string, ref: string, thumbprint: string, create
 function openAimingWindow(io: RegisterIo): Promise<EpochMillis> {
   const window = new InstallWindow({
     store: new FsStore(io.stateDir),
-    clock: { now: () => io.now().getTime() as EpochMillis },
+    time: { now: () => io.now().getTime() as EpochMillis },
   });
   return window.open('registration');
 }

@@ -10,7 +10,8 @@
 
 import type { AccessUnit } from '../camera/types.ts';
 import { NattsynError } from '../errors.ts';
-import type { AuditEntry, Clock, DurableStore, EpochMillis } from '../policy/index.ts';
+import type { Time, Timer } from '../platform/time.ts';
+import type { AuditEntry, DurableStore, EpochMillis } from '../policy/index.ts';
 
 export const INSTALL_PREVIEW_MS = 10 * 60_000;
 export const INSTALL_WINDOW_FILE = 'install-window.json';
@@ -20,15 +21,12 @@ export type InstallWindowReason = 'registration' | 'selftest';
 
 export interface InstallWindowDeps {
   store: DurableStore;
-  clock: Pick<Clock, 'now'>;
+  /** Wall time for the window; its timer only for `start()` (the service follows the CLI's openings). */
+  time: Pick<Time, 'now'> & Partial<Pick<Time, 'timeout'>>;
   /** The service's audit log; left out in CLI processes (the service audits their openings on load). */
   audit?: { append(entry: AuditEntry): Promise<unknown> } | undefined;
   /** The frame checks' hash of one keyframe (health: `perceptualHash(au)`), computed in memory. */
   perceptualHash?: ((au: AccessUnit) => Promise<string>) | undefined;
-  /** For `start()`: the service follows windows opened by the CLI. */
-  timers?:
-    | { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void }
-    | undefined;
 }
 
 interface Persisted {
@@ -42,7 +40,7 @@ export class InstallWindow {
   #opened: Persisted | undefined;
   #reference: string | undefined;
   #polling = false;
-  #timer: unknown;
+  #timer: Timer | undefined;
 
   constructor(deps: InstallWindowDeps) {
     this.#deps = deps;
@@ -64,14 +62,14 @@ export class InstallWindow {
    * The end of the open window, for `GateState.installPreviewUntil`; undefined when none is open.
    * A window whose opening lies in the future (clock set back) counts as closed.
    */
-  until(now: EpochMillis = this.#deps.clock.now()): EpochMillis | undefined {
+  until(now: EpochMillis = this.#deps.time.now()): EpochMillis | undefined {
     if (!this.#opened) return undefined;
     const end = this.#opened.openedAt + INSTALL_PREVIEW_MS;
     return now >= this.#opened.openedAt && now < end ? (end as EpochMillis) : undefined;
   }
 
   async open(reason: InstallWindowReason): Promise<EpochMillis> {
-    const opened: Persisted = { openedAt: this.#deps.clock.now(), reason, audited: false };
+    const opened: Persisted = { openedAt: this.#deps.time.now(), reason, audited: false };
     await this.#deps.store.writeAtomic(INSTALL_WINDOW_FILE, JSON.stringify(opened));
     this.#opened = opened;
     if (this.#deps.audit) await this.#auditOpening(opened);
@@ -100,8 +98,8 @@ export class InstallWindow {
    * injected timers.
    */
   async start(onChange: (until: EpochMillis | undefined) => void, pollMs = 2000): Promise<void> {
-    const timers = this.#deps.timers;
-    if (!timers) throw new NattsynError('internal', 'InstallWindow.start needs timers');
+    const timeout = this.#deps.time.timeout?.bind(this.#deps.time);
+    if (!timeout) throw new NattsynError('internal', 'InstallWindow.start needs timers');
     let last: EpochMillis | undefined;
     let first = true;
     const tick = async () => {
@@ -110,7 +108,7 @@ export class InstallWindow {
       if (first || until !== last) onChange(until);
       first = false;
       last = until;
-      if (this.#polling) this.#timer = timers.setTimeout(() => void tick(), pollMs);
+      if (this.#polling) this.#timer = timeout('install-window', pollMs, () => void tick());
     };
     this.#polling = true;
     await tick();
@@ -118,7 +116,7 @@ export class InstallWindow {
 
   stop(): void {
     this.#polling = false;
-    if (this.#timer !== undefined) this.#deps.timers?.clearTimeout(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 
@@ -132,7 +130,7 @@ export class InstallWindow {
     if (!this.#deps.perceptualHash)
       throw new NattsynError('internal', 'no frame hash to store the reference view');
     const hash = await this.#deps.perceptualHash(keyframe);
-    const setAt = new Date(this.#deps.clock.now()).toISOString();
+    const setAt = new Date(this.#deps.time.now()).toISOString();
     await this.#deps.audit?.append({ type: 'reference_view_set', actor, detail: { hash } });
     await this.#deps.store.writeAtomic(REFERENCE_VIEW_FILE, JSON.stringify({ hash, setAt }));
     this.#reference = hash;

@@ -6,14 +6,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AccessUnit, CameraSource } from '../camera/types.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Timer, Timers } from '../platform/time.ts';
 import type { SelftestCheck } from './selftest.ts';
 
 export interface CameraProbeOptions {
   /** Access units to wait for, at least one of them a keyframe. */
   frames?: number;
   timeoutMs?: number;
-  setTimeout?: (fn: () => void, ms: number) => unknown;
-  clearTimeout?: (handle: unknown) => void;
+  time?: Pick<Timers, 'timeout'>;
 }
 
 /**
@@ -26,8 +27,7 @@ const DEMO_DRIVER = 'synthetic';
 export function cameraCheck(source: CameraSource, options: CameraProbeOptions = {}): SelftestCheck {
   const wanted = options.frames ?? 10;
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const set = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
-  const clear = options.clearTimeout ?? ((h) => clearTimeout(h as NodeJS.Timeout));
+  const time = options.time ?? systemTime;
   return {
     id: 'camera',
     title: 'Camera present and delivering frames',
@@ -43,14 +43,14 @@ export function cameraCheck(source: CameraSource, options: CameraProbeOptions = 
       let frames = 0;
       let keyframes = 0;
       let unsubscribe = () => {};
-      let handle: unknown;
+      let timer: Timer | undefined;
       const done = new Promise<boolean>((resolve) => {
         unsubscribe = source.onAccessUnit((au: AccessUnit) => {
           frames++;
           if (au.keyframe) keyframes++;
           if (frames >= wanted && keyframes > 0) resolve(true);
         });
-        handle = set(() => resolve(false), timeoutMs);
+        timer = time.timeout('camera-check', timeoutMs, () => resolve(false));
       });
       try {
         await source.start();
@@ -61,7 +61,7 @@ export function cameraCheck(source: CameraSource, options: CameraProbeOptions = 
           ? { ok, detail }
           : { ok, detail: `${detail}${status.lastError ? ` (${status.lastError})` : ''}` };
       } finally {
-        clear(handle);
+        timer?.cancel();
         unsubscribe();
         await source.stop();
       }

@@ -9,7 +9,8 @@ import { createInterface } from 'node:readline/promises';
 import type { CameraSource } from '../camera/types.ts';
 import { DEFAULT_CONFIG_PATH } from '../config.ts';
 import { FsStore } from '../platform/fsStore.ts';
-import { sha256Hex, systemClock, TIMESYNC_FLAG, timesyncProbe } from '../platform/system.ts';
+import { sha256Hex, TIMESYNC_FLAG, timesyncProbe } from '../platform/system.ts';
+import { systemTime } from '../platform/systemTime.ts';
 import { AuditLog } from '../policy/index.ts';
 import { brokerConnector } from './brokerSession.ts';
 import { buildSelftestChecks } from './checks.ts';
@@ -95,7 +96,7 @@ export async function wipeVerb(args: string[], io: CliIo): Promise<number> {
     stateDir,
     configFiles: [configFile, ...(await httpsFilesOf(configFile))],
     openAudit: async () => {
-      const audit = new AuditLog({ store: new FsStore(stateDir), sha256: sha256Hex, now: systemClock.now });
+      const audit = new AuditLog({ store: new FsStore(stateDir), sha256: sha256Hex, time: systemTime });
       await audit.open();
       return audit;
     },
@@ -124,7 +125,7 @@ export function selftestVerb(hardware: (configFile: string) => Promise<SelftestH
     return runSelftest(args, {
       ...io,
       now,
-      monotonic: systemClock.monotonic,
+      monotonic: systemTime.monotonic,
       checks: async () => ({
         deviceId,
         checks: buildSelftestChecks({
@@ -140,7 +141,7 @@ export function selftestVerb(hardware: (configFile: string) => Promise<SelftestH
           includeServiceCheck: true,
         }),
       }),
-      openAimingWindow: () => new InstallWindow({ store, clock: systemClock }).open('selftest'),
+      openAimingWindow: () => new InstallWindow({ store, time: systemTime }).open('selftest'),
     });
   };
 }

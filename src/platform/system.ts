@@ -1,12 +1,7 @@
-/** The real clock, hash and NTP-sync probe behind the policy core's interfaces. */
+/** The real hash and NTP-sync probe behind the policy core's interfaces (the real time: systemTime.ts). */
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
-import type { Clock, EpochMillis, Millis, Sha256Hex } from '../policy/index.ts';
-
-export const systemClock: Clock = {
-  now: () => Date.now() as EpochMillis,
-  monotonic: () => performance.now() as Millis,
-};
+import type { Sha256Hex } from '../policy/index.ts';
 
 export const sha256Hex: Sha256Hex = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
 

@@ -5,6 +5,8 @@
  * is cached in memory only, so a joining viewer can start on a keyframe at once (viewer.ts).
  */
 import type { AccessUnit, CameraSource } from '../camera/index.ts';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Time } from '../platform/time.ts';
 import { packetizeAccessUnit, type RtpPayload } from './packetizer.ts';
 
 export interface HubFrame {
@@ -24,11 +26,12 @@ export interface StreamHubOptions {
   gopMaxBytes?: number;
   /** PLIs closer together than this are merged into one keyframe request. */
   keyframeRequestIntervalMs?: number;
-  now?: () => number;
+  time?: Pick<Time, 'monotonic' | 'timeout'>;
 }
 
 export class StreamHub {
   readonly #o: StreamHubOptions;
+  readonly #time: Pick<Time, 'monotonic' | 'timeout'>;
   readonly #sinks = new Set<FrameSink>();
   readonly #keyframeWaiters = new Set<() => void>();
   #gop: HubFrame[] = [];
@@ -39,6 +42,7 @@ export class StreamHub {
 
   constructor(options: StreamHubOptions) {
     this.#o = options;
+    this.#time = options.time ?? systemTime;
   }
 
   start(): void {
@@ -81,11 +85,11 @@ export class StreamHub {
     if (this.hasKeyframe()) return Promise.resolve(true);
     return new Promise((resolve) => {
       const wake = () => {
-        clearTimeout(timer);
+        timer.cancel();
         this.#keyframeWaiters.delete(wake);
         resolve(this.hasKeyframe());
       };
-      const timer = setTimeout(wake, timeoutMs);
+      const timer = this.#time.timeout('first-keyframe', timeoutMs, wake);
       this.#keyframeWaiters.add(wake);
     });
   }
@@ -94,14 +98,14 @@ export class StreamHub {
   nextKeyframe(timeoutMs: number): Promise<AccessUnit | undefined> {
     return new Promise((resolve) => {
       const done = (au: AccessUnit | undefined) => {
-        clearTimeout(timer);
+        timer.cancel();
         off();
         resolve(au);
       };
+      const timer = this.#time.timeout('next-keyframe', timeoutMs, () => done(undefined));
       const off = this.#o.camera.onAccessUnit((au) => {
         if (au.keyframe) done(au);
       });
-      const timer = setTimeout(() => done(undefined), timeoutMs);
     });
   }
 
@@ -116,7 +120,7 @@ export class StreamHub {
 
   /** A viewer lost a picture (PLI): ask the camera for an IDR where it can, at most once per interval. */
   requestKeyframe(): void {
-    const now = (this.#o.now ?? performance.now.bind(performance))();
+    const now = this.#time.monotonic();
     if (now - this.#lastKeyframeRequest < (this.#o.keyframeRequestIntervalMs ?? 1000)) return;
     this.#lastKeyframeRequest = now;
     this.#o.camera.requestKeyframe?.();

@@ -13,6 +13,8 @@ import {
   useNACK,
   usePLI,
 } from 'werift';
+import { systemTime } from '../platform/systemTime.ts';
+import type { Timers } from '../platform/time.ts';
 import type { StreamConfig } from './config.ts';
 import type { GuardedOffer } from './sdpGuard.ts';
 
@@ -64,6 +66,7 @@ function hostOnly(addresses: readonly string[] | undefined) {
 export async function answerOffer(
   offer: GuardedOffer,
   config: StreamConfig,
+  time: Pick<Timers, 'timeout'> = systemTime,
   gatherTimeoutMs = 5000,
 ): Promise<DevicePeer> {
   const pc = new RTCPeerConnection(peerConfig(config));
@@ -75,7 +78,7 @@ export async function answerOffer(
     });
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     await pc.setLocalDescription(await pc.createAnswer());
-    await gathered(pc, gatherTimeoutMs);
+    await gathered(pc, time, gatherTimeoutMs);
     const answer = pc.localDescription?.sdp;
     if (!answer) throw new Error('no local description');
     return { pc, transceiver, answer };
@@ -85,15 +88,15 @@ export async function answerOffer(
   }
 }
 
-function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<void> {
+function gathered(pc: RTCPeerConnection, time: Pick<Timers, 'timeout'>, timeoutMs: number): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(done, timeoutMs);
+    const timer = time.timeout('ice-gathering', timeoutMs, done);
     const { unSubscribe } = pc.iceGatheringStateChange.subscribe((s) => {
       if (s === 'complete') done();
     });
     function done() {
-      clearTimeout(timer);
+      timer.cancel();
       unSubscribe();
       resolve();
     }

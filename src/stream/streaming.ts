@@ -6,7 +6,6 @@
 import type { AccessControl } from '../access/types.ts';
 import {
   type AccessUnit,
-  type CameraClock,
   type CameraConfig,
   CameraScheduler,
   type CameraSupervisor,
@@ -19,7 +18,8 @@ import {
   SysfsGpio,
   silentLogger,
 } from '../camera/index.ts';
-import type { EpochMillis, TokenTrust } from '../policy/index.ts';
+import type { Time } from '../platform/time.ts';
+import type { TokenTrust } from '../policy/index.ts';
 import type { StreamConfig } from './config.ts';
 import { StreamHub } from './hub.ts';
 import { tokenCheckFrom } from './tokenCheck.ts';
@@ -28,13 +28,12 @@ import { WhepServer } from './whepServer.ts';
 export interface StreamingDeps {
   access: AccessControl;
   trust: TokenTrust;
-  /** The controller's wall clock. */
-  now: () => EpochMillis;
+  /** The controller's time: grant ends are on its wall clock. */
+  time: Time;
   logger?: Logger;
   /** GPIO outputs; by default sysfs when `camera.gpio.enabled`, else an in-memory fake. */
   gpio?: GpioOutputs;
   spawn?: Spawn;
-  clock?: CameraClock;
   /** PEM key and certificate instead of `stream.tls` files. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Stores the installer's confirmed reference view (hash only): the install window's. */
@@ -52,23 +51,28 @@ export class StreamingService {
     const logger = deps.logger ?? silentLogger;
     this.camera = createSupervisedCamera(config.camera, {
       logger,
+      time: deps.time,
       ...(deps.spawn ? { spawn: deps.spawn } : {}),
-      ...(deps.clock ? { clock: deps.clock } : {}),
     });
     this.scheduler = new CameraScheduler({
       access: deps.access,
       camera: this.camera,
       leadMs: config.camera.leadSeconds * 1000,
+      time: deps.time,
       logger,
     });
-    this.hub = new StreamHub({ camera: this.camera, gopMaxBytes: config.stream.gopMaxBytes });
+    this.hub = new StreamHub({
+      camera: this.camera,
+      gopMaxBytes: config.stream.gopMaxBytes,
+      time: deps.time,
+    });
     this.server = new WhepServer({
       config: config.stream,
       access: deps.access,
       hub: this.hub,
-      authenticate: tokenCheckFrom(deps.trust, deps.now),
+      authenticate: tokenCheckFrom(deps.trust, () => deps.time.now()),
       logger,
-      now: deps.now,
+      time: deps.time,
       ...(deps.tls ? { tls: deps.tls } : {}),
       ...(deps.confirmReference ? { confirmReference: deps.confirmReference } : {}),
     });

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AccessControl } from '../access/types.ts';
+import type { Clock } from '../platform/time.ts';
 import type { StreamConfig } from './config.ts';
 import { bearerToken, sendError } from './http.ts';
 import type { TokenCheck } from './whepServer.ts';
@@ -37,7 +38,7 @@ export interface ViewerRouteDeps {
   config: StreamConfig;
   access: Pick<AccessControl, 'windowState'>;
   authenticate: TokenCheck;
-  now?: () => number;
+  time: Pick<Clock, 'now'>;
 }
 
 export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps): void {
@@ -57,7 +58,7 @@ export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps
       deviceLabel: deps.config.deviceLabel,
       // Times read in the resident's zone (the policy's) unless the device config names another.
       timeZone: deps.config.timeZone ?? state.timeZone ?? null,
-      now: (deps.now ?? Date.now)(),
+      now: deps.time.now(),
       open: span(state.open),
       next: span(state.next),
       paused: state.paused,

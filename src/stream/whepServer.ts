@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AccessControl } from '../access/types.ts';
 import { type AccessUnit, type Logger, silentLogger } from '../camera/index.ts';
 import { NattsynError } from '../errors.ts';
+import type { Time } from '../platform/time.ts';
 import type { Scope } from '../policy/index.ts';
 import { type StreamConfig, streamConfigSchema } from './config.ts';
 import { applyCors, hasTokenInQuery, iceServerLinks, sendError } from './http.ts';
@@ -29,8 +30,8 @@ export interface WhepServerDeps {
   /** Verifies a staff token without opening a session (state endpoint). */
   authenticate: TokenCheck;
   logger?: Logger;
-  /** The access controller's wall clock (grant ends are on it). */
-  now?: () => number;
+  /** The access controller's time (grant ends are on its wall clock). */
+  time: Time;
   /** PEM key and certificate; read from config.tls files at start when absent. */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Stores the installer's confirmed reference view (its hash only); absent: no such route. */
@@ -130,7 +131,7 @@ export class WhepServer {
       config,
       access: this.#deps.access,
       authenticate: this.#deps.authenticate,
-      ...(this.#deps.now ? { now: this.#deps.now } : {}),
+      time: this.#deps.time,
     });
     this.#app = app;
     return app;

@@ -2,20 +2,28 @@
  * One live WHEP session: the werift peer, the viewer's RTP feed and the access ticket. Starts
  * feeding on `connected`; reports ICE failure (or no connection in time) to access control, which
  * ends and audits it; `close()` is what every end leads to. A backstop timer closes the peer 1 s
- * after the grant's end should access control itself be late (DESIGN.md invariant 3).
+ * after the grant's end should access control itself be late (docs/architecture.md, invariant 3).
+ * Every timer and clock reading goes through the injected `Time`, so the cuts are unit-tested.
  */
 import { randomBytes } from 'node:crypto';
 import type { SessionEndCode, SessionTicket } from '../access/types.ts';
 import type { Logger } from '../camera/index.ts';
+import type { EpochMillis, Time, Timer } from '../platform/time.ts';
 import type { StreamHub } from './hub.ts';
 import type { DevicePeer } from './peer.ts';
 import { ViewerFeed } from './viewerFeed.ts';
+
+/** How long after the grant's end the session closes itself if access control has not cut it. */
+const BACKSTOP_MS = 1000;
+/** How often a connected session looks for receiver reports. */
+const SILENCE_CHECK_MS = 1000;
 
 export interface SessionHooks {
   /** Asks access control to end the session (it audits, then calls back `close`). */
   end(sessionId: string, code: SessionEndCode): void;
   logger: Logger;
-  now(): number;
+  /** Wall time for the grant's end, monotonic time for silence, and the session's timers. */
+  time: Time;
   connectTimeoutMs: number;
   /** A connected viewer that sends no RTCP for this long is gone (tab closed): ended as ice_failed. */
   viewerSilenceMs: number;
@@ -28,16 +36,16 @@ export class WhepSession {
   readonly feed: ViewerFeed;
   readonly #peer: DevicePeer;
   readonly #hooks: SessionHooks;
-  readonly #timers: ReturnType<typeof setTimeout>[] = [];
+  readonly #timers: Timer[] = [];
   #closed = false;
   #lastRtcp = 0;
-  #silenceTimer: ReturnType<typeof setTimeout> | undefined;
+  #silenceTimer: Timer | undefined;
   /** SRTP packets a viewer pushed at the transport anyway (nothing routes them anywhere). */
   rtpArrived = 0;
   /** Remote tracks and media packets accepted from the viewer: both must stay 0 (one-way video). */
   remoteTracks = 0;
   mediaReceived = 0;
-  connectedAt: number | undefined;
+  connectedAt: EpochMillis | undefined;
 
   constructor(
     ticket: SessionTicket,
@@ -71,7 +79,7 @@ export class WhepSession {
     const { pc } = this.#peer;
     for (const dtls of pc.dtlsTransports) {
       dtls.onRtp.subscribe(() => (this.rtpArrived += 1));
-      dtls.onRtcp.subscribe(() => (this.#lastRtcp = performance.now()));
+      dtls.onRtcp.subscribe(() => (this.#lastRtcp = this.#hooks.time.monotonic()));
     }
     pc.onTrack.subscribe((track) => {
       this.remoteTracks += 1;
@@ -81,34 +89,34 @@ export class WhepSession {
       if (state === 'connected') this.#connected();
       if (state === 'failed') this.#hooks.end(this.id, 'ice_failed');
     });
+    const { time } = this.#hooks;
     this.#timers.push(
-      setTimeout(() => {
+      time.timeout('whep-connect', this.#hooks.connectTimeoutMs, () => {
         if (this.connectedAt === undefined) this.#hooks.end(this.id, 'ice_failed');
-      }, this.#hooks.connectTimeoutMs),
+      }),
     );
-    const untilMs = this.ticket.until - this.#hooks.now();
+    const untilMs = this.ticket.until - time.now();
     if (Number.isFinite(untilMs)) {
       this.#timers.push(
-        setTimeout(
-          () => {
-            if (this.#closed) return;
-            this.#hooks.logger.warn(
-              { sessionId: this.id.slice(0, 6) },
-              'grant ended without access control cutting: closing',
-            );
-            this.#hooks.end(this.id, 'window_end');
-            void this.close();
-          },
-          Math.max(0, untilMs + 1000),
-        ),
+        time.timeout('whep-backstop', Math.max(0, untilMs + BACKSTOP_MS), () => this.#backstop()),
       );
     }
   }
 
+  #backstop(): void {
+    if (this.#closed) return;
+    this.#hooks.logger.warn(
+      { sessionId: this.id.slice(0, 6) },
+      'grant ended without access control cutting: closing',
+    );
+    this.#hooks.end(this.id, 'window_end');
+    void this.close();
+  }
+
   #connected(): void {
     if (this.#closed || this.connectedAt !== undefined) return;
-    this.connectedAt = this.#hooks.now();
-    this.#lastRtcp = performance.now();
+    this.connectedAt = this.#hooks.time.now();
+    this.#lastRtcp = this.#hooks.time.monotonic();
     this.feed.begin();
     this.#watchSilence();
   }
@@ -118,15 +126,16 @@ export class WhepSession {
    * early keeps the privacy LED honest: it is on only while someone can actually see.
    */
   #watchSilence(): void {
+    const { time } = this.#hooks;
     const check = () => {
       if (this.#closed) return;
-      if (performance.now() - this.#lastRtcp > this.#hooks.viewerSilenceMs) {
+      if (time.monotonic() - this.#lastRtcp > this.#hooks.viewerSilenceMs) {
         this.#hooks.end(this.id, 'ice_failed');
         return;
       }
-      this.#silenceTimer = setTimeout(check, 1000);
+      this.#silenceTimer = time.timeout('viewer-silence', SILENCE_CHECK_MS, check);
     };
-    this.#silenceTimer = setTimeout(check, 1000);
+    this.#silenceTimer = time.timeout('viewer-silence', SILENCE_CHECK_MS, check);
   }
 
   /**
@@ -147,8 +156,8 @@ export class WhepSession {
     if (this.#closed) return;
     this.#closed = true;
     this.feed.end();
-    for (const t of this.#timers) clearTimeout(t);
-    clearTimeout(this.#silenceTimer);
+    for (const t of this.#timers) t.cancel();
+    this.#silenceTimer?.cancel();
     await this.#peer.pc.close().catch(() => undefined);
   }
 }

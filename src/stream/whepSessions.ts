@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccessControl, SessionEndCode } from '../access/types.ts';
 import type { Logger } from '../camera/index.ts';
+import type { Time } from '../platform/time.ts';
 import { buildAnswer } from './answer.ts';
 import type { StreamConfig } from './config.ts';
 import { bearerToken, sendError } from './http.ts';
@@ -21,7 +22,7 @@ export interface WhepSessionsDeps {
   access: AccessControl;
   hub: StreamHub;
   logger: Logger;
-  now?: () => number;
+  time: Time;
 }
 
 type Params = { Params: { id: string } };
@@ -99,11 +100,11 @@ export class WhepSessions {
     }
     let session: WhepSession;
     try {
-      const peer = await answerOffer(guarded, config);
+      const peer = await answerOffer(guarded, config, this.#d.time);
       session = new WhepSession(ticket, peer, hub, guarded.payloadType, {
         end: (id, code) => void access.end(id, code),
         logger,
-        now: this.#d.now ?? Date.now,
+        time: this.#d.time,
         connectTimeoutMs: config.connectTimeoutMs,
         viewerSilenceMs: config.viewerSilenceMs,
       });
@@ -121,10 +122,7 @@ export class WhepSessions {
         .header('Location', `/whep/${ticket.sessionId}`)
         .header('ETag', session.etag)
         .header('Nattsyn-Session-Until', String(ticket.until))
-        .header(
-          'Nattsyn-Session-Remaining-Ms',
-          String(Math.max(0, ticket.until - (this.#d.now ?? Date.now)())),
-        )
+        .header('Nattsyn-Session-Remaining-Ms', String(Math.max(0, ticket.until - this.#d.time.now())))
         .type('application/sdp')
         .send(answer);
     } catch (error) {

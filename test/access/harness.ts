@@ -15,7 +15,7 @@ import {
   type Scope,
   signPolicy,
 } from '../../src/policy/index.ts';
-import { ManualTimers } from '../fixtures/stream/manualTime.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 export const DEVICE = 'dev-test-1';
 export const ISSUER = 'https://care.example/issuer';
@@ -24,15 +24,14 @@ export async function makeHarness(options: { start: string; synced?: boolean }) 
   const dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-access-'));
   const issuer = await generateKeyPair('EdDSA');
   const policyKeys = await generateKeyPair('EdDSA');
-  const time = new ManualTimers(options.start);
+  const time = new ManualTime(options.start);
   const store = new FsStore(dir);
   let synced = options.synced ?? true;
-  const audit = new AuditLog({ store, sha256: sha256Hex, now: time.now });
+  const audit = new AuditLog({ store, sha256: sha256Hex, time });
   await audit.open();
   const build = () =>
     new AccessController({
-      clock: time,
-      timers: time.timers,
+      time,
       audit,
       state: store,
       trust: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CameraScheduler } from '../../src/camera/index.ts';
 import { FakeCamera } from '../fixtures/stream/h264.ts';
-import { ManualTimers } from '../fixtures/stream/manualTime.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 function fakeAccess() {
   const listeners = new Set<(n: number) => void>();
@@ -28,10 +28,10 @@ function fakeAccess() {
 
 describe('CameraScheduler', () => {
   it('runs the camera only while access control wants it, asking with the lead time', async () => {
-    const time = new ManualTimers();
+    const time = new ManualTime();
     const access = fakeAccess();
     const camera = new FakeCamera();
-    const scheduler = new CameraScheduler({ access, camera, leadMs: 120_000, tickMs: 5000, timers: time });
+    const scheduler = new CameraScheduler({ access, camera, leadMs: 120_000, tickMs: 5000, time });
     await scheduler.start();
     expect(camera.started).toBe(0);
     access.wanted = true;
@@ -47,10 +47,10 @@ describe('CameraScheduler', () => {
   });
 
   it('starts the camera at once when a session appears', async () => {
-    const time = new ManualTimers();
+    const time = new ManualTime();
     const access = fakeAccess();
     const camera = new FakeCamera();
-    const scheduler = new CameraScheduler({ access, camera, leadMs: 0, timers: time });
+    const scheduler = new CameraScheduler({ access, camera, leadMs: 0, time });
     await scheduler.start();
     access.wanted = true;
     access.fire(1);

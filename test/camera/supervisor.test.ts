@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CameraSupervisor, RetrySchedule } from '../../src/camera/index.ts';
 import { FakeCamera } from '../fixtures/stream/h264.ts';
-import { ManualTimers } from '../fixtures/stream/manualTime.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 const au = (keyframe = false) => ({
   data: new Uint8Array([0, 0, 0, 1, 0x65]),
@@ -11,7 +11,7 @@ const au = (keyframe = false) => ({
 });
 
 function setup(stallMs = 3000) {
-  const time = new ManualTimers();
+  const time = new ManualTime();
   const cameras: FakeCamera[] = [];
   const supervisor = new CameraSupervisor({
     create: () => {
@@ -22,8 +22,7 @@ function setup(stallMs = 3000) {
     schedule: new RetrySchedule({ initialMs: 500, factor: 2, maxMs: 4000 }),
     stallMs,
     healthyAfterMs: 10_000,
-    timers: time,
-    clock: time,
+    time,
   });
   return { time, cameras, supervisor };
 }

@@ -8,6 +8,7 @@ import { main } from '../../src/cli.ts';
 import { coreConfigSchema, loadConfig } from '../../src/config.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
+import { systemTime } from '../../src/platform/systemTime.ts';
 import { AuditLog, epochMillis, verifyPolicy, verifyStaffToken } from '../../src/policy/index.ts';
 
 const run = promisify(execFile);
@@ -126,7 +127,7 @@ describe('nattsyn audit verify', () => {
     const log = new AuditLog({
       store: new FsStore(state),
       sha256: sha256Hex,
-      now: () => epochMillis(Date.now()),
+      time: systemTime,
     });
     await log.open();
     for (const actor of ['a', 'b', 'c']) await log.append({ type: 'deny', actor, code: 'outside_window' });

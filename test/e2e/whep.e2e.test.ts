@@ -148,12 +148,11 @@ describe('WHEP limits in headless Chromium', () => {
         const off = stack.access.onSessionEnded((ended) => {
           if (ended !== id) return;
           off();
-          resolve(stack.clock.now());
+          resolve(stack.time.now());
         });
       });
       expect(Math.abs(cutAt - stack.windowEnd)).toBeLessThan(1000);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(stack.server.sessions.get(id)).toBeUndefined();
+      await expect.poll(() => stack.server.sessions.get(id)).toBeUndefined();
       const end = (await stack.records()).find((x) => x.type === 'session_end' && x.sessionId === id);
       expect(end?.code).toBe('window_end');
     } finally {

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { BackoffSchedule } from '../../src/health/backoff.ts';
 import { backoffConfigSchema, mqttConfigSchema } from '../../src/health/config.ts';
 import { MqttLink } from '../../src/health/link.ts';
-import type { TimerHandle, Timers } from '../../src/health/ports.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
+import { ManualTime } from '../fixtures/time.ts';
 import { freePort } from '../support/mosquitto.ts';
 
 describe('reconnect back-off', () => {
@@ -27,25 +27,12 @@ describe('reconnect back-off', () => {
   it('is what the link waits between attempts, read from its timers without sleeping', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'nattsyn-backoff-'));
     const requested: number[] = [];
-    const pending: Array<() => void> = [];
-    const waiters: Array<() => void> = [];
-    const timers: Timers = {
-      setTimeout: (fn, ms) => {
-        requested.push(ms);
-        pending.push(fn);
-        for (const w of waiters.splice(0)) w();
-        return 0 as unknown as TimerHandle;
-      },
-      clearTimeout: () => undefined,
-      setInterval: () => 0 as unknown as TimerHandle,
-      clearInterval: () => undefined,
+    const time = new ManualTime();
+    const nextTimer = async () => {
+      const { inMs } = await time.next('mqtt-reconnect');
+      requested.push(inMs);
+      return () => time.advance(inMs);
     };
-    const nextTimer = () =>
-      new Promise<() => void>((resolve) => {
-        const take = () => resolve(pending.shift()!);
-        if (pending.length > 0) take();
-        else waiters.push(take);
-      });
     const port = await freePort();
     const random = [0, 0.5, 0.25, 1, 0];
     let r = 0;
@@ -53,7 +40,7 @@ describe('reconnect back-off', () => {
       deviceId: 'dev-backoff',
       config: mqttConfigSchema.parse({ url: `mqtt://127.0.0.1:${port}` }),
       store: new FsStore(dir),
-      timers,
+      time,
       random: () => random[r++ % random.length]!,
     });
     await link.start();

@@ -14,6 +14,7 @@ import {
   noiseFingerprint,
   perceptualHash,
 } from '../../src/health/thumbnail.ts';
+import { ManualTime, settle } from '../fixtures/time.ts';
 import { keyframes, SOURCES } from './fixtures/h264.ts';
 
 const config = frameCheckConfigSchema.parse({});
@@ -75,13 +76,13 @@ describe('frame checks on real H.264', () => {
   });
 
   it('checks only keyframes and at most once per interval when fed by a camera', async () => {
-    let now = 0;
+    const time = new ManualTime(0);
     const decoded: number[] = [];
     const listeners: Array<(au: AccessUnit) => void> = [];
     const checker = new FrameChecker({
       config,
       referenceHash: () => undefined,
-      now: () => now,
+      time,
       decode: async (data) => {
         decoded.push(data.length);
         return { width: 2, height: 1, data: new Uint8Array([100, 100 + decoded.length]) };
@@ -95,13 +96,20 @@ describe('frame checks on real H.264', () => {
       },
     });
     checker.start();
-    const frame = (keyframe: boolean) => ({ data: new Uint8Array(3), keyframe, captureTime: now, pts90k: 0 });
+    const frame = (keyframe: boolean) => ({
+      data: new Uint8Array(3),
+      keyframe,
+      captureTime: time.now(),
+      pts90k: 0,
+    });
+    const judged = new Promise((resolve) => checker.onVerdict(resolve));
     listeners[0]!(frame(false));
     listeners[0]!(frame(true));
-    await new Promise((r) => setTimeout(r, 50));
-    now += 1000;
+    await judged;
+    await settle();
+    time.advance(1000);
     listeners[0]!(frame(true));
-    now += config.intervalSeconds * 1000;
+    time.advance(config.intervalSeconds * 1000);
     listeners[0]!(frame(true));
     await checker.stop();
     expect(decoded).toHaveLength(2);

@@ -8,9 +8,11 @@ import { topicsFor } from '../../src/health/payloads.ts';
 import { silentLog } from '../../src/health/ports.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
+import { systemTime } from '../../src/platform/systemTime.ts';
 import { AuditLog, type EpochMillis } from '../../src/policy/index.ts';
 import { FaultyStore } from '../fixtures/faultyStore.ts';
 import { MemoryStore } from '../fixtures/memoryStore.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 interface Sent {
   topic: string;
@@ -54,7 +56,7 @@ afterEach(async () => {
 
 async function setup() {
   const store = new FsStore(dir);
-  const audit = new AuditLog({ store, sha256: sha256Hex, now: () => Date.now() as EpochMillis });
+  const audit = new AuditLog({ store, sha256: sha256Hex, time: systemTime });
   await audit.open();
   const events = new EventQueue({ store });
   await events.open();
@@ -102,41 +104,21 @@ describe('outbox', () => {
 });
 
 describe('outbox on a failing disk', () => {
-  function manualTimers() {
-    const pending = new Map<number, { fn: () => void; ms: number }>();
-    let next = 1;
-    const timers = {
-      setTimeout: (fn: () => void, ms: number) => {
-        pending.set(next, { fn, ms });
-        return next++ as unknown as ReturnType<typeof setTimeout>;
-      },
-      clearTimeout: (h: ReturnType<typeof setTimeout>) => void pending.delete(h as unknown as number),
-      setInterval: () => 0 as unknown as ReturnType<typeof setTimeout>,
-      clearInterval: () => undefined,
-    };
-    return {
-      timers,
-      pending,
-      fire() {
-        const due = [...pending.entries()];
-        pending.clear();
-        for (const [, t] of due) t.fn();
-        return due.map(([, t]) => t.ms);
-      },
-    };
-  }
-
   async function faultySetup() {
     const store = new FaultyStore(new MemoryStore());
     const events = new EventQueue({ store });
     await events.open();
-    const audit = new AuditLog({ store: new MemoryStore(), sha256: sha256Hex, now: () => 0 as EpochMillis });
+    const audit = new AuditLog({
+      store: new MemoryStore(),
+      sha256: sha256Hex,
+      time: { now: () => 0 as EpochMillis },
+    });
     await audit.open();
     const link = gatedLink();
     const warnings: object[] = [];
     const log = { ...silentLog, warn: (o: object) => void warnings.push(o) };
-    const time = manualTimers();
-    const outbox = new Outbox({ link, audit, events, window: 2, log, timers: time.timers });
+    const time = new ManualTime();
+    const outbox = new Outbox({ link, audit, events, window: 2, log, time });
     return { store, events, link, outbox, warnings, time };
   }
 
@@ -151,23 +133,23 @@ describe('outbox on a failing disk', () => {
     await expect.poll(() => warnings.length).toBe(1);
     expect(warnings[0]).toMatchObject({ code: 'EIO', failures: 1 });
     expect(await events.deliveredSeq()).toBe(0);
-    expect([...time.pending.values()].map((t) => t.ms)).toEqual([1000]);
+    expect(time.scheduled().map((t) => t.inMs)).toEqual([1000]);
 
     // still failing: the retry backs off instead of spinning
-    expect(time.fire()).toEqual([1000]);
+    time.advance(1000);
     await link.sentCount(4);
     for (const s of link.sent.slice(2)) s.ack();
     await expect.poll(() => warnings.length).toBe(2);
-    expect([...time.pending.values()].map((t) => t.ms)).toEqual([2000]);
+    expect(time.scheduled().map((t) => t.inMs)).toEqual([2000]);
 
     store.failing.delete('writeAtomic');
-    time.fire();
+    time.advance(2000);
     await link.sentCount(6);
     expect(link.sent.slice(4).map((s) => s.body.seq)).toEqual([1, 2]);
     for (const s of link.sent.slice(4)) s.ack();
     await expect.poll(() => events.deliveredSeq()).toBe(2);
     expect(outbox.events.failures).toBe(0);
-    expect(time.pending.size).toBe(0);
+    expect(time.pending).toBe(0);
     await outbox.stop();
   });
 
@@ -177,7 +159,7 @@ describe('outbox on a failing disk', () => {
     store.failingOnce.add('read');
     outbox.start();
     await expect.poll(() => warnings.length).toBe(1);
-    expect(time.pending.size).toBe(1);
+    expect(time.pending).toBe(1);
     outbox.kick();
     await link.sentCount(1);
     link.sent[0]!.ack();
@@ -186,6 +168,6 @@ describe('outbox on a failing disk', () => {
     outbox.kick();
     await expect.poll(() => warnings.length).toBe(2);
     await outbox.stop();
-    expect(time.pending.size).toBe(0);
+    expect(time.pending).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import type { WindowState } from '../../src/access/types.ts';
 import type { FrameVerdict } from '../../src/health/frames.ts';
 import { ReadinessCheck } from '../../src/health/readiness.ts';
 import type { EpochMillis } from '../../src/policy/index.ts';
+import { ManualTime } from '../fixtures/time.ts';
 import { recordingEvents } from './fixtures/fakes.ts';
 
 const T = Date.parse('2026-11-24T02:30:00+01:00');
@@ -25,7 +26,7 @@ const good: FrameVerdict = {
 function setup(
   overrides: Partial<{ camera: boolean; frames: FrameVerdict | undefined; clock: boolean; broker: boolean }>,
 ) {
-  let now = T - 20 * MIN;
+  const time = new ManualTime(T - 20 * MIN);
   const state: WindowState = {
     open: undefined,
     installPreviewUntil: undefined,
@@ -47,7 +48,7 @@ function setup(
     leadMinutes: 15,
     access: { windowState: () => state },
     events,
-    now: () => now,
+    time,
     probes: {
       cameraDelivering: () => probes.camera,
       frames: () => probes.frames,
@@ -55,7 +56,7 @@ function setup(
       brokerReachable: () => probes.broker,
     },
   });
-  return { check, events, state, probes, at: (t: number) => (now = t) };
+  return { check, events, state, probes, at: (t: number) => time.stepWall(t - time.wall) };
 }
 
 describe('readiness before a window', () => {

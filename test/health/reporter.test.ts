@@ -6,6 +6,7 @@ import { healthPayloadSchema, infoPayloadSchema } from '../../src/health/payload
 import type { SystemSnapshot } from '../../src/health/probes.ts';
 import { HealthReporter } from '../../src/health/reporter.ts';
 import type { EpochMillis } from '../../src/policy/index.ts';
+import { ManualTime } from '../fixtures/time.ts';
 import { recordingEvents, recordingLink } from './fixtures/fakes.ts';
 
 const system: SystemSnapshot = {
@@ -22,12 +23,11 @@ const system: SystemSnapshot = {
 };
 
 function setup() {
-  let now = Date.parse('2026-11-23T20:00:00Z');
+  const time = new ManualTime('2026-11-23T20:00:00Z');
   const link = recordingLink();
   const events = recordingEvents();
   const snapshot = { ...system };
   const statusListeners: Array<(s: CameraStatus) => void> = [];
-  const timeouts: Array<() => void> = [];
   const camera: CameraStatus = {
     state: 'running',
     driver: 'synthetic',
@@ -41,8 +41,8 @@ function setup() {
     timeZone: undefined,
     next: {
       windowId: 'night',
-      start: (now + 3600_000) as EpochMillis,
-      end: (now + 5400_000) as EpochMillis,
+      start: (time.wall + 3600_000) as EpochMillis,
+      end: (time.wall + 5400_000) as EpochMillis,
       movedByDst: false,
     },
     paused: false,
@@ -71,16 +71,7 @@ function setup() {
       memoryBytes: 4e9,
       network: [],
     }),
-    now: () => now,
-    timers: {
-      setTimeout: (fn) => {
-        timeouts.push(fn);
-        return timeouts.length as never;
-      },
-      clearTimeout: () => undefined,
-      setInterval: () => 1 as never,
-      clearInterval: () => undefined,
-    },
+    time,
   });
   const health = () => link.published.filter((p) => p.topic.endsWith('/health'));
   return {
@@ -92,8 +83,8 @@ function setup() {
     state,
     health,
     statusListeners,
-    timeouts,
-    advance: (ms: number) => (now += ms),
+    time,
+    advance: (ms: number) => time.advance(ms),
   };
 }
 
@@ -160,12 +151,12 @@ describe('health reporter', () => {
   });
 
   it('batches a burst of camera status changes into one sample', async () => {
-    const { reporter, camera, statusListeners, timeouts, health } = setup();
+    const { reporter, camera, statusListeners, time, health } = setup();
     await reporter.start();
     camera.state = 'stalled';
     for (let i = 0; i < 5; i++) statusListeners[0]!(camera);
-    expect(timeouts).toHaveLength(1);
-    timeouts[0]!();
+    expect(time.scheduled().filter((t) => t.name === 'health-change')).toHaveLength(1);
+    time.advance(1000);
     await reporter.sample();
     expect(health()).toHaveLength(2);
     expect(health()[1]!.payload.problems).toEqual(['camera_fault']);

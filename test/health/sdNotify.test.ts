@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SdNotify } from '../../src/health/sdNotify.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 /** A fake systemd: a unix datagram socket (python3, as Node has none) printing each message. */
 async function fakeNotifySocket(path: string) {
@@ -35,24 +36,11 @@ describe('systemd notify', () => {
     const socketPath = join(dir, 'notify');
     const fake = await fakeNotifySocket(socketPath);
     child = fake.child;
-    const ticks: Array<() => void> = [];
-    const notify = new SdNotify({
-      socketPath,
-      watchdogUsec: 20_000_000,
-      mainPid: 4242,
-      timers: {
-        setTimeout: () => 0 as never,
-        clearTimeout: () => undefined,
-        setInterval: (fn, ms) => {
-          expect(ms).toBe(10_000);
-          ticks.push(fn);
-          return 0 as never;
-        },
-        clearInterval: () => ticks.splice(0),
-      },
-    });
+    const time = new ManualTime();
+    const notify = new SdNotify({ socketPath, watchdogUsec: 20_000_000, mainPid: 4242, time });
     await notify.ready();
-    ticks[0]!();
+    expect(time.scheduled()).toEqual([{ name: 'sd-watchdog', inMs: 10_000 }]);
+    time.advance(10_000);
     await expect
       .poll(() => fake.messages.some((m) => m.startsWith('WATCHDOG=1')), { timeout: 5000 })
       .toBe(true);
@@ -61,7 +49,7 @@ describe('systemd notify', () => {
       .poll(() => fake.messages.some((m) => m.startsWith('STOPPING=1')), { timeout: 5000 })
       .toBe(true);
     expect(fake.messages, JSON.stringify(fake.messages)).toContain('READY=1|STATUS=running|MAINPID=4242');
-    expect(ticks).toHaveLength(0);
+    expect(time.pending).toBe(0);
   });
 
   it('is a silent no-op outside systemd', async () => {

@@ -1,9 +1,11 @@
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signCommand } from '../../src/health/commands.ts';
 import { healthConfigSchema, mqttConfigSchema } from '../../src/health/config.ts';
 import { HealthService } from '../../src/health/service.ts';
 import { silentLogger } from '../../src/log.ts';
 import { DEVICE, makeHarness } from '../access/harness.ts';
+import { testStart } from '../fixtures/time.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
 import { type Centre, startCentre } from './fixtures/centre.ts';
 
@@ -18,9 +20,20 @@ afterAll(async () => {
   await broker.dispose();
 });
 
+/** Local `HH:MM` in Stockholm of an instant: a window placed relative to the test's own clock. */
+const stockholmTime = (at: number) =>
+  new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Europe/Stockholm',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+
 describe('health wired to the real access controller', () => {
+  // Health runs on the harness's manual clock, and the window lies six hours after the test's start,
+  // so no readiness check can fall inside its lead whatever the time of day the suite runs at.
   it('applies a policy from the centre, audits it, and does not refuse its retained copy on reconnect', async () => {
-    const h = await makeHarness({ start: new Date().toISOString() });
+    const h = await makeHarness({ start: new Date(testStart()).toISOString() });
     const commandKeys = await generateKeyPair('EdDSA');
     const build = () =>
       new HealthService({
@@ -34,6 +47,7 @@ describe('health wired to the real access controller', () => {
         access: h.access,
         policyKey: commandKeys.publicKey,
         assumeClockSynced: true,
+        time: h.time,
         log: silentLogger.child({ module: 'health' }),
       });
     const events = () =>
@@ -48,7 +62,7 @@ describe('health wired to the real access controller', () => {
       windows: [
         {
           id: 'night',
-          start: '02:30',
+          start: stockholmTime(h.time.wall + 6 * 3600_000),
           durationMinutes: 30,
           days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
         },
@@ -67,7 +81,20 @@ describe('health wired to the real access controller', () => {
     await centre.waitFor(
       (m) => m.filter((x) => x.topic.endsWith(`${DEVICE}/status`) && x.text.includes('online')).length >= 2,
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // Inbound messages are handled in arrival order: once a later command is answered, the
+    // retained policy delivered on subscribe has been handled too.
+    const barrier = await signCommand(
+      {
+        deviceId: DEVICE,
+        name: 'barrier',
+        id: 'barrier-1',
+        issuedAt: new Date(h.time.wall).toISOString(),
+        expiry: new Date(h.time.wall + 60_000).toISOString(),
+      },
+      commandKeys.privateKey,
+    );
+    await centre.client.publishAsync(`nattsyn/v1/${DEVICE}/cmd/barrier`, barrier, { qos: 1 });
+    await centre.waitFor((m) => m.some((x) => x.topic === `nattsyn/v1/${DEVICE}/cmd/barrier/res`));
     expect(events().map((e) => e.code)).toEqual(['policy_updated']);
     const health = centre.json(`${DEVICE}/health`).at(-1) as { policyVersion: number; nextWindow: unknown };
     expect(health.policyVersion).toBe(2);

@@ -17,7 +17,7 @@ beforeEach(async () => {
   expect(
     (await h.access.applyPolicy(await h.policy({ version: 1, maxSessionSeconds: 3600 }), 'centre')).ok,
   ).toBe(true);
-  service = new InstallWindow({ store: h.store, clock: h.time, audit: h.audit, timers: h.time.timers });
+  service = new InstallWindow({ store: h.store, time: h.time, audit: h.audit });
   await service.start((until) => {
     previewUntil = until;
     h.access.setInstallPreview(until);
@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 /** The CLI process: same state dir, no audit log of its own. */
-const cliOpens = () => new InstallWindow({ store: h.store, clock: h.time }).open('selftest');
+const cliOpens = () => new InstallWindow({ store: h.store, time: h.time }).open('selftest');
 
 describe('install preview', () => {
   it('admits an install token for 10 minutes after a self-test, then refuses it, auditing both', async () => {

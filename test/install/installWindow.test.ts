@@ -31,7 +31,7 @@ const frame: AccessUnit = {
 function window(withAudit = true): InstallWindow {
   return new InstallWindow({
     store,
-    clock: { now: () => now as EpochMillis },
+    time: { now: () => now as EpochMillis },
     audit: withAudit ? audit : undefined,
     perceptualHash: async () => 'c3a5e1f00f1e5a3c',
   });
@@ -68,7 +68,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-window-'));
   now = T0;
   store = new FsStore(dir);
-  audit = new AuditLog({ store, sha256: sha256Hex, now: () => now as EpochMillis });
+  audit = new AuditLog({ store, sha256: sha256Hex, time: { now: () => now as EpochMillis } });
   await audit.open();
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));

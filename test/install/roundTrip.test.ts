@@ -27,7 +27,8 @@ import {
 } from '../../src/install/systemProbes.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
-import { AuditLog, type EpochMillis, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
+import { systemTime } from '../../src/platform/systemTime.ts';
+import { AuditLog, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
 import { withMqtt } from './configShape.ts';
 import { FfmpegTestCamera } from './ffmpegCamera.ts';
 import { startTlsBroker, type TlsBroker } from './mosquittoTls.ts';
@@ -168,7 +169,7 @@ describe('register → selftest → wipe', () => {
     });
     const window = new InstallWindow({
       store: new FsStore(stateDir),
-      clock: { now: () => Date.now() as EpochMillis },
+      time: systemTime,
     });
     const test = capture();
     const code = await runSelftest([], {
@@ -198,7 +199,7 @@ describe('register → selftest → wipe', () => {
       const audit = new AuditLog({
         store: new FsStore(stateDir),
         sha256: sha256Hex,
-        now: () => Date.now() as EpochMillis,
+        time: systemTime,
       });
       await audit.open();
       return audit;

@@ -11,6 +11,7 @@ import type { RunProcess } from '../../src/install/process.ts';
 import { runSelftestChecks, type SelftestCheck, selftestCommandHandler } from '../../src/install/selftest.ts';
 import { diskCheck, policyCheck, serviceCheck, storedPolicy } from '../../src/install/systemProbes.ts';
 import { type EpochMillis, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
+import { ManualTime } from '../fixtures/time.ts';
 import { ed25519 } from './pki.ts';
 
 let dir: string;
@@ -180,18 +181,11 @@ describe('self-test probes', () => {
   });
 
   it('fails the camera when no keyframe arrives in time', async () => {
-    let fire = () => {};
+    const time = new ManualTime();
     const camera = fakeCamera([au(false), au(false), au(false)]);
-    const running = cameraCheck(camera, {
-      frames: 3,
-      setTimeout: (fn) => {
-        fire = fn;
-        return 1;
-      },
-      clearTimeout: () => {},
-    }).run();
+    const running = cameraCheck(camera, { frames: 3, timeoutMs: 10_000, time }).run();
     await Promise.resolve();
-    fire();
+    time.advance(10_000);
     expect(await running).toMatchObject({ ok: false, detail: '3 frames, 0 keyframes from fake' });
   });
 

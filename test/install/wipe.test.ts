@@ -10,7 +10,8 @@ import { register } from '../../src/install/registration.ts';
 import type { Publish } from '../../src/install/topics.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
-import { AuditLog, type EpochMillis } from '../../src/policy/index.ts';
+import { systemTime } from '../../src/platform/systemTime.ts';
+import { AuditLog } from '../../src/policy/index.ts';
 import { ed25519, makeCa, type TestCa } from './pki.ts';
 
 let top: string;
@@ -58,7 +59,7 @@ async function openAudit(): Promise<AuditLog> {
   const audit = new AuditLog({
     store: new FsStore(stateDir),
     sha256: sha256Hex,
-    now: () => Date.now() as EpochMillis,
+    time: systemTime,
   });
   await audit.open();
   return audit;

@@ -15,7 +15,11 @@ type Tamper =
 
 async function sealedLog(n: number): Promise<MemoryStore> {
   const store = new MemoryStore();
-  const log = new AuditLog({ store, sha256: sha256Hex, now: () => epochMillis(Date.UTC(2026, 0, 1)) });
+  const log = new AuditLog({
+    store,
+    sha256: sha256Hex,
+    time: { now: () => epochMillis(Date.UTC(2026, 0, 1)) },
+  });
   await log.open();
   for (let i = 0; i < n; i++) await log.append({ type: 'deny', actor: `staff-${i}`, code: 'outside_window' });
   return store;

@@ -18,9 +18,9 @@ import {
   GENESIS_HASH,
   verifyAuditLog,
 } from '../../src/policy/index.ts';
-import { ManualClock } from '../fixtures/clock.ts';
 import { FaultyStore } from '../fixtures/faultyStore.ts';
 import { MemoryStore } from '../fixtures/memoryStore.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 const SEG1 = 'audit-000000000001.jsonl';
 const HEAD = 'audit.head.json';
@@ -44,18 +44,18 @@ const backends: [string, () => Promise<{ store: DurableStore; cleanup: () => Pro
 describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
   let store: FaultyStore;
   let cleanup: () => Promise<void>;
-  let clock: ManualClock;
+  let clock: ManualTime;
 
   beforeEach(async () => {
     const made = await makeStore();
     store = new FaultyStore(made.store);
     cleanup = made.cleanup;
-    clock = new ManualClock('2026-01-15T22:00:00Z');
+    clock = new ManualTime('2026-01-15T22:00:00Z');
   });
   afterEach(() => cleanup());
 
   async function openLog(options: Partial<AuditLogOptions> = {}): Promise<AuditLog> {
-    const log = new AuditLog({ store, sha256: sha256Hex, now: () => clock.now() }, options);
+    const log = new AuditLog({ store, sha256: sha256Hex, time: clock }, options);
     await log.open();
     return log;
   }
@@ -282,7 +282,7 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
       await store.append(SEG1, torn);
       expect(await verify()).toMatchObject({ ok: true, records: 3, tornBytes: torn.length });
 
-      const log = new AuditLog({ store, sha256: sha256Hex, now: () => clock.now() });
+      const log = new AuditLog({ store, sha256: sha256Hex, time: clock });
       expect(await log.open()).toEqual({ recoveredBytes: torn.length });
       expect(await log.readAfter(0, 10)).toEqual(records);
       const [next] = await appendMany(log, 1);
@@ -293,7 +293,7 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
     it('counts torn bytes in UTF-8, so a torn multi-byte character is cut cleanly', async () => {
       await appendMany(await openLog(), 1);
       await store.append(SEG1, '{"actor":"Åsa Ö');
-      const log = new AuditLog({ store, sha256: sha256Hex, now: () => clock.now() });
+      const log = new AuditLog({ store, sha256: sha256Hex, time: clock });
       expect(await log.open()).toEqual({ recoveredBytes: Buffer.byteLength('{"actor":"Åsa Ö') });
       await appendMany(log, 1);
       expect(await verify()).toMatchObject({ ok: true, records: 2 });

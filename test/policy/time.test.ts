@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { epochMillis, millis, minutes, seconds } from '../../src/policy/index.ts';
-import { ManualClock } from '../fixtures/clock.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 describe('time units', () => {
   it('convert seconds and minutes to milliseconds', () => {
@@ -8,9 +8,9 @@ describe('time units', () => {
   });
 });
 
-describe('ManualClock (test fixture)', () => {
+describe('ManualTime (test fixture)', () => {
   it('moves wall and monotonic time together, and steps the wall clock alone like NTP', () => {
-    const clock = new ManualClock('2026-01-15T22:00:00Z');
+    const clock = new ManualTime('2026-01-15T22:00:00Z');
     clock.advance(1500);
     expect([clock.now(), clock.monotonic()]).toEqual([Date.parse('2026-01-15T22:00:01.500Z'), 1500]);
     clock.stepWall(-60_000);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RtpPacket } from 'werift';
 import { StreamHub, ViewerFeed } from '../../src/stream/index.ts';
 import { FakeCamera } from '../fixtures/stream/h264.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 const picture = (keyframe: boolean, pts: number, size = 100) => {
   const data = new Uint8Array(4 + size).fill(7);
@@ -11,9 +12,10 @@ const picture = (keyframe: boolean, pts: number, size = 100) => {
 
 function setup() {
   const camera = new FakeCamera();
-  const hub = new StreamHub({ camera, now: () => 0, keyframeRequestIntervalMs: 1000 });
+  const time = new ManualTime();
+  const hub = new StreamHub({ camera, time, keyframeRequestIntervalMs: 1000 });
   hub.start();
-  return { camera, hub };
+  return { camera, hub, time };
 }
 
 describe('StreamHub', () => {
@@ -45,8 +47,10 @@ describe('StreamHub', () => {
   });
 
   it('resolves a wait for the first keyframe, and times out without one', async () => {
-    const { camera, hub } = setup();
-    expect(await hub.waitForKeyframe(10)).toBe(false);
+    const { camera, hub, time } = setup();
+    const none = hub.waitForKeyframe(10);
+    time.advance(10);
+    expect(await none).toBe(false);
     const waiting = hub.waitForKeyframe(5000);
     camera.emit(picture(true, 0));
     expect(await waiting).toBe(true);

@@ -39,6 +39,7 @@ describe('WHEP over HTTPS', () => {
       access: stack.access,
       hub: stack.hub,
       authenticate: async () => ({ ok: true }),
+      time: stack.time,
     });
     await server.start();
     try {

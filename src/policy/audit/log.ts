@@ -7,7 +7,7 @@
  */
 import { NattsynError } from '../../errors.ts';
 import type { DurableStore, Sha256Hex } from '../ports.ts';
-import type { EpochMillis } from '../time.ts';
+import type { Clock } from '../time.ts';
 import {
   ANCHOR_FILE,
   type AuditEntry,
@@ -37,7 +37,8 @@ export const DEFAULT_AUDIT_OPTIONS: AuditLogOptions = { maxSegmentBytes: 1 << 20
 export interface AuditLogDeps {
   store: DurableStore;
   sha256: Sha256Hex;
-  now: () => EpochMillis;
+  /** Each record's `ts` is wall time. */
+  time: Pick<Clock, 'now'>;
 }
 
 export class AuditLog {
@@ -103,13 +104,13 @@ export class AuditLog {
   }
 
   async #append(entry: AuditEntry): Promise<AuditRecord> {
-    const { store, sha256, now } = this.#deps;
+    const { store, sha256, time } = this.#deps;
     // After a failed write whose undo may have failed too, the tail on disk is unknown: reload it.
     if (!this.#writable) await this.open().catch(unavailable);
     const record = sealRecord(
       entry,
       this.#last.seq + 1,
-      new Date(now()).toISOString(),
+      new Date(time.now()).toISOString(),
       this.#last.hash,
       sha256,
     );

@@ -1,0 +1,68 @@
+/**
+ * The one time port (after matter.js's `Time`): wall-clock and monotonic instants as branded values,
+ * and named timers. Every part that reads the clock or waits takes a `Time` (or the part of it it
+ * needs) by injection, so tests drive time with `ManualTime` (test/fixtures/time.ts) and never sleep.
+ * Pure: the real implementation lives in systemTime.ts.
+ */
+
+/** A wall-clock instant, epoch milliseconds. NTP may step it; never measure durations with it. */
+export type EpochMillis = number & { readonly __unit: 'epoch-ms' };
+/** A monotonic instant in milliseconds from an arbitrary origin: for durations and session cuts. */
+export type MonoMillis = number & { readonly __unit: 'mono-ms' };
+/** A duration in milliseconds. */
+export type Millis = number & { readonly __unit: 'ms' };
+
+export const epochMillis = (n: number): EpochMillis => n as EpochMillis;
+export const monoMillis = (n: number): MonoMillis => n as MonoMillis;
+export const millis = (n: number): Millis => n as Millis;
+export const seconds = (n: number): Millis => (n * 1000) as Millis;
+export const minutes = (n: number): Millis => (n * 60_000) as Millis;
+
+/** Both clocks. */
+export interface Clock {
+  /** Wall-clock time (may jump when NTP steps it). */
+  now(): EpochMillis;
+  /** Monotonic time, for measuring durations and cutting sessions. */
+  monotonic(): MonoMillis;
+}
+
+/** A pending timer. The name says what it is for (logs, and tests that list what is pending). */
+export interface Timer {
+  readonly name: string;
+  /** Idempotent; a cancelled timer never fires. */
+  cancel(): void;
+}
+
+export interface Timers {
+  /** Runs `fn` once, `ms` from now. */
+  timeout(name: string, ms: number, fn: () => void): Timer;
+  /** Runs `fn` every `ms` until cancelled. */
+  interval(name: string, ms: number, fn: () => void): Timer;
+}
+
+/** The port itself: what `systemTime` and the tests' `ManualTime` implement. */
+export interface Time extends Clock, Timers {}
+
+/**
+ * Settles like `promise`, or rejects with `Error(message)` after `ms`; the timer is cancelled
+ * either way so nothing keeps the process alive. The promise itself is not cancelled.
+ */
+export function withTimeout<T>(
+  time: Pick<Timers, 'timeout'>,
+  promise: Promise<T>,
+  ms: number,
+  message = 'timed out',
+): Promise<T> {
+  let timer: Timer | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = time.timeout('with-timeout', ms, () => reject(new Error(message)));
+  });
+  return Promise.race([promise, timeout]).finally(() => timer?.cancel());
+}
+
+/** Resolves after `ms` on `time`: for waits that are the job itself (a grace period, a poll). */
+export function delay(time: Pick<Timers, 'timeout'>, ms: number, name = 'delay'): Promise<void> {
+  return new Promise((resolve) => {
+    time.timeout(name, ms, resolve);
+  });
+}
