@@ -26,7 +26,14 @@ import {
   verifyStaffToken,
 } from '../policy/index.ts';
 import { DENY_MESSAGES } from './messages.ts';
-import type { AccessControl, Admission, SessionEndCode, SessionTicket, WindowState } from './types.ts';
+import type {
+  AccessControl,
+  Admission,
+  RequestOrigin,
+  SessionEndCode,
+  SessionTicket,
+  WindowState,
+} from './types.ts';
 
 export const POLICY_FILE = 'policy.jws';
 export const PAUSE_FILE = 'pause.json';
@@ -90,13 +97,13 @@ export class AccessController implements AccessControl {
     return this.#policy;
   }
 
-  async admit(token: string | undefined, context: { remote: string }): Promise<Admission> {
+  async admit(token: string | undefined, context: RequestOrigin): Promise<Admission> {
     const now = this.#d.time.now();
     const verdict = await verifyStaffToken(token, this.#d.trust, now);
-    if (!verdict.ok) return this.#deny(verdict.code, undefined, context.remote);
+    if (!verdict.ok) return this.#deny(verdict.code, undefined, context);
     const claims = verdict.claims;
     const decision = authorize(claims, now, this.#gateState());
-    if (decision.kind === 'deny') return this.#deny(decision.code, claims, context.remote);
+    if (decision.kind === 'deny') return this.#deny(decision.code, claims, context);
     // Reserve synchronously, so a concurrent request with the same token sees it before the audit write.
     const live = this.#reserve(claims, decision, now);
     try {
@@ -104,7 +111,7 @@ export class AccessController implements AccessControl {
         type: decision.scope === 'install' ? 'install_preview' : 'grant',
         actor: claims.staffId,
         sessionId: live.ticket.sessionId,
-        detail: grantDetail(claims, decision, context.remote),
+        detail: grantDetail(claims, decision, context),
       });
     } catch {
       this.#live.delete(live.ticket.sessionId);
@@ -125,13 +132,13 @@ export class AccessController implements AccessControl {
   async authenticateFor(
     token: string | undefined,
     sessionId: string,
-    context: { remote: string } = { remote: 'unknown' },
+    context: RequestOrigin,
   ): Promise<Admission> {
     const verdict = await verifyStaffToken(token, this.#d.trust, this.#d.time.now());
-    if (!verdict.ok) return this.#deny(verdict.code, undefined, context.remote);
+    if (!verdict.ok) return this.#deny(verdict.code, undefined, context);
     const live = this.#live.get(sessionId);
     if (!live || live.claims.tokenId !== verdict.claims.tokenId) {
-      return this.#deny('unknown_session', verdict.claims, context.remote);
+      return this.#deny('unknown_session', verdict.claims, context);
     }
     return { ok: true, session: live.ticket };
   }
@@ -300,8 +307,9 @@ export class AccessController implements AccessControl {
     return { publicKey: this.#d.policyKey, deviceId: this.#d.trust.deviceId, currentVersion };
   }
 
-  async #deny(code: DenyCode, claims: StaffClaims | undefined, remote: string): Promise<Admission> {
-    await this.#record({ type: 'deny', actor: claims?.staffId ?? 'unknown', code, detail: { remote } });
+  async #deny(code: DenyCode, claims: StaffClaims | undefined, origin: RequestOrigin): Promise<Admission> {
+    const detail = { remote: origin.remote, transport: origin.transport };
+    await this.#record({ type: 'deny', actor: claims?.staffId ?? 'unknown', code, detail });
     return this.#refusal(code);
   }
 
@@ -341,13 +349,18 @@ function endCodeFor(
   return 'window_end';
 }
 
-function grantDetail(claims: StaffClaims, grant: Grant, remote: string): Record<string, string | boolean> {
+function grantDetail(
+  claims: StaffClaims,
+  grant: Grant,
+  origin: RequestOrigin,
+): Record<string, string | boolean> {
   return {
     scope: grant.scope,
     tokenId: claims.tokenId,
     until: new Date(grant.until).toISOString(),
     emergency: grant.emergency,
-    remote,
+    remote: origin.remote,
+    transport: origin.transport,
     ...(grant.windowId ? { windowId: grant.windowId } : {}),
     ...(claims.reason ? { reason: claims.reason } : {}),
   };

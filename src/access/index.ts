@@ -9,6 +9,7 @@ export { DENY_MESSAGES } from './messages.ts';
 export {
   type AccessControl,
   type Admission,
+  type RequestOrigin,
   SESSION_END_CODES,
   type SessionEndCode,
   type SessionTicket,

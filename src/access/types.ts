@@ -49,6 +49,12 @@ export type Admission =
    */
   | { ok: false; code: DenyCode; status: 401 | 403 | 404 | 503; message: string };
 
+/** Who asked and over which transport (the device's HTTP route or the centre's relay): audited. */
+export interface RequestOrigin {
+  remote: string;
+  transport: 'http' | 'relay';
+}
+
 export interface WindowState {
   open: WindowOccurrence | undefined;
   next: WindowOccurrence | undefined;
@@ -63,16 +69,12 @@ export interface WindowState {
 
 export interface AccessControl {
   /** Verifies the token, asks the gate, audits the decision (fsync) and registers the session on a grant. */
-  admit(token: string | undefined, context: { remote: string }): Promise<Admission>;
+  admit(token: string | undefined, context: RequestOrigin): Promise<Admission>;
   /**
    * Checks that a token may act on an existing session (PATCH, DELETE): same token id, still valid.
    * A refusal is audited like any other denial.
    */
-  authenticateFor(
-    token: string | undefined,
-    sessionId: string,
-    context?: { remote: string },
-  ): Promise<Admission>;
+  authenticateFor(token: string | undefined, sessionId: string, context: RequestOrigin): Promise<Admission>;
   /** Ends a session (idempotent) and audits it with its duration. */
   end(sessionId: string, code: SessionEndCode): Promise<void>;
   sessions(): readonly SessionTicket[];

@@ -1,6 +1,6 @@
-/** Small HTTP pieces of the WHEP endpoint: bearer parsing, ICE server links, CORS, reply bodies. */
+/** Small HTTP pieces of the device's web face: bearer parsing, CORS, error bodies, tokens in URLs. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { IceServerConfig, StreamConfig } from './config.ts';
+import type { StreamConfig } from './config.ts';
 
 /** RFC 6750 §2.1; a token anywhere else (query, body) is never looked at. */
 export function bearerToken(request: FastifyRequest): string | undefined {
@@ -8,21 +8,6 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   if (typeof header !== 'string') return undefined;
   const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
   return m ? m[1] : undefined;
-}
-
-const quote = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
-
-/** `Link: <stun:…>; rel="ice-server"` values (RFC 9725 §4.6), one per URL. */
-export function iceServerLinks(servers: readonly IceServerConfig[]): string[] {
-  return servers.flatMap((s) =>
-    (Array.isArray(s.urls) ? s.urls : [s.urls]).map((url) => {
-      let link = `<${url}>; rel="ice-server"`;
-      if (s.username !== undefined) link += `; username=${quote(s.username)}`;
-      if (s.credential !== undefined)
-        link += `; credential=${quote(s.credential)}; credential-type="password"`;
-      return link;
-    }),
-  );
 }
 
 export function applyCors(request: FastifyRequest, reply: FastifyReply, config: StreamConfig): void {

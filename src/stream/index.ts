@@ -7,6 +7,14 @@ export { type GuardedOffer, guardOffer, SDP_REJECT_CODES, type SdpRejectCode } f
 export { type StreamingDeps, StreamingService } from './streaming.ts';
 export { tokenCheckFrom } from './tokenCheck.ts';
 export { ViewerFeed } from './viewerFeed.ts';
+export {
+  errorReply,
+  type IceServer,
+  iceServerLinks,
+  staffSubjectOf,
+  type WhepReply,
+  type WhepRequest,
+} from './whepMessages.ts';
 export { type TokenCheck, WhepServer, type WhepServerDeps } from './whepServer.ts';
+export { WhepService, type WhepServiceDeps } from './whepService.ts';
 export { WhepSession } from './whepSession.ts';
-export { WhepSessions } from './whepSessions.ts';

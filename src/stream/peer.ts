@@ -15,7 +15,7 @@ import {
 } from 'werift';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Timers } from '../platform/time.ts';
-import type { StreamConfig } from './config.ts';
+import type { IceServerConfig, StreamConfig } from './config.ts';
 import type { GuardedOffer } from './sdpGuard.ts';
 
 export const H264_FMTP = 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f';
@@ -27,8 +27,9 @@ export interface DevicePeer {
   answer: string;
 }
 
-export function peerConfig(config: StreamConfig) {
-  const iceServers: RTCIceServer[] = config.iceServers.map((s) => ({ ...s }));
+/** `servers`: this session's own ICE servers (e.g. TURN credentials minted for it), else the configured. */
+export function peerConfig(config: StreamConfig, servers: readonly IceServerConfig[] = config.iceServers) {
+  const iceServers: RTCIceServer[] = servers.map((s) => ({ ...s }));
   return {
     iceServers,
     iceUseTcp: config.ice.useTcp,
@@ -67,9 +68,10 @@ export async function answerOffer(
   offer: GuardedOffer,
   config: StreamConfig,
   time: Pick<Timers, 'timeout'> = systemTime,
+  iceServers: readonly IceServerConfig[] = config.iceServers,
   gatherTimeoutMs = 5000,
 ): Promise<DevicePeer> {
-  const pc = new RTCPeerConnection(peerConfig(config));
+  const pc = new RTCPeerConnection(peerConfig(config, iceServers));
   try {
     const track = new MediaStreamTrack({ kind: 'video' });
     const transceiver = pc.addTransceiver(track, {

@@ -23,6 +23,7 @@ export function registerReferenceRoute(app: FastifyInstance, deps: ReferenceRout
   app.post<{ Params: { id: string } }>('/whep/:id/reference', limited, async (request, reply) => {
     const auth = await deps.access.authenticateFor(bearerToken(request), request.params.id, {
       remote: request.ip,
+      transport: 'http',
     });
     if (!auth.ok) return sendError(reply, auth.status, auth.code, auth.message);
     if (auth.session.scope !== 'install') {

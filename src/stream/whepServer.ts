@@ -13,11 +13,13 @@ import { NattsynError } from '../errors.ts';
 import type { Time } from '../platform/time.ts';
 import type { Scope } from '../policy/index.ts';
 import { type StreamConfig, streamConfigSchema } from './config.ts';
-import { applyCors, hasTokenInQuery, iceServerLinks, sendError } from './http.ts';
+import { applyCors, hasTokenInQuery, sendError } from './http.ts';
 import type { StreamHub } from './hub.ts';
 import { registerReferenceRoute } from './referenceRoute.ts';
 import { registerViewerRoutes } from './viewerRoutes.ts';
-import { WhepSessions } from './whepSessions.ts';
+import { iceServerLinks } from './whepMessages.ts';
+import { registerWhepRoutes } from './whepRoutes.ts';
+import { WhepService } from './whepService.ts';
 
 export type TokenCheck = (
   token: string | undefined,
@@ -42,12 +44,17 @@ export class WhepServer {
   readonly #deps: WhepServerDeps;
   readonly #config: StreamConfig;
   #app: FastifyInstance | undefined;
-  #sessions: WhepSessions | undefined;
+  #sessions: WhepService | undefined;
   #url: string | undefined;
 
   constructor(deps: WhepServerDeps) {
     this.#deps = deps;
     this.#config = streamConfigSchema.parse(deps.config);
+  }
+
+  /** The validated stream config, defaults filled in. */
+  get config(): StreamConfig {
+    return this.#config;
   }
 
   /** The base URL once listening, e.g. http://127.0.0.1:8443. */
@@ -56,7 +63,8 @@ export class WhepServer {
     return this.#url;
   }
 
-  get sessions(): WhepSessions {
+  /** The session manager: also what the centre's relay hands requests to. */
+  get sessions(): WhepService {
     if (!this.#sessions) throw new NattsynError('not_started', 'the WHEP server is not started');
     return this.#sessions;
   }
@@ -74,7 +82,7 @@ export class WhepServer {
       requestTimeout: 15_000,
       ...(https ? { https } : {}),
     }) as unknown as FastifyInstance;
-    const sessions = new WhepSessions({ ...this.#deps, config, logger: this.#deps.logger ?? silentLogger });
+    const sessions = new WhepService({ ...this.#deps, config, logger: this.#deps.logger ?? silentLogger });
     this.#sessions = sessions;
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (_req, body, done) =>
@@ -115,10 +123,12 @@ export class WhepServer {
     app.addHook('onSend', async (request, reply) => {
       if (request.url.startsWith('/whep')) {
         applyCors(request, reply, config);
-        if (links.length > 0 && request.method !== 'DELETE') reply.header('Link', links);
+        // A 201 carries the session's own servers (whepService.ts); every other reply the configured ones.
+        if (links.length > 0 && request.method !== 'DELETE' && !reply.hasHeader('Link'))
+          reply.header('Link', links);
       }
     });
-    sessions.register(app);
+    registerWhepRoutes(app, sessions, config.rateLimitPerMinute);
     if (this.#deps.confirmReference) {
       registerReferenceRoute(app, {
         access: this.#deps.access,

@@ -5,7 +5,7 @@ import { type Harness, makeHarness } from './harness.ts';
 // 23:05 in Stockholm (CET) on a Wednesday; the nightly window runs 23:00-23:30 local.
 const START = '2026-11-25T22:05:00Z';
 const NIGHTLY = { id: 'night', start: '23:00', durationMinutes: 30, days: [...WEEKDAYS] };
-const REMOTE = { remote: '127.0.0.1' };
+const REMOTE = { remote: '127.0.0.1', transport: 'http' } as const;
 
 let h: Harness;
 beforeEach(async () => {
@@ -136,13 +136,16 @@ describe('session end', () => {
     const admission = await h.access.admit(token, REMOTE);
     if (!admission.ok) throw new Error('expected a grant');
     const id = admission.session.sessionId;
-    expect((await h.access.authenticateFor(token, id)).ok).toBe(true);
-    expect(await h.access.authenticateFor(await h.token(), id)).toMatchObject({
+    expect((await h.access.authenticateFor(token, id, REMOTE)).ok).toBe(true);
+    expect(await h.access.authenticateFor(await h.token(), id, REMOTE)).toMatchObject({
       code: 'unknown_session',
       status: 404,
     });
-    expect(await h.access.authenticateFor(token, 'nope')).toMatchObject({ code: 'unknown_session' });
-    expect(await h.access.authenticateFor(undefined, id)).toMatchObject({ code: 'no_token', status: 401 });
+    expect(await h.access.authenticateFor(token, 'nope', REMOTE)).toMatchObject({ code: 'unknown_session' });
+    expect(await h.access.authenticateFor(undefined, id, REMOTE)).toMatchObject({
+      code: 'no_token',
+      status: 401,
+    });
     const denials = (await h.records()).filter((r) => r.type === 'deny').map((r) => r.code);
     expect(denials).toEqual(['unknown_session', 'unknown_session', 'no_token']);
   });

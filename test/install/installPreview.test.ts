@@ -35,15 +35,17 @@ const cliOpens = () => new InstallWindow({ store: h.store, time: h.time }).open(
 
 describe('install preview', () => {
   it('admits an install token for 10 minutes after a self-test, then refuses it, auditing both', async () => {
-    expect((await h.access.admit(await h.token({ scope: 'install' }), { remote: '127.0.0.1' })).ok).toBe(
-      false,
-    );
+    expect(
+      (await h.access.admit(await h.token({ scope: 'install' }), { remote: '127.0.0.1', transport: 'http' }))
+        .ok,
+    ).toBe(false);
     const until = await cliOpens();
     h.time.advance(2000);
     await vi.waitFor(() => expect(previewUntil).toBe(until), { timeout: 5000, interval: 5 });
 
     const granted = await h.access.admit(await h.token({ scope: 'install', staffId: 'installer-3' }), {
       remote: '127.0.0.1',
+      transport: 'http',
     });
     expect(granted).toMatchObject({ ok: true, session: { scope: 'install', until } });
 
@@ -51,6 +53,7 @@ describe('install preview', () => {
     await vi.waitFor(() => expect(previewUntil).toBeUndefined(), { timeout: 5000, interval: 5 });
     const refused = await h.access.admit(await h.token({ scope: 'install', staffId: 'installer-3' }), {
       remote: '127.0.0.1',
+      transport: 'http',
     });
     expect(refused).toMatchObject({ ok: false, code: 'wrong_scope' });
 
@@ -69,7 +72,9 @@ describe('install preview', () => {
     await cliOpens();
     h.time.advance(2000);
     await vi.waitFor(() => expect(previewUntil).toBeDefined(), { timeout: 5000, interval: 5 });
-    expect(await h.access.admit(await h.token({ scope: 'view' }), { remote: '127.0.0.1' })).toMatchObject({
+    expect(
+      await h.access.admit(await h.token({ scope: 'view' }), { remote: '127.0.0.1', transport: 'http' }),
+    ).toMatchObject({
       ok: false,
       code: 'outside_window',
     });

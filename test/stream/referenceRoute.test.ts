@@ -42,7 +42,7 @@ afterEach(async () => {
 
 async function session(scope: 'view' | 'install') {
   const token = await h.token({ scope });
-  const admission = await h.access.admit(token, { remote: '127.0.0.1' });
+  const admission = await h.access.admit(token, { remote: '127.0.0.1', transport: 'http' });
   if (!admission.ok) throw new Error(`expected a grant, got ${admission.code}`);
   return { token, id: admission.session.sessionId };
 }

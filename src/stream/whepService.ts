@@ -1,0 +1,195 @@
+/**
+ * The WHEP session manager, transport-neutral: one `handle(request)` for POST, PATCH and DELETE,
+ * whether the request came over the device's own HTTP route (whepRoutes.ts) or is relayed from the
+ * centre over MQTT (docs/architecture.md, "The centre"). Everything that protects the room happens
+ * here, whatever the transport: the offer guard, the token, window and audit (access control), the
+ * first-keyframe wait, the session's cut timers, and so the privacy LED, which follows access
+ * control's sessions. Every end goes through access control, whose `onSessionEnded` closes the
+ * peer, so an end by the controller (window end, pause, policy) and an end here read the same in
+ * the audit log. Limits on request rates belong to the transports (see `WhepServiceDeps.limit`).
+ */
+import type { AccessControl, SessionEndCode } from '../access/types.ts';
+import type { Logger } from '../camera/index.ts';
+import { NattsynError } from '../errors.ts';
+import type { Time } from '../platform/time.ts';
+import { buildAnswer } from './answer.ts';
+import type { StreamConfig } from './config.ts';
+import type { StreamHub } from './hub.ts';
+import { answerOffer } from './peer.ts';
+import { guardOffer } from './sdpGuard.ts';
+import { errorReply, iceServerLinks, isType, type WhepReply, type WhepRequest } from './whepMessages.ts';
+import { WhepSession } from './whepSession.ts';
+
+export interface WhepServiceDeps {
+  config: StreamConfig;
+  access: AccessControl;
+  hub: StreamHub;
+  logger: Logger;
+  time: Time;
+  /**
+   * A transport's own limit, asked before anything else; false answers 429. The HTTP route limits
+   * by address in fastify instead; the centre relay (where every request comes from the centre's
+   * address) passes one keyed by staff subject (`staffSubjectOf`).
+   */
+  limit?: (request: WhepRequest) => boolean;
+}
+
+export class WhepService {
+  readonly #d: WhepServiceDeps;
+  readonly #live = new Map<string, WhepSession>();
+  #off: (() => void) | undefined;
+
+  constructor(deps: WhepServiceDeps) {
+    this.#d = deps;
+  }
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  get(id: string): WhepSession | undefined {
+    return this.#live.get(id);
+  }
+
+  all(): WhepSession[] {
+    return [...this.#live.values()];
+  }
+
+  start(): void {
+    this.#off ??= this.#d.access.onSessionEnded((id, code) => void this.#closed(id, code));
+  }
+
+  /** Ends every live session (audited as `shutdown`) and closes its peer. */
+  async stop(): Promise<void> {
+    const live = [...this.#live.keys()];
+    await Promise.all(live.map((id) => this.#d.access.end(id, 'shutdown').catch(() => undefined)));
+    await Promise.all(live.map((id) => this.#closed(id, 'shutdown')));
+    this.#off?.();
+    this.#off = undefined;
+  }
+
+  /** Answers one WHEP request. Never throws: every failure is a reply with a stable code. */
+  async handle(request: WhepRequest): Promise<WhepReply> {
+    try {
+      if (this.#d.limit && !this.#d.limit(request)) {
+        return errorReply(429, 'rate_limited', 'too many requests; try again shortly');
+      }
+      if (request.body.length > this.#d.config.maxBodyBytes) {
+        return errorReply(413, 'body_too_large', 'the request body is too large');
+      }
+      if (request.method === 'POST') return await this.#offer(request);
+      const session = request.sessionId === undefined ? undefined : this.#live.get(request.sessionId);
+      if (!session) return errorReply(404, 'not_found', 'no such session');
+      const auth = await this.#d.access.authenticateFor(request.token, session.id, request.origin);
+      if (!auth.ok) return errorReply(auth.status, auth.code, auth.message);
+      if (request.method === 'PATCH') return this.#trickle(session, request);
+      await this.#d.access.end(session.id, 'closed_by_viewer');
+      await this.#closed(session.id, 'closed_by_viewer');
+      return { status: 200, headers: {}, body: '' };
+    } catch (error) {
+      if (error instanceof NattsynError) return errorReply(error.status, error.code, error.message);
+      this.#d.logger.error({ err: String(error) }, 'whep request failed');
+      return errorReply(500, 'internal', 'the device could not handle the request');
+    }
+  }
+
+  async #offer(request: WhepRequest): Promise<WhepReply> {
+    const { config, access, hub, logger, time } = this.#d;
+    if (!isType(request.contentType, 'application/sdp')) {
+      return errorReply(415, 'unsupported_media_type', 'the offer must be application/sdp');
+    }
+    const guarded = guardOffer(request.body);
+    const admission = await access.admit(request.token, request.origin);
+    if (!admission.ok) {
+      const headers: Record<string, string> = {};
+      if (admission.code === 'too_many_viewers') headers['Retry-After'] = String(config.retryAfterSeconds);
+      if (admission.status === 401) headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
+      const status = admission.code === 'too_many_viewers' ? 503 : admission.status;
+      return errorReply(status, admission.code, admission.message, headers);
+    }
+    const ticket = admission.session;
+    if (!(await hub.waitForKeyframe(config.firstFrameWaitMs))) {
+      await access.end(ticket.sessionId, 'camera_fault');
+      return errorReply(409, 'no_frames', 'the camera has no picture yet; try again shortly', {
+        'Retry-After': String(config.retryAfterSeconds),
+      });
+    }
+    const iceServers = request.iceServers ?? config.iceServers;
+    let session: WhepSession;
+    let answer: string;
+    try {
+      const peer = await answerOffer(guarded, config, time, iceServers);
+      session = new WhepSession(ticket, peer, hub, guarded.payloadType, {
+        end: (id, code) => void access.end(id, code),
+        logger,
+        time,
+        connectTimeoutMs: config.connectTimeoutMs,
+        viewerSilenceMs: config.viewerSilenceMs,
+      });
+      answer = buildAnswer(peer.answer, guarded);
+    } catch (error) {
+      logger.warn({ err: String(error) }, 'peer could not answer');
+      await access.end(ticket.sessionId, 'ice_failed');
+      throw error;
+    }
+    // Ended (pause, policy change, window end) while the peer was being set up: never start it.
+    if (!access.sessions().some((s) => s.sessionId === ticket.sessionId)) {
+      await session.close();
+      return errorReply(409, 'session_ended', 'the session ended before it could start');
+    }
+    this.#live.set(ticket.sessionId, session);
+    session.start();
+    logger.info(
+      {
+        session: ticket.sessionId.slice(0, 6),
+        viewers: this.#live.size,
+        transport: request.origin.transport,
+      },
+      'whep session opened',
+    );
+    return {
+      status: 201,
+      headers: {
+        Location: `/whep/${ticket.sessionId}`,
+        ETag: session.etag,
+        Link: iceServerLinks(iceServers),
+        'Nattsyn-Session-Until': String(ticket.until),
+        'Nattsyn-Session-Remaining-Ms': String(Math.max(0, ticket.until - time.now())),
+        'Content-Type': 'application/sdp',
+      },
+      body: answer,
+    };
+  }
+
+  #trickle(session: WhepSession, request: WhepRequest): WhepReply {
+    if (!isType(request.contentType, 'application/trickle-ice-sdpfrag')) {
+      const message = 'trickle must be application/trickle-ice-sdpfrag';
+      return errorReply(415, 'unsupported_media_type', message);
+    }
+    if (request.ifMatch === undefined) {
+      return errorReply(428, 'precondition_required', 'If-Match is required');
+    }
+    if (request.ifMatch !== '*' && request.ifMatch !== session.etag) {
+      return errorReply(412, 'precondition_failed', 'the session has changed');
+    }
+    const lines = request.body.split(/\r?\n/);
+    const ufrag = lines.find((l) => l.startsWith('a=ice-ufrag:'));
+    const remoteUfrag = /a=ice-ufrag:(\S+)/.exec(session.pc.remoteDescription?.sdp ?? '')?.[1];
+    if (ufrag && remoteUfrag && ufrag.slice(12).trim() !== remoteUfrag) {
+      const message = 'ICE restart is not supported; start a new session';
+      return errorReply(422, 'ice_restart_unsupported', message);
+    }
+    const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6);
+    const candidates = lines.filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
+    session.addCandidates(candidates, mid);
+    return { status: 204, headers: {}, body: '' };
+  }
+
+  async #closed(id: string, code: SessionEndCode): Promise<void> {
+    const session = this.#live.get(id);
+    if (!session) return;
+    this.#live.delete(id);
+    await session.close();
+    this.#d.logger.info({ session: id.slice(0, 6), code, viewers: this.#live.size }, 'whep session closed');
+  }
+}
