@@ -106,7 +106,6 @@ export async function startService(
       { camera: { ...config.camera, leadSeconds }, stream: config.stream },
       {
         access,
-        trust,
         time,
         logger: log.child({ module: 'stream' }),
         confirmReference: (keyframe, actor) => installWindow.confirmReference(keyframe, actor),

@@ -1,17 +1,17 @@
-/** Access control: the policy in force, live sessions and their audit trail. */
-export {
-  AccessController,
-  type AccessControllerDeps,
-  PAUSE_FILE,
-  POLICY_FILE,
-} from './controller.ts';
+/** Access control: the policy in force, live sessions and their cuts, decisions, all audited. */
+export { AccessController, type AccessControllerDeps } from './controller.ts';
+export { AccessDecision, refusal } from './decision.ts';
 export { DENY_MESSAGES } from './messages.ts';
+export { PAUSE_FILE, POLICY_FILE, PolicyInForce } from './policyInForce.ts';
+export { SessionTable } from './sessionTable.ts';
 export {
   type AccessControl,
   type Admission,
+  type Refusal,
   type RequestOrigin,
   SESSION_END_CODES,
   type SessionEndCode,
   type SessionTicket,
+  type TokenCheck,
   type WindowState,
 } from './types.ts';

@@ -3,6 +3,7 @@
  * force, the live sessions and the audit log, and is the only way in for the stream (WHEP), health
  * (inbound policies, pause) and the installer verbs. Implemented in ./controller.ts.
  */
+
 import type {
   DenyCode,
   EpochMillis,
@@ -11,6 +12,7 @@ import type {
   Scope,
   WindowOccurrence,
 } from '../policy/index.ts';
+import type { ReasonCode } from '../reasons.ts';
 
 /** Why a session ended: stable codes, audited with the session's duration. */
 export const SESSION_END_CODES = [
@@ -24,7 +26,7 @@ export const SESSION_END_CODES = [
   'revoked',
   'camera_fault',
   'shutdown',
-] as const;
+] as const satisfies readonly ReasonCode[];
 export type SessionEndCode = (typeof SESSION_END_CODES)[number];
 
 export interface SessionTicket {
@@ -41,13 +43,18 @@ export interface SessionTicket {
   startedAt: MonoMillis;
 }
 
-export type Admission =
-  | { ok: true; session: SessionTicket }
-  /**
-   * 401 for token problems, 403 for policy refusals, 404 for a session that is not this token's,
-   * 503 when the audit log cannot be written.
-   */
-  | { ok: false; code: DenyCode; status: 401 | 403 | 404 | 503; message: string };
+/** A refusal as every caller answers it: the code, the status the reason registry gives it, a sentence. */
+export interface Refusal {
+  ok: false;
+  code: DenyCode;
+  status: number;
+  message: string;
+}
+
+export type Admission = { ok: true; session: SessionTicket } | Refusal;
+
+/** A verified token's holder and scope, without any session (the viewer page's state endpoint). */
+export type TokenCheck = { ok: true; staffId: string; scope: Scope } | Refusal;
 
 /** Who asked and over which transport (the device's HTTP route or the centre's relay): audited. */
 export interface RequestOrigin {
@@ -68,6 +75,8 @@ export interface WindowState {
 }
 
 export interface AccessControl {
+  /** Verifies a token only: no session, no audit (the viewer page's window-state endpoint). */
+  checkToken(token: string | undefined): Promise<TokenCheck>;
   /** Verifies the token, asks the gate, audits the decision (fsync) and registers the session on a grant. */
   admit(token: string | undefined, context: RequestOrigin): Promise<Admission>;
   /**

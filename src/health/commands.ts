@@ -6,6 +6,7 @@
  */
 import type { KeyObject } from 'jose';
 import { signJson, verifySignedJson } from '../policy/index.ts';
+import type { ReasonCode } from '../reasons.ts';
 import { type CommandBody, commandBodySchema } from './payloads.ts';
 
 export const COMMAND_JWS_TYPE = 'nattsyn-cmd+json';
@@ -22,7 +23,7 @@ export const COMMAND_REJECT_CODES = [
   'cmd_replayed',
   'cmd_unknown',
   'cmd_failed',
-] as const;
+] as const satisfies readonly ReasonCode[];
 export type CommandRejectCode = (typeof COMMAND_REJECT_CODES)[number];
 
 export type CommandResult = Record<string, string | number | boolean>;

@@ -280,5 +280,5 @@ export class MqttLink {
 }
 
 function offline(): NattsynError {
-  return new NattsynError('mqtt_offline', 'the broker is not connected', { status: 503 });
+  return new NattsynError('mqtt_offline', 'the broker is not connected');
 }

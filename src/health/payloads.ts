@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AUDIT_TYPES } from '../policy/index.ts';
+import type { ReasonCode } from '../reasons.ts';
 
 export const TOPIC_ROOT = 'nattsyn/v1';
 
@@ -35,7 +36,7 @@ const DEVICE_FAULTS = [
   'throttled',
   'overheating',
   'disk_low',
-] as const;
+] as const satisfies readonly ReasonCode[];
 
 /** Stable event codes: the centre's alarms depend on them. Add codes, never rename one. */
 export const EVENT_CODES = [
@@ -46,7 +47,7 @@ export const EVENT_CODES = [
   'window_ready',
   'window_at_risk',
   'decommissioned',
-] as const;
+] as const satisfies readonly ReasonCode[];
 export type EventCode = (typeof EVENT_CODES)[number];
 
 const isoTime = z.iso.datetime({ offset: true });

@@ -123,9 +123,7 @@ export class InstallWindow {
   /** Stores the perceptual hash of the confirmed view (never the picture) and closes the window. */
   async confirmReference(keyframe: AccessUnit, actor: string): Promise<string> {
     if (this.until() === undefined)
-      throw new NattsynError('wrong_scope', 'the aiming window is closed; run the self-test to reopen it', {
-        status: 403,
-      });
+      throw new NattsynError('wrong_scope', 'the aiming window is closed; run the self-test to reopen it');
     if (!keyframe.keyframe) throw new NattsynError('not_keyframe', 'the reference view must be a keyframe');
     if (!this.#deps.perceptualHash)
       throw new NattsynError('internal', 'no frame hash to store the reference view');

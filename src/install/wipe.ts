@@ -83,7 +83,6 @@ function undeliveredError(audit: number, events: number): NattsynError {
   return new NattsynError(
     audit > 0 ? 'audit_undelivered' : 'events_undelivered',
     `${what} have not reached the monitoring centre; start the service until they are delivered, or use --force${audit > 0 ? ' --export FILE' : ''}`,
-    { status: 409 },
   );
 }
 
@@ -94,9 +93,7 @@ async function guard(req: WipeRequest, deps: WipeDeps): Promise<Pending> {
   if (normalizeDeviceId(req.typedDeviceId) !== identity.deviceId)
     throw new UsageError('the device id typed back does not match this device');
   if (await deps.serviceActive())
-    throw new NattsynError('service_running', 'stop the service first: sudo systemctl stop nattsyn', {
-      status: 409,
-    });
+    throw new NattsynError('service_running', 'stop the service first: sudo systemctl stop nattsyn');
   const audit = deps.audit.last.seq - (await deps.audit.deliveredSeq());
   const events = await pendingEvents(deps.stateDir);
   if ((audit > 0 || events.undelivered > 0) && !req.force) throw undeliveredError(audit, events.undelivered);

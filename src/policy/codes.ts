@@ -1,7 +1,9 @@
 /**
- * Stable reason codes. They appear in HTTP bodies, audit records and MQTT events, and the monitoring
- * centre and the viewer page depend on them: add codes, never rename one.
+ * The policy core's reason codes: subsets of the one registry (src/reasons.ts), which also gives
+ * each its HTTP status. They appear in HTTP bodies, audit records and MQTT events.
  */
+import { httpStatusOf, type ReasonCode } from '../reasons.ts';
+
 export const DENY_CODES = [
   'no_token',
   'bad_token',
@@ -22,7 +24,7 @@ export const DENY_CODES = [
   'emergency_not_allowed',
   'audit_unavailable',
   'unknown_session',
-] as const;
+] as const satisfies readonly ReasonCode[];
 export type DenyCode = (typeof DENY_CODES)[number];
 
 export const POLICY_REJECT_CODES = [
@@ -34,15 +36,10 @@ export const POLICY_REJECT_CODES = [
   /** Valid, but the change could not be audited or stored: the policy in force stays. */
   'audit_unavailable',
   'state_unwritable',
-] as const;
+] as const satisfies readonly ReasonCode[];
 export type PolicyRejectCode = (typeof POLICY_REJECT_CODES)[number];
 
-/** Token problems are authentication failures (HTTP 401); the rest are authorization (403). */
-export const AUTHENTICATION_CODES: ReadonlySet<DenyCode> = new Set([
-  'no_token',
-  'bad_token',
-  'token_expired',
-  'token_not_yet_valid',
-  'token_lifetime_exceeded',
-  'wrong_issuer',
-]);
+/** Token problems are authentication failures (HTTP 401 in the registry); the rest authorization. */
+export const AUTHENTICATION_CODES: ReadonlySet<DenyCode> = new Set(
+  DENY_CODES.filter((code) => httpStatusOf(code) === 401),
+);

@@ -10,9 +10,7 @@ export function buildAnswer(weriftAnswer: string, offer: GuardedOffer): string {
   const { session, sections } = splitSdp(weriftAnswer);
   const video = sections.find((s) => s.kind === 'video');
   if (!video || sections.length !== 1) {
-    throw new NattsynError('internal', 'the peer did not answer with exactly one video section', {
-      status: 500,
-    });
+    throw new NattsynError('internal', 'the peer did not answer with exactly one video section');
   }
   const videoLines = [
     `m=video ${video.port} ${video.proto} ${video.formats.join(' ')}`,

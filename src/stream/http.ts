@@ -1,5 +1,6 @@
 /** Small HTTP pieces of the device's web face: bearer parsing, CORS, error bodies, tokens in URLs. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { httpStatusOf, type ReasonCode } from '../reasons.ts';
 import type { StreamConfig } from './config.ts';
 
 /** RFC 6750 §2.1; a token anywhere else (query, body) is never looked at. */
@@ -23,8 +24,9 @@ export function applyCors(request: FastifyRequest, reply: FastifyReply, config: 
   );
 }
 
-export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
-  return reply.code(status).type('application/json').send({ code, message });
+/** The JSON error body `{ code, message }`, with the status the reason registry gives the code. */
+export function sendError(reply: FastifyReply, code: ReasonCode, message: string): FastifyReply {
+  return reply.code(httpStatusOf(code)).type('application/json').send({ code, message });
 }
 
 const TOKEN_PARAMS = /(^|[?&])(access_token|token|jwt|bearer|auth)=/i;

@@ -5,7 +5,6 @@ export { type FrameSink, type HubFrame, StreamHub, type StreamHubOptions } from 
 export { MAX_RTP_PAYLOAD, packetizeAccessUnit, type RtpPayload } from './packetizer.ts';
 export { type GuardedOffer, guardOffer, SDP_REJECT_CODES, type SdpRejectCode } from './sdpGuard.ts';
 export { type StreamingDeps, StreamingService } from './streaming.ts';
-export { tokenCheckFrom } from './tokenCheck.ts';
 export { ViewerFeed } from './viewerFeed.ts';
 export {
   errorReply,
@@ -15,6 +14,6 @@ export {
   type WhepReply,
   type WhepRequest,
 } from './whepMessages.ts';
-export { type TokenCheck, WhepServer, type WhepServerDeps } from './whepServer.ts';
+export { WhepServer, type WhepServerDeps } from './whepServer.ts';
 export { WhepService, type WhepServiceDeps } from './whepService.ts';
 export { WhepSession } from './whepSession.ts';

@@ -25,12 +25,12 @@ export function registerReferenceRoute(app: FastifyInstance, deps: ReferenceRout
       remote: request.ip,
       transport: 'http',
     });
-    if (!auth.ok) return sendError(reply, auth.status, auth.code, auth.message);
+    if (!auth.ok) return sendError(reply, auth.code, auth.message);
     if (auth.session.scope !== 'install') {
-      return sendError(reply, 403, 'wrong_scope', 'only an installer preview can set the reference view');
+      return sendError(reply, 'wrong_scope', 'only an installer preview can set the reference view');
     }
     const keyframe = await deps.hub.nextKeyframe(KEYFRAME_WAIT_MS);
-    if (!keyframe) return sendError(reply, 409, 'no_frames', 'the camera delivered no picture; try again');
+    if (!keyframe) return sendError(reply, 'no_frames', 'the camera delivered no picture; try again');
     const hash = await deps.confirm(keyframe, auth.session.staffId);
     return reply.send({ hash });
   });

@@ -7,6 +7,7 @@
  * with the first H.264 rtpmap of the offer, and the answer must say what the camera sends.
  */
 import { NattsynError } from '../errors.ts';
+import type { ReasonCode } from '../reasons.ts';
 
 export const SDP_REJECT_CODES = [
   'sdp_malformed',
@@ -14,7 +15,7 @@ export const SDP_REJECT_CODES = [
   'sdp_multiple_video',
   'sdp_no_h264',
   'sdp_viewer_sends_media',
-] as const;
+] as const satisfies readonly ReasonCode[];
 export type SdpRejectCode = (typeof SDP_REJECT_CODES)[number];
 
 export interface DeclinedSection {
@@ -42,7 +43,7 @@ interface Section {
   lines: string[];
 }
 
-const reject = (code: SdpRejectCode, message: string) => new NattsynError(code, message, { status: 422 });
+const reject = (code: SdpRejectCode, message: string) => new NattsynError(code, message);
 
 export function splitSdp(sdp: string): { session: string[]; sections: Section[] } {
   const lines = sdp.split(/\r?\n/).filter((l) => l.length > 0);

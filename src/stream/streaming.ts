@@ -19,15 +19,12 @@ import {
   silentLogger,
 } from '../camera/index.ts';
 import type { Time } from '../platform/time.ts';
-import type { TokenTrust } from '../policy/index.ts';
 import type { StreamConfig } from './config.ts';
 import { StreamHub } from './hub.ts';
-import { tokenCheckFrom } from './tokenCheck.ts';
 import { WhepServer } from './whepServer.ts';
 
 export interface StreamingDeps {
   access: AccessControl;
-  trust: TokenTrust;
   /** The controller's time: grant ends are on its wall clock. */
   time: Time;
   logger?: Logger;
@@ -70,7 +67,6 @@ export class StreamingService {
       config: config.stream,
       access: deps.access,
       hub: this.hub,
-      authenticate: tokenCheckFrom(deps.trust, () => deps.time.now()),
       logger,
       time: deps.time,
       ...(deps.tls ? { tls: deps.tls } : {}),

@@ -9,7 +9,6 @@ import type { AccessControl } from '../access/types.ts';
 import type { Clock } from '../platform/time.ts';
 import type { StreamConfig } from './config.ts';
 import { bearerToken, sendError } from './http.ts';
-import type { TokenCheck } from './whepServer.ts';
 
 const CSP = [
   "default-src 'none'",
@@ -36,8 +35,7 @@ const TYPES: Record<string, string> = {
 
 export interface ViewerRouteDeps {
   config: StreamConfig;
-  access: Pick<AccessControl, 'windowState'>;
-  authenticate: TokenCheck;
+  access: Pick<AccessControl, 'windowState' | 'checkToken'>;
   time: Pick<Clock, 'now'>;
 }
 
@@ -50,8 +48,8 @@ export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps
   }
   const limited = { config: { rateLimit: { max: deps.config.rateLimitPerMinute * 4, timeWindow: 60_000 } } };
   app.get('/api/state', limited, async (request, reply) => {
-    const auth = await deps.authenticate(bearerToken(request));
-    if (!auth.ok) return sendError(reply, auth.status, auth.code, auth.message ?? 'the token was refused');
+    const auth = await deps.access.checkToken(bearerToken(request));
+    if (!auth.ok) return sendError(reply, auth.code, auth.message);
     const state = deps.access.windowState();
     const span = (w: typeof state.open) => (w ? { windowId: w.windowId, start: w.start, end: w.end } : null);
     return reply.send({

@@ -3,6 +3,7 @@
  * whatever carried them: the device's HTTP route or the centre's MQTT relay. Also the small pieces
  * both need: the JSON error body, ICE server `Link` values, content-type matching.
  */
+import { httpStatusOf, type ReasonCode } from '../reasons.ts';
 import type { IceServerConfig } from './config.ts';
 
 export type IceServer = IceServerConfig;
@@ -33,17 +34,17 @@ export interface WhepReply {
   /** The SDP answer, the JSON error `{ code, message }`, or empty. */
   body: string;
   /** The stable reason code of a refusal. */
-  code?: string;
+  code?: ReasonCode;
 }
 
+/** A refusal: the JSON error body, with the status the reason registry gives the code. */
 export function errorReply(
-  status: number,
-  code: string,
+  code: ReasonCode,
   message: string,
   headers: Record<string, string | string[]> = {},
 ): WhepReply {
   return {
-    status,
+    status: httpStatusOf(code),
     code,
     headers: { ...headers, 'Content-Type': 'application/json' },
     body: JSON.stringify({ code, message }),

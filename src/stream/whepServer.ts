@@ -11,7 +11,6 @@ import type { AccessControl } from '../access/types.ts';
 import { type AccessUnit, type Logger, silentLogger } from '../camera/index.ts';
 import { NattsynError } from '../errors.ts';
 import type { Time } from '../platform/time.ts';
-import type { Scope } from '../policy/index.ts';
 import { type StreamConfig, streamConfigSchema } from './config.ts';
 import { applyCors, hasTokenInQuery, sendError } from './http.ts';
 import type { StreamHub } from './hub.ts';
@@ -21,16 +20,10 @@ import { iceServerLinks } from './whepMessages.ts';
 import { registerWhepRoutes } from './whepRoutes.ts';
 import { WhepService } from './whepService.ts';
 
-export type TokenCheck = (
-  token: string | undefined,
-) => Promise<{ ok: true; scope?: Scope } | { ok: false; code: string; status: number; message?: string }>;
-
 export interface WhepServerDeps {
   config: StreamConfig;
   access: AccessControl;
   hub: StreamHub;
-  /** Verifies a staff token without opening a session (state endpoint). */
-  authenticate: TokenCheck;
   logger?: Logger;
   /** The access controller's time (grant ends are on its wall clock). */
   time: Time;
@@ -92,26 +85,20 @@ export class WhepServer {
       reply.header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff');
       reply.header('Referrer-Policy', 'no-referrer');
       if (hasTokenInQuery(request.url)) {
-        return sendError(
-          reply,
-          400,
-          'token_in_query',
-          'tokens are only accepted in the Authorization header',
-        );
+        return sendError(reply, 'token_in_query', 'tokens are only accepted in the Authorization header');
       }
     });
     app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-      if (error instanceof NattsynError) return sendError(reply, error.status, error.code, error.message);
+      if (error instanceof NattsynError) return sendError(reply, error.code, error.message);
       const status = error.statusCode ?? 500;
-      if (status === 413) return sendError(reply, 413, 'body_too_large', 'the request body is too large');
-      if (status === 429)
-        return sendError(reply, 429, 'rate_limited', 'too many requests; try again shortly');
-      if (status === 415) return sendError(reply, 415, 'unsupported_media_type', 'unsupported content type');
-      if (status < 500) return sendError(reply, status, 'bad_request', 'the request is malformed');
+      if (status === 413) return sendError(reply, 'body_too_large', 'the request body is too large');
+      if (status === 429) return sendError(reply, 'rate_limited', 'too many requests; try again shortly');
+      if (status === 415) return sendError(reply, 'unsupported_media_type', 'unsupported content type');
+      if (status < 500) return sendError(reply, 'bad_request', 'the request is malformed');
       (this.#deps.logger ?? silentLogger).error({ err: String(error) }, 'request failed');
-      return sendError(reply, 500, 'internal', 'the device could not handle the request');
+      return sendError(reply, 'internal', 'the device could not handle the request');
     });
-    app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not_found', 'no such resource'));
+    app.setNotFoundHandler((_request, reply) => sendError(reply, 'not_found', 'no such resource'));
     await app.register(rateLimit, {
       global: false,
       max: config.rateLimitPerMinute,
@@ -140,7 +127,6 @@ export class WhepServer {
     registerViewerRoutes(app, {
       config,
       access: this.#deps.access,
-      authenticate: this.#deps.authenticate,
       time: this.#deps.time,
     });
     this.#app = app;

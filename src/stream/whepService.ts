@@ -72,31 +72,31 @@ export class WhepService {
   async handle(request: WhepRequest): Promise<WhepReply> {
     try {
       if (this.#d.limit && !this.#d.limit(request)) {
-        return errorReply(429, 'rate_limited', 'too many requests; try again shortly');
+        return errorReply('rate_limited', 'too many requests; try again shortly');
       }
       if (request.body.length > this.#d.config.maxBodyBytes) {
-        return errorReply(413, 'body_too_large', 'the request body is too large');
+        return errorReply('body_too_large', 'the request body is too large');
       }
       if (request.method === 'POST') return await this.#offer(request);
       const session = request.sessionId === undefined ? undefined : this.#live.get(request.sessionId);
-      if (!session) return errorReply(404, 'not_found', 'no such session');
+      if (!session) return errorReply('not_found', 'no such session');
       const auth = await this.#d.access.authenticateFor(request.token, session.id, request.origin);
-      if (!auth.ok) return errorReply(auth.status, auth.code, auth.message);
+      if (!auth.ok) return errorReply(auth.code, auth.message);
       if (request.method === 'PATCH') return this.#trickle(session, request);
       await this.#d.access.end(session.id, 'closed_by_viewer');
       await this.#closed(session.id, 'closed_by_viewer');
       return { status: 200, headers: {}, body: '' };
     } catch (error) {
-      if (error instanceof NattsynError) return errorReply(error.status, error.code, error.message);
+      if (error instanceof NattsynError) return errorReply(error.code, error.message);
       this.#d.logger.error({ err: String(error) }, 'whep request failed');
-      return errorReply(500, 'internal', 'the device could not handle the request');
+      return errorReply('internal', 'the device could not handle the request');
     }
   }
 
   async #offer(request: WhepRequest): Promise<WhepReply> {
     const { config, access, hub, logger, time } = this.#d;
     if (!isType(request.contentType, 'application/sdp')) {
-      return errorReply(415, 'unsupported_media_type', 'the offer must be application/sdp');
+      return errorReply('unsupported_media_type', 'the offer must be application/sdp');
     }
     const guarded = guardOffer(request.body);
     const admission = await access.admit(request.token, request.origin);
@@ -104,13 +104,12 @@ export class WhepService {
       const headers: Record<string, string> = {};
       if (admission.code === 'too_many_viewers') headers['Retry-After'] = String(config.retryAfterSeconds);
       if (admission.status === 401) headers['WWW-Authenticate'] = 'Bearer error="invalid_token"';
-      const status = admission.code === 'too_many_viewers' ? 503 : admission.status;
-      return errorReply(status, admission.code, admission.message, headers);
+      return errorReply(admission.code, admission.message, headers);
     }
     const ticket = admission.session;
     if (!(await hub.waitForKeyframe(config.firstFrameWaitMs))) {
       await access.end(ticket.sessionId, 'camera_fault');
-      return errorReply(409, 'no_frames', 'the camera has no picture yet; try again shortly', {
+      return errorReply('no_frames', 'the camera has no picture yet; try again shortly', {
         'Retry-After': String(config.retryAfterSeconds),
       });
     }
@@ -135,7 +134,7 @@ export class WhepService {
     // Ended (pause, policy change, window end) while the peer was being set up: never start it.
     if (!access.sessions().some((s) => s.sessionId === ticket.sessionId)) {
       await session.close();
-      return errorReply(409, 'session_ended', 'the session ended before it could start');
+      return errorReply('session_ended', 'the session ended before it could start');
     }
     this.#live.set(ticket.sessionId, session);
     session.start();
@@ -164,20 +163,20 @@ export class WhepService {
   #trickle(session: WhepSession, request: WhepRequest): WhepReply {
     if (!isType(request.contentType, 'application/trickle-ice-sdpfrag')) {
       const message = 'trickle must be application/trickle-ice-sdpfrag';
-      return errorReply(415, 'unsupported_media_type', message);
+      return errorReply('unsupported_media_type', message);
     }
     if (request.ifMatch === undefined) {
-      return errorReply(428, 'precondition_required', 'If-Match is required');
+      return errorReply('precondition_required', 'If-Match is required');
     }
     if (request.ifMatch !== '*' && request.ifMatch !== session.etag) {
-      return errorReply(412, 'precondition_failed', 'the session has changed');
+      return errorReply('precondition_failed', 'the session has changed');
     }
     const lines = request.body.split(/\r?\n/);
     const ufrag = lines.find((l) => l.startsWith('a=ice-ufrag:'));
     const remoteUfrag = /a=ice-ufrag:(\S+)/.exec(session.pc.remoteDescription?.sdp ?? '')?.[1];
     if (ufrag && remoteUfrag && ufrag.slice(12).trim() !== remoteUfrag) {
       const message = 'ICE restart is not supported; start a new session';
-      return errorReply(422, 'ice_restart_unsupported', message);
+      return errorReply('ice_restart_unsupported', message);
     }
     const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6);
     const candidates = lines.filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));

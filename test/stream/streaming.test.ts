@@ -24,7 +24,7 @@ describe('StreamingService', () => {
         }),
         stream: streamConfigSchema.parse({ port: 0, ice: { hostAddresses: ['127.0.0.1'] } }),
       },
-      { access: stack.access, trust: stack.trust, time: stack.time, gpio },
+      { access: stack.access, time: stack.time, gpio },
     );
     await service.start();
     expect(service.scheduler.cameraOn).toBe(true);

@@ -38,7 +38,6 @@ describe('WHEP over HTTPS', () => {
       config,
       access: stack.access,
       hub: stack.hub,
-      authenticate: async () => ({ ok: true }),
       time: stack.time,
     });
     await server.start();

@@ -186,5 +186,5 @@ export class AuditLog {
 }
 
 function unavailable(cause: unknown): never {
-  throw new NattsynError('audit_unavailable', 'the audit log could not be written', { status: 503, cause });
+  throw new NattsynError('audit_unavailable', 'the audit log could not be written', { cause });
 }
