@@ -11,7 +11,12 @@ import { z } from 'zod';
 import { cameraConfigSchema } from './camera/config.ts';
 import { UsageError } from './errors.ts';
 import { healthConfigSchema, mqttConfigSchema } from './health/config.ts';
-import { DEFAULT_MAX_LIFETIME_SECONDS, formatIssues, MAX_CLOCK_TOLERANCE_SECONDS } from './policy/index.ts';
+import {
+  DEFAULT_MAX_LIFETIME_SECONDS,
+  formatIssues,
+  MAX_CLOCK_TOLERANCE_SECONDS,
+  type TokenTrust,
+} from './policy/index.ts';
 import { streamConfigSchema } from './stream/config.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/nattsyn/config.json';
@@ -97,6 +102,18 @@ export interface LoadedConfig<C extends CoreConfig = CoreConfig> {
   config: C;
   policyKey: KeyObject | CryptoKey;
   issuerKeys: (KeyObject | CryptoKey)[];
+}
+
+/** The staff-token trust the config pins: issuer, keys, this device, lifetime and skew bounds. */
+export function tokenTrustOf(loaded: LoadedConfig): TokenTrust {
+  const { tokens, deviceId } = loaded.config;
+  return {
+    issuer: tokens.issuer,
+    keys: loaded.issuerKeys,
+    deviceId,
+    maxLifetimeSeconds: tokens.maxLifetimeSeconds,
+    clockToleranceSeconds: tokens.clockToleranceSeconds,
+  };
 }
 
 /** Parses a config object; throws UsageError listing every problem. */

@@ -1,35 +1,29 @@
 /**
  * The composition root: builds every part from the validated config and the real implementations
- * of the side-effect ports, starts them in order and stops them in reverse. It decides nothing.
+ * of the side-effect ports, starts them in order and stops them in reverse. It wires; every
+ * decision (the camera's lead, the audit log's failure mode, the clock's trust) belongs to a part.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { openAuditLog, recordServiceStart } from './access/auditStart.ts';
 import { AccessController } from './access/index.ts';
-import type { CameraSource } from './camera/types.ts';
-import type { Config, LoadedConfig, SystemdEnvironment } from './config.ts';
-import { HealthService, perceptualHash, SdNotify } from './health/index.ts';
+import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf } from './config.ts';
 import {
-  buildSelftestChecks,
-  gpioLinesOf,
-  InstallWindow,
-  loadRegistration,
-  runProcess,
-  runSelftestChecks,
-  selftestCommandHandler,
-  storedPolicy,
-} from './install/index.ts';
+  CommandRegistry,
+  HealthService,
+  perceptualHash,
+  readinessCameraLeadMs,
+  SdNotify,
+} from './health/index.ts';
+import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
+import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
 import { sha256Hex, timesyncProbe } from './platform/system.ts';
 import { systemTime } from './platform/systemTime.ts';
 import type { Time } from './platform/time.ts';
-import { AuditLog, type TokenTrust } from './policy/index.ts';
+import { softwareVersion } from './platform/version.ts';
+import { AuditLog } from './policy/index.ts';
 import { type StreamingDeps, StreamingService } from './stream/index.ts';
-
-/** How often the NTP-sync flag is re-read (the gate reads the cached value). */
-const CLOCK_PROBE_MS = 5_000;
-/** Readiness looks at the camera a while before a window: the camera must be running by then. */
-const CAMERA_SETTLE_SECONDS = 120;
 
 export interface ServiceOptions {
   systemd?: SystemdEnvironment;
@@ -58,82 +52,103 @@ export async function startService(
   const time = options.time ?? systemTime;
   const state = new FsStore(config.stateDir);
   const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
-  await openAudit(audit, log);
+  await openAuditLog(audit, log);
   const stack: { stop(): unknown }[] = [];
+  const started = async <P extends { start(): unknown; stop(): unknown }>(part: P): Promise<P> => {
+    await part.start();
+    stack.push(part);
+    return part;
+  };
   const stopAll = async () => {
     for (const part of stack.splice(0).reverse()) await part.stop();
   };
   try {
-    const clockSync = await startClockProbe(config.clock, time, log);
-    stack.push(clockSync);
-    const trust = tokenTrust(loaded);
-    const access = new AccessController({
-      time,
-      audit,
-      state,
-      trust,
-      policyKey: loaded.policyKey,
-      clockSynced: clockSync.synced,
-      randomId: () => randomBytes(18).toString('base64url'),
-      log: log.child({ module: 'access' }),
-    });
-    await access.start();
-    stack.push(access);
-    await audit
-      .append({
-        type: 'service_start',
-        actor: 'device',
-        detail: { policyVersion: access.policy?.body.version ?? 0 },
-      })
-      .catch((error) =>
-        log.error({ err: error }, 'audit log unwritable: every request is denied until it is'),
-      );
+    const clock = await started(
+      new ClockSync({
+        probe: timesyncProbe(config.clock.timesyncFile),
+        assumeSynced: config.clock.assumeSynced,
+        time,
+        onChangeLog: (synced) => log.info({ synced }, 'clock sync changed'),
+      }),
+    );
+    if (config.clock.assumeSynced)
+      log.warn('clock.assumeSynced is set: the clock is trusted without NTP (demo only)');
+    const access = await started(
+      new AccessController({
+        time,
+        audit,
+        state,
+        trust: tokenTrustOf(loaded),
+        policyKey: loaded.policyKey,
+        clockSynced: clock.synced,
+        onClockSyncChange: (listener) => clock.onChange(listener),
+        randomId: () => randomBytes(18).toString('base64url'),
+        log: log.child({ module: 'access' }),
+      }),
+    );
+    await recordServiceStart(audit, access.policy?.body.version ?? 0, log);
 
-    const installWindow = new InstallWindow({
-      store: state,
-      time,
-      audit,
-      perceptualHash,
-    });
+    const installWindow = new InstallWindow({ store: state, time, audit, perceptualHash });
     await installWindow.start((until) => access.setInstallPreview(until));
     stack.push(installWindow);
 
-    const leadSeconds = Math.max(
-      config.camera.leadSeconds,
-      config.health.readinessLeadMinutes * 60 + CAMERA_SETTLE_SECONDS,
-    );
-    const streaming = new StreamingService(
-      { camera: { ...config.camera, leadSeconds }, stream: config.stream },
-      {
+    const streaming = await started(
+      new StreamingService(config, {
         access,
         time,
+        cameraLeadMs: [readinessCameraLeadMs(config.health.readinessLeadMinutes)],
         logger: log.child({ module: 'stream' }),
         confirmReference: (keyframe, actor) => installWindow.confirmReference(keyframe, actor),
         ...options.streaming,
-      },
+      }),
     );
-    await streaming.start();
-    stack.push(streaming);
 
-    const health = config.mqtt
-      ? await startHealth(loaded, {
-          clockSynced: clockSync.synced,
-          access,
-          audit,
+    let health: HealthService | undefined;
+    if (config.mqtt) {
+      const commands = new CommandRegistry();
+      commands.register(
+        'selftest',
+        remoteSelftestCommand({
+          deviceId: config.deviceId,
+          stateDir: config.stateDir,
           state,
-          streaming,
-          installWindow,
+          policyKey: loaded.policyKey,
+          camera: streaming.camera,
+          inUse: () => access.sessions().length > 0,
+          gpio: config.camera.gpio,
+          isClockSynced: async () =>
+            config.clock.assumeSynced || (await timesyncProbe(config.clock.timesyncFile)()),
           time,
-          log,
-        })
-      : undefined;
-    if (health) stack.push(health);
-    else log.warn('no mqtt section in the config: health, events and audit delivery are off');
+        }),
+      );
+      health = await started(
+        new HealthService({
+          deviceId: config.deviceId,
+          softwareVersion: await softwareVersion(),
+          mqtt: config.mqtt,
+          health: config.health,
+          store: state,
+          stateDir: config.stateDir,
+          audit,
+          access,
+          policyKey: loaded.policyKey,
+          camera: streaming.camera,
+          referenceHash: () => installWindow.reference,
+          irOn: () => streaming.camera.status().state === 'running',
+          assumeClockSynced: config.clock.assumeSynced,
+          clockSynced: clock.synced,
+          commands,
+          time,
+          log: log.child({ module: 'health' }),
+        }),
+      );
+    } else log.warn('no mqtt section in the config: health, events and audit delivery are off');
 
     const notify = new SdNotify({
       socketPath: options.systemd?.notifySocket,
       watchdogUsec: options.systemd?.watchdogUsec,
       mainPid: process.pid,
+      time,
     });
     await notify.ready();
     stack.push({ stop: () => notify.stopping() });
@@ -143,133 +158,4 @@ export async function startService(
     await stopAll();
     throw error;
   }
-}
-
-/**
- * Opens the audit log. A log that cannot be read (a corrupt record, an unreadable disk) does not
- * stop the service: the log stays unwritable, the gate denies every request with
- * `audit_unavailable`, and health keeps reporting so the centre can send someone.
- */
-async function openAudit(audit: AuditLog, log: Logger): Promise<void> {
-  try {
-    const { recoveredBytes } = await audit.open();
-    if (recoveredBytes > 0) log.warn({ recoveredBytes }, 'cut a torn last audit line left by a crash');
-  } catch (error) {
-    log.error({ err: error }, 'audit log unreadable: every request is denied until it is repaired');
-  }
-}
-
-function tokenTrust(loaded: LoadedConfig<Config>): TokenTrust {
-  const { tokens, deviceId } = loaded.config;
-  return {
-    issuer: tokens.issuer,
-    keys: loaded.issuerKeys,
-    deviceId,
-    maxLifetimeSeconds: tokens.maxLifetimeSeconds,
-    clockToleranceSeconds: tokens.clockToleranceSeconds,
-  };
-}
-
-interface HealthParts {
-  /** The gate's own NTP reading, so health and the gate never disagree about the clock. */
-  clockSynced: () => boolean;
-  access: AccessController;
-  audit: AuditLog;
-  state: FsStore;
-  streaming: StreamingService;
-  installWindow: InstallWindow;
-  time: Time;
-  log: Logger;
-}
-
-async function startHealth(loaded: LoadedConfig<Config>, p: HealthParts): Promise<HealthService> {
-  const { config } = loaded;
-  const health = new HealthService({
-    deviceId: config.deviceId,
-    softwareVersion: await softwareVersion(),
-    mqtt: config.mqtt!,
-    health: config.health,
-    store: p.state,
-    stateDir: config.stateDir,
-    audit: p.audit,
-    access: p.access,
-    policyKey: loaded.policyKey,
-    camera: p.streaming.camera,
-    referenceHash: () => p.installWindow.reference,
-    irOn: () => p.streaming.camera.status().state === 'running',
-    assumeClockSynced: config.clock.assumeSynced,
-    clockSynced: p.clockSynced,
-    time: p.time,
-    log: p.log.child({ module: 'health' }),
-  });
-  const camera = borrowed(p.streaming.camera, () => p.access.sessions().length > 0);
-  health.commands.register(
-    'selftest',
-    selftestCommandHandler(async () => {
-      const registration = await loadRegistration(config.stateDir).catch(() => undefined);
-      const checks = buildSelftestChecks({
-        registration,
-        camera,
-        gpioLines: gpioLinesOf(config.camera.gpio),
-        gpioSysfsRoot: config.camera.gpio.sysfsRoot,
-        isClockSynced: async () =>
-          config.clock.assumeSynced || (await timesyncProbe(config.clock.timesyncFile)()),
-        policy: storedPolicy(p.state, loaded.policyKey as never, config.deviceId),
-        stateDir: config.stateDir,
-        run: runProcess,
-        now: () => new Date(p.time.now()),
-        includeServiceCheck: false,
-      });
-      return runSelftestChecks(checks, config.deviceId, {
-        now: () => new Date(p.time.now()),
-        monotonic: () => p.time.monotonic(),
-      });
-    }),
-  );
-  await health.start();
-  return health;
-}
-
-/**
- * The service's camera lent to the remote self-test: it may start it, but only stops it again when
- * it started it and nobody is watching (the scheduler stays in charge of running it for windows).
- */
-function borrowed(camera: CameraSource, inUse: () => boolean): CameraSource {
-  let startedByUs = false;
-  return {
-    ...camera,
-    status: () => camera.status(),
-    onAccessUnit: (l) => camera.onAccessUnit(l),
-    onStatus: (l) => camera.onStatus(l),
-    start: async () => {
-      startedByUs = camera.status().state === 'stopped';
-      if (startedByUs) await camera.start();
-    },
-    stop: async () => {
-      if (startedByUs && !inUse()) await camera.stop();
-      startedByUs = false;
-    },
-  };
-}
-
-async function softwareVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
-async function startClockProbe(clock: Config['clock'], time: Time, log: Logger) {
-  const probe = timesyncProbe(clock.timesyncFile);
-  let synced = clock.assumeSynced || (await probe());
-  if (clock.assumeSynced) log.warn('clock.assumeSynced is set: the clock is trusted without NTP (demo only)');
-  const timer = clock.assumeSynced
-    ? undefined
-    : time.interval('clock-probe', CLOCK_PROBE_MS, () => {
-        void probe().then((v) => {
-          if (v !== synced) log.info({ synced: v }, 'clock sync changed');
-          synced = v;
-        });
-      });
-  return { synced: () => synced, stop: () => timer?.cancel() };
 }

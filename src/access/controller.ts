@@ -7,15 +7,17 @@
  */
 import type { KeyObject } from 'jose';
 import type { Logger } from '../log.ts';
+import { Emitter, Subscriptions } from '../platform/emitter.ts';
 import type { Time } from '../platform/time.ts';
-import type {
-  ActivePolicy,
-  AuditEntry,
-  AuditLog,
-  DurableStore,
-  EpochMillis,
-  PolicyVerdict,
-  TokenTrust,
+import {
+  type ActivePolicy,
+  type AuditEntry,
+  type AuditLog,
+  type DurableStore,
+  type EpochMillis,
+  epochMillis,
+  type PolicyVerdict,
+  type TokenTrust,
 } from '../policy/index.ts';
 import { AccessDecision, endCodeFor, refusal } from './decision.ts';
 import { PolicyInForce } from './policyInForce.ts';
@@ -23,6 +25,7 @@ import { SessionTable } from './sessionTable.ts';
 import type {
   AccessControl,
   Admission,
+  CameraSchedule,
   RequestOrigin,
   SessionEndCode,
   SessionTicket,
@@ -38,8 +41,9 @@ export interface AccessControllerDeps {
   state: DurableStore;
   trust: TokenTrust;
   policyKey: KeyObject | CryptoKey;
-  /** Latest NTP-sync reading; refreshed by the composition root. */
+  /** Latest NTP-sync reading, and its change announcements (platform/clockSync.ts). */
   clockSynced: () => boolean;
+  onClockSyncChange?: (listener: () => void) => () => void;
   /** ≥ 128 random bits, URL-safe. */
   randomId: () => string;
   log: Logger;
@@ -50,6 +54,8 @@ export class AccessController implements AccessControl {
   readonly #policy: PolicyInForce;
   readonly #sessions: SessionTable;
   readonly #decision: AccessDecision;
+  readonly #changed = new Emitter<[]>();
+  readonly #subscriptions = new Subscriptions();
 
   constructor(deps: AccessControllerDeps) {
     this.#d = deps;
@@ -66,14 +72,24 @@ export class AccessController implements AccessControl {
     });
   }
 
-  /** Loads the persisted policy and pause flag. */
-  start(): Promise<void> {
-    return this.#policy.load();
+  /** Loads the persisted policy and pause flag, and starts announcing changes. */
+  async start(): Promise<void> {
+    if (!this.#subscriptions.active) {
+      const changed = () => this.#changed.emit();
+      this.#subscriptions.add(this.#policy.onChange(changed), this.#sessions.onChanged(changed));
+      if (this.#d.onClockSyncChange) this.#subscriptions.add(this.#d.onClockSyncChange(changed));
+    }
+    await this.#policy.load();
   }
 
   /** Ends every live session (audited as `shutdown`). */
-  stop(): Promise<void> {
-    return this.#sessions.endAll('shutdown');
+  async stop(): Promise<void> {
+    await this.#sessions.endAll('shutdown');
+    this.#subscriptions.clear();
+  }
+
+  onChange(listener: () => void): () => void {
+    return this.#changed.on(listener);
   }
 
   get policy(): ActivePolicy | undefined {
@@ -158,9 +174,10 @@ export class AccessController implements AccessControl {
     const { policy } = this.#policy;
     const schedule = policy?.schedule;
     const preview = this.#policy.installPreviewUntil;
+    const { open, next } = this.#policy.windowsAt(now);
     return {
-      open: schedule?.openWindowAt(now),
-      next: schedule?.nextWindows(now, 2).find((w) => w.start > now),
+      open,
+      next,
       paused: this.#policy.pausedByResident || (schedule?.isPausedAt(now) ?? false),
       policyVersion: policy?.body.version,
       timeZone: policy?.body.timeZone,
@@ -170,11 +187,20 @@ export class AccessController implements AccessControl {
   }
 
   cameraWanted(leadMs: number): boolean {
-    if (this.#sessions.size > 0) return true;
+    return this.cameraSchedule(leadMs).wanted;
+  }
+
+  cameraSchedule(leadMs: number): CameraSchedule {
+    const now = this.#d.time.now();
     const state = this.windowState();
-    if (!state.clockSynced || state.paused) return false;
-    if (state.open) return true;
-    return state.next !== undefined && state.next.start - this.#d.time.now() <= leadMs;
+    const { open, next } = state;
+    const soon = next !== undefined && next.start - now <= leadMs;
+    const byWindows = state.clockSynced && !state.paused && (open !== undefined || soon);
+    const edges = [open?.end, next && next.start - leadMs, next?.start].filter(
+      (t): t is number => t !== undefined && t > now,
+    );
+    const recheckAt = edges.length > 0 ? epochMillis(Math.min(...edges)) : undefined;
+    return { wanted: this.#sessions.size > 0 || byWindows, recheckAt };
   }
 
   async applyPolicy(jws: string, actor: string): Promise<PolicyVerdict> {

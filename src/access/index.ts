@@ -7,6 +7,7 @@ export { SessionTable } from './sessionTable.ts';
 export {
   type AccessControl,
   type Admission,
+  type CameraSchedule,
   type Refusal,
   type RequestOrigin,
   SESSION_END_CODES,

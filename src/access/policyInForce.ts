@@ -2,7 +2,8 @@
  * The policy in force and the resident's own switches: the signed policy (loaded from and
  * persisted to the state directory, replaced only once audited and stored), the pause button
  * (persisted; unreadable counts as paused) and the installer's aiming preview. Announces every
- * change, so the camera schedule and readiness follow it instead of polling.
+ * change, so the camera schedule and readiness follow it instead of polling, and caches the open
+ * and next window until the next of them begins or ends (the window search is not cheap).
  */
 import type { KeyObject } from 'jose';
 import type { Logger } from '../log.ts';
@@ -14,7 +15,20 @@ import {
   type EpochMillis,
   type PolicyVerdict,
   verifyPolicy,
+  type WindowOccurrence,
 } from '../policy/index.ts';
+
+/** The open window and the next one at an instant. */
+export interface Windows {
+  open: WindowOccurrence | undefined;
+  next: WindowOccurrence | undefined;
+}
+
+interface CachedWindows extends Windows {
+  policy: ActivePolicy;
+  from: number;
+  until: number;
+}
 
 export const POLICY_FILE = 'policy.jws';
 export const PAUSE_FILE = 'pause.json';
@@ -36,6 +50,7 @@ export class PolicyInForce {
   #policy: ActivePolicy | undefined;
   #paused = false;
   #installPreviewUntil: EpochMillis | undefined;
+  #windows: CachedWindows | undefined;
 
   constructor(deps: PolicyInForceDeps) {
     this.#d = deps;
@@ -67,6 +82,22 @@ export class PolicyInForce {
 
   get installPreviewUntil(): EpochMillis | undefined {
     return this.#installPreviewUntil;
+  }
+
+  /**
+   * The window open at `now` and the next to open after it, from the cache while `now` lies before
+   * the earlier of the open one's end and the next one's start (nothing can change before then).
+   */
+  windowsAt(now: EpochMillis): Windows {
+    const policy = this.#policy;
+    if (!policy) return { open: undefined, next: undefined };
+    const c = this.#windows;
+    if (c && c.policy === policy && now >= c.from && now < c.until) return { open: c.open, next: c.next };
+    const open = policy.schedule.openWindowAt(now);
+    const next = policy.schedule.nextWindows(now, 2).find((w) => w.start > now);
+    const until = Math.min(open?.end ?? Number.POSITIVE_INFINITY, next?.start ?? Number.POSITIVE_INFINITY);
+    this.#windows = { policy, from: now, until, open, next };
+    return { open, next };
   }
 
   /** Fired after the policy, the pause or the install preview changed. */

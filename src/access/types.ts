@@ -56,6 +56,11 @@ export type Admission = { ok: true; session: SessionTicket } | Refusal;
 /** A verified token's holder and scope, without any session (the viewer page's state endpoint). */
 export type TokenCheck = { ok: true; staffId: string; scope: Scope } | Refusal;
 
+export interface CameraSchedule {
+  wanted: boolean;
+  recheckAt: EpochMillis | undefined;
+}
+
 /** Who asked and over which transport (the device's HTTP route or the centre's relay): audited. */
 export interface RequestOrigin {
   remote: string;
@@ -91,6 +96,11 @@ export interface AccessControl {
   onSessionEnded(listener: (sessionId: string, code: SessionEndCode) => void): () => void;
   /** Fired when the set of live sessions changes (privacy LED). */
   onSessionsChanged(listener: (count: number) => void): () => void;
+  /**
+   * Fired when anything the window state or the camera's schedule depends on changed: the policy,
+   * the pause, the install preview, the live sessions, the clock's sync.
+   */
+  onChange(listener: () => void): () => void;
   windowState(): WindowState;
   /** Verifies, applies, persists (atomically) and audits a signed policy; cuts sessions it closes. */
   applyPolicy(jws: string, actor: string): Promise<PolicyVerdict>;
@@ -98,4 +108,6 @@ export interface AccessControl {
   setPaused(paused: boolean, actor: string): Promise<void>;
   /** The camera should run: a window opens within `leadMs`, is open, or a session lives. */
   cameraWanted(leadMs: number): boolean;
+  /** `cameraWanted` now, and the next instant the answer can change by time alone (none: only by `onChange`). */
+  cameraSchedule(leadMs: number): CameraSchedule;
 }

@@ -3,6 +3,7 @@
  * exactly while at least one session lives, so the resident can always tell they are watched.
  */
 import type { AccessControl } from '../access/types.ts';
+import { Subscriptions } from '../platform/emitter.ts';
 import type { GpioOutputs } from './gpio.ts';
 import { type Logger, silentLogger } from './ports.ts';
 import type { CameraSource, CameraState } from './types.ts';
@@ -21,7 +22,7 @@ const CAMERA_ON: ReadonlySet<CameraState> = new Set(['starting', 'running', 'sta
 export class PrivacyIndicators {
   readonly #o: IndicatorOptions;
   readonly #log: Logger;
-  #offs: (() => void)[] = [];
+  readonly #subscriptions = new Subscriptions();
   #queue: Promise<void> = Promise.resolve();
 
   constructor(options: IndicatorOptions) {
@@ -30,19 +31,18 @@ export class PrivacyIndicators {
   }
 
   async start(): Promise<void> {
-    if (this.#offs.length > 0) return;
-    this.#offs = [
+    if (this.#subscriptions.active) return;
+    this.#subscriptions.add(
       this.#o.access.onSessionsChanged((count) => this.#set(this.#o.ledPin, count > 0)),
       this.#o.camera.onStatus((s) => this.#set(this.#o.irPin, CAMERA_ON.has(s.state))),
-    ];
+    );
     this.#set(this.#o.ledPin, this.#o.access.sessions().length > 0);
     this.#set(this.#o.irPin, CAMERA_ON.has(this.#o.camera.status().state));
     await this.#queue;
   }
 
   async stop(): Promise<void> {
-    for (const off of this.#offs) off();
-    this.#offs = [];
+    this.#subscriptions.clear();
     await this.#queue;
     await this.#o.gpio.close();
   }

@@ -1,52 +1,63 @@
 /**
  * Runs the camera only while it is wanted: a window opens within the lead time, is open, or a
- * session lives (`access.cameraWanted`). Re-evaluates on every session change and on a tick;
- * start and stop never overlap.
+ * session lives (`access.cameraSchedule`). Pushed, not polled: it re-evaluates when access control
+ * announces a change (policy, pause, sessions, clock sync) and at the one instant the answer can
+ * change by time alone, which access control names. Start and stop never overlap.
  */
 import type { AccessControl } from '../access/types.ts';
+import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Timer } from '../platform/time.ts';
 import { type Logger, silentLogger, type Time } from './ports.ts';
 
 export interface SchedulerOptions {
-  access: Pick<AccessControl, 'cameraWanted' | 'onSessionsChanged'>;
+  access: Pick<AccessControl, 'cameraSchedule' | 'onChange'>;
   camera: { start(): Promise<void>; stop(): Promise<void> };
+  /** The configured lead (camera.leadSeconds). */
   leadMs: number;
-  tickMs?: number;
+  /** Leads other parts need the camera up for, e.g. the readiness check before a window. */
+  neededLeadMs?: readonly number[];
   time?: Time;
   logger?: Logger;
 }
 
 export class CameraScheduler {
-  readonly #o: Required<SchedulerOptions>;
-  #timer: Timer | undefined;
-  #off: (() => void) | undefined;
+  readonly #o: SchedulerOptions;
+  readonly #time: Time;
+  readonly #log: Logger;
+  readonly #subscriptions = new Subscriptions();
+  #recheck: Timer | undefined;
   #cameraOn = false;
   #active = false;
   #queue: Promise<void> = Promise.resolve();
 
   constructor(options: SchedulerOptions) {
-    this.#o = { tickMs: 5000, time: systemTime, logger: silentLogger, ...options };
+    this.#o = options;
+    this.#time = options.time ?? systemTime;
+    this.#log = options.logger ?? silentLogger;
   }
 
   get cameraOn(): boolean {
     return this.#cameraOn;
   }
 
+  /** The lead actually used: the longest anyone needs. */
+  get leadMs(): number {
+    return Math.max(this.#o.leadMs, ...(this.#o.neededLeadMs ?? []));
+  }
+
   async start(): Promise<void> {
     if (this.#active) return;
     this.#active = true;
-    this.#off = this.#o.access.onSessionsChanged(() => void this.evaluate());
-    this.#tick();
+    this.#subscriptions.add(this.#o.access.onChange(() => void this.evaluate()));
     await this.evaluate();
   }
 
   async stop(): Promise<void> {
     this.#active = false;
-    this.#off?.();
-    this.#off = undefined;
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    this.#subscriptions.clear();
+    this.#recheck?.cancel();
+    this.#recheck = undefined;
     await this.#enqueue(async () => {
       if (!this.#cameraOn) return;
       this.#cameraOn = false;
@@ -54,30 +65,27 @@ export class CameraScheduler {
     });
   }
 
-  /** Starts or stops the camera to match `cameraWanted` now; resolves once it has. */
+  /** Starts or stops the camera to match the schedule now; resolves once it has. */
   evaluate(): Promise<void> {
     return this.#enqueue(async () => {
       if (!this.#active) return;
-      const wanted = this.#o.access.cameraWanted(this.#o.leadMs);
+      const { wanted, recheckAt } = this.#o.access.cameraSchedule(this.leadMs);
+      this.#recheck?.cancel();
+      this.#recheck =
+        recheckAt === undefined
+          ? undefined
+          : this.#time.timeout('camera-schedule', recheckAt - this.#time.now(), () => void this.evaluate());
       if (wanted === this.#cameraOn) return;
       this.#cameraOn = wanted;
-      this.#o.logger.info({ wanted }, wanted ? 'camera wanted: starting' : 'camera not wanted: stopping');
+      this.#log.info({ wanted }, wanted ? 'camera wanted: starting' : 'camera not wanted: stopping');
       await (wanted ? this.#o.camera.start() : this.#o.camera.stop());
-    });
-  }
-
-  #tick(): void {
-    this.#timer = this.#o.time.timeout('camera-schedule', this.#o.tickMs, () => {
-      if (!this.#active) return;
-      void this.evaluate();
-      this.#tick();
     });
   }
 
   #enqueue(step: () => Promise<void>): Promise<void> {
     const run = this.#queue.then(step);
     this.#queue = run.catch((error) =>
-      this.#o.logger.error({ err: String(error) }, 'camera schedule step failed'),
+      this.#log.error({ err: String(error) }, 'camera schedule step failed'),
     );
     return run;
   }

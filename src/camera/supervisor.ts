@@ -5,7 +5,7 @@
  * health never see a restart, only the status.
  */
 
-import { Emitter } from '../platform/emitter.ts';
+import { Emitter, Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Timer } from '../platform/time.ts';
 import { type Logger, silentLogger, type Time } from './ports.ts';
@@ -27,7 +27,7 @@ export class CameraSupervisor implements CameraSource {
   readonly #accessUnits = new Emitter<[AccessUnit]>();
   readonly #statuses = new Emitter<[CameraStatus]>();
   #source: CameraSource | undefined;
-  #unsubscribe: (() => void)[] = [];
+  readonly #subscriptions = new Subscriptions();
   #running = false;
   #watchdog: Timer | undefined;
   #retryTimer: Timer | undefined;
@@ -100,13 +100,13 @@ export class CameraSupervisor implements CameraSource {
     this.#stalled = false;
     this.#firstAuMono = undefined;
     this.#lastAuMono = this.#o.time.monotonic();
-    this.#unsubscribe = [
+    this.#subscriptions.add(
       source.onAccessUnit((au) => this.#onAccessUnit(au)),
       source.onStatus((s) => {
         if (s.state === 'failed') this.#failed(s.lastError ?? 'camera_exited');
         else this.#publish();
       }),
-    ];
+    );
     this.#armWatchdog();
     try {
       await source.start();
@@ -164,8 +164,7 @@ export class CameraSupervisor implements CameraSource {
   }
 
   async #teardown(): Promise<void> {
-    for (const off of this.#unsubscribe) off();
-    this.#unsubscribe = [];
+    this.#subscriptions.clear();
     const source = this.#source;
     this.#source = undefined;
     this.#watchdog?.cancel();

@@ -7,6 +7,7 @@
  * are kept, so nothing of the room stays in memory while the camera runs without a session.
  */
 import type { AccessUnit, CameraSource } from '../camera/types.ts';
+import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Clock } from '../platform/time.ts';
 import type { FrameCheckConfig } from './config.ts';
@@ -76,7 +77,7 @@ export class FrameChecker {
   #sameStreak = 0;
   #lastCheck = Number.NEGATIVE_INFINITY;
   #busy: Promise<unknown> | undefined;
-  #unsubscribe: Array<() => void> = [];
+  readonly #subscriptions = new Subscriptions();
 
   constructor(deps: FrameCheckerDeps) {
     this.#deps = deps;
@@ -85,18 +86,17 @@ export class FrameChecker {
 
   start(): void {
     const { camera } = this.#deps;
-    if (!camera || this.#unsubscribe.length > 0) return;
-    this.#unsubscribe = [
+    if (!camera || this.#subscriptions.active) return;
+    this.#subscriptions.add(
       camera.onAccessUnit((au) => this.#offer(au)),
       camera.onStatus((s) => {
         if (s.state !== 'running') this.reset();
       }),
-    ];
+    );
   }
 
   async stop(): Promise<void> {
-    for (const off of this.#unsubscribe) off();
-    this.#unsubscribe = [];
+    this.#subscriptions.clear();
     await this.#busy?.catch(() => undefined);
     this.reset();
   }

@@ -6,6 +6,7 @@
  */
 import type { KeyObject } from 'jose';
 import type { AccessControl } from '../access/types.ts';
+import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import { withTimeout } from '../platform/time.ts';
 import type { AuditEntry } from '../policy/index.ts';
@@ -39,7 +40,7 @@ export class InboundHandler {
   /** Command ids already seen, with their expiry: a replay inside the lifetime is refused. */
   readonly #seen = new Map<string, number>();
   #queue: Promise<void> = Promise.resolve();
-  #off: (() => void) | undefined;
+  readonly #subscriptions = new Subscriptions();
 
   constructor(deps: InboundDeps) {
     this.#deps = deps;
@@ -48,16 +49,18 @@ export class InboundHandler {
   }
 
   start(): void {
-    this.#off ??= this.#deps.link.onMessage((suffix, payload, retained) => {
-      this.#queue = this.#queue
-        .then(() => this.handle(suffix, payload.toString('utf8'), retained))
-        .catch((error) => this.#log.error({ err: String(error) }, 'inbound message failed'));
-    });
+    if (this.#subscriptions.active) return;
+    this.#subscriptions.add(
+      this.#deps.link.onMessage((suffix, payload, retained) => {
+        this.#queue = this.#queue
+          .then(() => this.handle(suffix, payload.toString('utf8'), retained))
+          .catch((error) => this.#log.error({ err: String(error) }, 'inbound message failed'));
+      }),
+    );
   }
 
   async stop(): Promise<void> {
-    this.#off?.();
-    this.#off = undefined;
+    this.#subscriptions.clear();
     await this.#queue;
   }
 

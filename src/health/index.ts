@@ -1,4 +1,6 @@
 /** The health folder's public surface: what main.ts, cli.ts, config.ts and the installer use. */
+
+export { assembleHealth, type HealthParts } from './assemble.ts';
 export { BackoffSchedule } from './backoff.ts';
 export {
   COMMAND_JWS_TYPE,
@@ -43,7 +45,12 @@ export {
 } from './payloads.ts';
 export { type Log, silentLog } from './ports.ts';
 export { decodeThrottled, SystemProbes, type SystemSnapshot } from './probes.ts';
-export { READINESS_CHECKS, ReadinessCheck, type ReadinessProbes } from './readiness.ts';
+export {
+  READINESS_CHECKS,
+  ReadinessCheck,
+  type ReadinessProbes,
+  readinessCameraLeadMs,
+} from './readiness.ts';
 export { HealthReporter } from './reporter.ts';
 export { SdNotify, type SdNotifyDeps, systemdNotifySender } from './sdNotify.ts';
 export { HealthService, type HealthServiceDeps } from './service.ts';

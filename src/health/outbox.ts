@@ -5,6 +5,7 @@
  * disconnect it starts again from the cursor, so a crash can repeat a record but never skip one.
  */
 
+import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import { withTimeout } from '../platform/time.ts';
 import type { AuditRecord } from '../policy/index.ts';
@@ -161,7 +162,7 @@ export class Outbox {
   readonly audit: OutboxStream<AuditRecord>;
   readonly events: OutboxStream<EventPayload>;
   readonly #time: Time;
-  #unsubscribe: Array<() => void> = [];
+  readonly #subscriptions = new Subscriptions();
 
   constructor(deps: OutboxDeps) {
     this.#deps = deps;
@@ -187,12 +188,12 @@ export class Outbox {
   }
 
   start(): void {
-    if (this.#unsubscribe.length > 0) return;
-    this.#unsubscribe = [
+    if (this.#subscriptions.active) return;
+    this.#subscriptions.add(
       this.audit.start(),
       this.events.start(),
       this.#deps.link.onConnect(async () => this.kick()),
-    ];
+    );
     if (this.#deps.link.connected) this.kick();
   }
 
@@ -203,8 +204,7 @@ export class Outbox {
 
   /** Stops after the records in flight are acknowledged, or after `graceMs` (they stay undelivered). */
   async stop(graceMs = 3000): Promise<void> {
-    for (const off of this.#unsubscribe) off();
-    this.#unsubscribe = [];
+    this.#subscriptions.clear();
     const stopped = Promise.all([this.audit.stop(), this.events.stop()]).then(() => undefined);
     await withTimeout(this.#time, stopped, graceMs).catch(() => undefined);
   }

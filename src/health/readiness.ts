@@ -2,10 +2,12 @@
  * The readiness check: `leadMinutes` before each supervision window, asks whether the window will
  * work (camera delivering, frame checks fine, clock synced, broker reachable) and raises
  * `window_ready` or `window_at_risk` with the failing checks, once per window occurrence, so the
- * centre can send someone before 02:30 instead of after. The camera has to be running by then:
- * start it `cameraLeadMs` before a window (access.cameraWanted(readiness.cameraLeadMs)).
+ * centre can send someone before 02:30 instead of after. Pushed, not polled: one timer for the
+ * moment the coming window enters the lead, re-armed whenever access control announces a change.
+ * The camera has to be running by then: `readinessCameraLeadMs` is what the camera schedule needs.
  */
 import type { AccessControl } from '../access/types.ts';
+import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { EventSink } from './events.ts';
 import type { FrameVerdict } from './frames.ts';
@@ -25,12 +27,10 @@ export interface ReadinessProbes {
 
 export interface ReadinessDeps {
   leadMinutes: number;
-  access: Pick<AccessControl, 'windowState'>;
+  access: Pick<AccessControl, 'windowState' | 'onChange'>;
   probes: ReadinessProbes;
   events: EventSink;
-  time?: Pick<Time, 'now' | 'interval'>;
-  /** How often the check looks at the schedule. */
-  tickMs?: number;
+  time?: Pick<Time, 'now' | 'timeout'>;
 }
 
 export interface ReadinessResult {
@@ -42,12 +42,19 @@ export interface ReadinessResult {
 /** Extra lead the camera needs to be up and checked once before readiness is judged. */
 const CAMERA_SETTLE_MS = 2 * 60_000;
 
+/** How long before a window the camera must run for readiness to judge it (the camera schedule's need). */
+export function readinessCameraLeadMs(leadMinutes: number): number {
+  return leadMinutes * 60_000 + CAMERA_SETTLE_MS;
+}
+
 export class ReadinessCheck {
   readonly #deps: ReadinessDeps;
-  readonly #time: Pick<Time, 'now' | 'interval'>;
-  #interval: Timer | undefined;
+  readonly #time: Pick<Time, 'now' | 'timeout'>;
+  readonly #subscriptions = new Subscriptions();
+  #timer: Timer | undefined;
   #last: ReadinessResult | undefined;
   #running: Promise<void> | undefined;
+  #active = false;
 
   constructor(deps: ReadinessDeps) {
     this.#deps = deps;
@@ -60,18 +67,21 @@ export class ReadinessCheck {
 
   /** How long before a window the camera should start so readiness can judge it. */
   get cameraLeadMs(): number {
-    return this.leadMs + CAMERA_SETTLE_MS;
+    return readinessCameraLeadMs(this.#deps.leadMinutes);
   }
 
   start(): void {
-    if (this.#interval !== undefined) return;
-    this.#interval = this.#time.interval('readiness', this.#deps.tickMs ?? 15_000, () => void this.tick());
-    void this.tick();
+    if (this.#active) return;
+    this.#active = true;
+    this.#subscriptions.add(this.#deps.access.onChange(() => void this.#arm()));
+    void this.#arm();
   }
 
   async stop(): Promise<void> {
-    this.#interval?.cancel();
-    this.#interval = undefined;
+    this.#active = false;
+    this.#subscriptions.clear();
+    this.#timer?.cancel();
+    this.#timer = undefined;
     await this.#running;
   }
 
@@ -109,6 +119,28 @@ export class ReadinessCheck {
       failing: failing.join(','),
     };
     await this.#deps.events.raise(failing.length === 0 ? 'window_ready' : 'window_at_risk', detail);
+  }
+
+  /**
+   * Judges the coming window if it is inside the lead now, then sets the one timer that matters:
+   * when the coming window enters the lead (not while another is open), or when it starts (after
+   * which a later window is the coming one).
+   */
+  async #arm(): Promise<void> {
+    if (!this.#active) return;
+    const { open, next } = this.#deps.access.windowState();
+    if (!next) return this.#wakeAt(undefined);
+    const judgeFrom = Math.max(next.start - this.leadMs, open?.end ?? Number.NEGATIVE_INFINITY);
+    if (this.#time.now() < judgeFrom) return this.#wakeAt(judgeFrom);
+    await this.tick();
+    this.#wakeAt(next.start);
+  }
+
+  #wakeAt(at: number | undefined): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    if (at === undefined || !this.#active) return;
+    this.#timer = this.#time.timeout('readiness', Math.max(0, at - this.#time.now()), () => void this.#arm());
   }
 
   /** The checks that fail right now. */

@@ -7,6 +7,7 @@
 
 import type { AccessControl } from '../access/types.ts';
 import type { CameraSource } from '../camera/types.ts';
+import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { HealthConfig } from './config.ts';
 import type { EventSink } from './events.ts';
@@ -49,7 +50,7 @@ export class HealthReporter {
   readonly #time: Time;
   readonly #log: Log;
   #interval: Timer | undefined;
-  #unsubscribe: Array<() => void> = [];
+  readonly #subscriptions = new Subscriptions();
   #current: HealthPayload | undefined;
   #problems: HealthProblem[] = [];
   #paused: boolean | undefined;
@@ -78,9 +79,9 @@ export class HealthReporter {
       config.sampleSeconds * 1000,
       () => void this.sample(),
     );
-    this.#unsubscribe = [link.onConnect((connection) => this.#announce(connection))];
-    if (camera) this.#unsubscribe.push(camera.onStatus(() => this.#soon()));
-    if (frames) this.#unsubscribe.push(frames.onVerdict(() => this.#soon()));
+    this.#subscriptions.add(link.onConnect((connection) => this.#announce(connection)));
+    if (camera) this.#subscriptions.add(camera.onStatus(() => this.#soon()));
+    if (frames) this.#subscriptions.add(frames.onVerdict(() => this.#soon()));
     await this.sample();
   }
 
@@ -89,8 +90,7 @@ export class HealthReporter {
     this.#pendingSoon?.cancel();
     this.#interval = undefined;
     this.#pendingSoon = undefined;
-    for (const off of this.#unsubscribe) off();
-    this.#unsubscribe = [];
+    this.#subscriptions.clear();
     await this.#sampling;
   }
 

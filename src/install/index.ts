@@ -30,6 +30,7 @@ export {
   register,
   registrationRecord,
 } from './registration.ts';
+export { borrowedCamera, remoteSelftestCommand } from './remoteSelftest.ts';
 export {
   type CheckResult,
   type FlatResult,

@@ -2,8 +2,9 @@
  * Self-test checks of the device around the camera: clock, broker over TLS with the device
  * certificate, policy, disk, service, registration. Each wraps one injected question.
  */
-import { type KeyObject, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFile, statfs } from 'node:fs/promises';
+import type { KeyObject } from 'jose';
 import mqtt from 'mqtt';
 import { POLICY_FILE } from '../access/index.ts';
 import { type DurableStore, type PolicyVerdict, verifyPolicy } from '../policy/index.ts';

@@ -1,4 +1,8 @@
-/** A typed event (werift's `Event<[...]>` style): `on` returns its own unsubscribe. */
+/**
+ * Typed events (werift's `Event<[...]>` style) and the one way a part lets go of what it listened
+ * to: `on` returns its own unsubscribe, and a part keeps those in one `Subscriptions`, cleared by
+ * its `stop()` (zigbee2mqtt's `removeListeners(this)`).
+ */
 export class Emitter<A extends unknown[]> {
   readonly #listeners = new Set<(...args: A) => void>();
 
@@ -9,5 +13,27 @@ export class Emitter<A extends unknown[]> {
 
   emit(...args: A): void {
     for (const listener of this.#listeners) listener(...args);
+  }
+
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+}
+
+/** The unsubscribes a part holds while started. */
+export class Subscriptions {
+  #offs: Array<() => unknown> = [];
+
+  add(...offs: Array<() => unknown>): void {
+    this.#offs.push(...offs);
+  }
+
+  get active(): boolean {
+    return this.#offs.length > 0;
+  }
+
+  /** Unsubscribes everything, newest first. Idempotent. */
+  clear(): void {
+    for (const off of this.#offs.splice(0).reverse()) off();
   }
 }

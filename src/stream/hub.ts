@@ -5,6 +5,7 @@
  * is cached in memory only, so a joining viewer can start on a keyframe at once (viewer.ts).
  */
 import type { AccessUnit, CameraSource } from '../camera/index.ts';
+import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Time } from '../platform/time.ts';
 import { packetizeAccessUnit, type RtpPayload } from './packetizer.ts';
@@ -36,8 +37,7 @@ export class StreamHub {
   readonly #keyframeWaiters = new Set<() => void>();
   #gop: HubFrame[] = [];
   #gopBytes = 0;
-  #off: (() => void) | undefined;
-  #offStatus: (() => void) | undefined;
+  readonly #subscriptions = new Subscriptions();
   #lastKeyframeRequest = Number.NEGATIVE_INFINITY;
 
   constructor(options: StreamHubOptions) {
@@ -46,19 +46,18 @@ export class StreamHub {
   }
 
   start(): void {
-    if (this.#off) return;
-    this.#off = this.#o.camera.onAccessUnit((au) => this.#onAccessUnit(au));
+    if (this.#subscriptions.active) return;
+    this.#subscriptions.add(this.#o.camera.onAccessUnit((au) => this.#onAccessUnit(au)));
     // A stopped or failed camera's last GOP is stale: never replay it to a new viewer.
-    this.#offStatus = this.#o.camera.onStatus((s) => {
-      if (s.state === 'stopped' || s.state === 'failed') this.clear();
-    });
+    this.#subscriptions.add(
+      this.#o.camera.onStatus((s) => {
+        if (s.state === 'stopped' || s.state === 'failed') this.clear();
+      }),
+    );
   }
 
   stop(): void {
-    this.#off?.();
-    this.#offStatus?.();
-    this.#off = undefined;
-    this.#offStatus = undefined;
+    this.#subscriptions.clear();
     this.#sinks.clear();
     this.clear();
     for (const wake of this.#keyframeWaiters) wake();

@@ -1,7 +1,9 @@
 /**
- * The live-video half of the device in one piece for the composition root: the supervised camera,
- * the scheduler that runs it only while wanted, the hub, the WHEP server and the room's lights.
- * Start order: lights, hub, server, scheduler; stop in reverse. It wires, it decides nothing.
+ * The live-video half of the device as one service: the supervised camera, the schedule that runs
+ * it only while wanted, the hub, the WHEP server and the room's lights. `start()` builds and starts
+ * them (lights, hub, server, schedule); `stop()` stops them in reverse. The constructor only keeps
+ * the dependencies, and nothing here decides: the lead before a window is the schedule's, the
+ * sessions access control's.
  */
 import type { AccessControl } from '../access/types.ts';
 import {
@@ -18,6 +20,7 @@ import {
   SysfsGpio,
   silentLogger,
 } from '../camera/index.ts';
+import { NattsynError } from '../errors.ts';
 import type { Time } from '../platform/time.ts';
 import type { StreamConfig } from './config.ts';
 import { StreamHub } from './hub.ts';
@@ -28,6 +31,8 @@ export interface StreamingDeps {
   /** The controller's time: grant ends are on its wall clock. */
   time: Time;
   logger?: Logger;
+  /** Leads other parts need the camera up for before a window (health's readiness check). */
+  cameraLeadMs?: readonly number[];
   /** GPIO outputs; by default sysfs when `camera.gpio.enabled`, else an in-memory fake. */
   gpio?: GpioOutputs;
   spawn?: Spawn;
@@ -37,70 +42,108 @@ export interface StreamingDeps {
   confirmReference?: (keyframe: AccessUnit, actor: string) => Promise<string>;
 }
 
+export interface StreamingParts {
+  camera: CameraSupervisor;
+  scheduler: CameraScheduler;
+  hub: StreamHub;
+  server: WhepServer;
+  indicators: PrivacyIndicators;
+}
+
 export class StreamingService {
-  readonly camera: CameraSupervisor;
-  readonly scheduler: CameraScheduler;
-  readonly hub: StreamHub;
-  readonly server: WhepServer;
-  readonly indicators: PrivacyIndicators;
+  readonly #config: { camera: CameraConfig; stream: StreamConfig };
+  readonly #deps: StreamingDeps;
+  #parts: StreamingParts | undefined;
 
   constructor(config: { camera: CameraConfig; stream: StreamConfig }, deps: StreamingDeps) {
-    const logger = deps.logger ?? silentLogger;
-    this.camera = createSupervisedCamera(config.camera, {
-      logger,
-      time: deps.time,
-      ...(deps.spawn ? { spawn: deps.spawn } : {}),
-    });
-    this.scheduler = new CameraScheduler({
-      access: deps.access,
-      camera: this.camera,
-      leadMs: config.camera.leadSeconds * 1000,
-      time: deps.time,
-      logger,
-    });
-    this.hub = new StreamHub({
-      camera: this.camera,
-      gopMaxBytes: config.stream.gopMaxBytes,
-      time: deps.time,
-    });
-    this.server = new WhepServer({
-      config: config.stream,
-      access: deps.access,
-      hub: this.hub,
-      logger,
-      time: deps.time,
-      ...(deps.tls ? { tls: deps.tls } : {}),
-      ...(deps.confirmReference ? { confirmReference: deps.confirmReference } : {}),
-    });
-    const { gpio } = config.camera;
-    this.indicators = new PrivacyIndicators({
-      gpio: deps.gpio ?? (gpio.enabled ? new SysfsGpio({ sysfsRoot: gpio.sysfsRoot }) : new FakeGpio()),
-      camera: this.camera,
-      access: deps.access,
-      irPin: gpio.irPin,
-      ledPin: gpio.ledPin,
-      logger,
-    });
+    this.#config = config;
+    this.#deps = deps;
+  }
+
+  get parts(): StreamingParts {
+    if (!this.#parts) throw new NattsynError('not_started', 'the streaming service is not started');
+    return this.#parts;
+  }
+
+  get camera(): CameraSupervisor {
+    return this.parts.camera;
+  }
+
+  get scheduler(): CameraScheduler {
+    return this.parts.scheduler;
+  }
+
+  get hub(): StreamHub {
+    return this.parts.hub;
+  }
+
+  get server(): WhepServer {
+    return this.parts.server;
+  }
+
+  get indicators(): PrivacyIndicators {
+    return this.parts.indicators;
   }
 
   /** The WHEP base URL once started, e.g. http://127.0.0.1:8443. */
   get url(): string {
-    return this.server.url;
+    return this.parts.server.url;
   }
 
   async start(): Promise<void> {
-    await this.indicators.start();
-    this.hub.start();
-    await this.server.start();
-    await this.scheduler.start();
+    if (this.#parts) return;
+    const parts = this.#assemble();
+    this.#parts = parts;
+    await parts.indicators.start();
+    parts.hub.start();
+    await parts.server.start();
+    await parts.scheduler.start();
   }
 
   /** Idempotent: ends sessions (audited `shutdown`), stops the camera, turns the lights off. */
   async stop(): Promise<void> {
-    await this.scheduler.stop();
-    await this.server.stop();
-    await this.camera.stop();
-    this.hub.stop();
-    await this.indicators.stop();
+    const parts = this.#parts;
+    if (!parts) return;
+    this.#parts = undefined;
+    await parts.scheduler.stop();
+    await parts.server.stop();
+    await parts.camera.stop();
+    parts.hub.stop();
+    await parts.indicators.stop();
+  }
+
+  #assemble(): StreamingParts {
+    const { camera: cameraConfig, stream } = this.#config;
+    const { access, time, spawn, tls, confirmReference } = this.#deps;
+    const logger = this.#deps.logger ?? silentLogger;
+    const camera = createSupervisedCamera(cameraConfig, { time, logger, ...(spawn ? { spawn } : {}) });
+    const scheduler = new CameraScheduler({
+      access,
+      camera,
+      leadMs: cameraConfig.leadSeconds * 1000,
+      neededLeadMs: this.#deps.cameraLeadMs ?? [],
+      time,
+      logger,
+    });
+    const hub = new StreamHub({ camera, gopMaxBytes: stream.gopMaxBytes, time });
+    const server = new WhepServer({
+      config: stream,
+      access,
+      hub,
+      logger,
+      time,
+      ...(tls ? { tls } : {}),
+      ...(confirmReference ? { confirmReference } : {}),
+    });
+    const { gpio } = cameraConfig;
+    const indicators = new PrivacyIndicators({
+      gpio: this.#deps.gpio ?? (gpio.enabled ? new SysfsGpio({ sysfsRoot: gpio.sysfsRoot }) : new FakeGpio()),
+      camera,
+      access,
+      irPin: gpio.irPin,
+      ledPin: gpio.ledPin,
+      logger,
+    });
+    return { camera, scheduler, hub, server, indicators };
   }
 }

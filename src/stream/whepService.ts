@@ -11,6 +11,7 @@
 import type { AccessControl, SessionEndCode } from '../access/types.ts';
 import type { Logger } from '../camera/index.ts';
 import { NattsynError } from '../errors.ts';
+import { Subscriptions } from '../platform/emitter.ts';
 import type { Time } from '../platform/time.ts';
 import { buildAnswer } from './answer.ts';
 import type { StreamConfig } from './config.ts';
@@ -37,7 +38,7 @@ export interface WhepServiceDeps {
 export class WhepService {
   readonly #d: WhepServiceDeps;
   readonly #live = new Map<string, WhepSession>();
-  #off: (() => void) | undefined;
+  readonly #subscriptions = new Subscriptions();
 
   constructor(deps: WhepServiceDeps) {
     this.#d = deps;
@@ -56,7 +57,8 @@ export class WhepService {
   }
 
   start(): void {
-    this.#off ??= this.#d.access.onSessionEnded((id, code) => void this.#closed(id, code));
+    if (this.#subscriptions.active) return;
+    this.#subscriptions.add(this.#d.access.onSessionEnded((id, code) => void this.#closed(id, code)));
   }
 
   /** Ends every live session (audited as `shutdown`) and closes its peer. */
@@ -64,8 +66,7 @@ export class WhepService {
     const live = [...this.#live.keys()];
     await Promise.all(live.map((id) => this.#d.access.end(id, 'shutdown').catch(() => undefined)));
     await Promise.all(live.map((id) => this.#closed(id, 'shutdown')));
-    this.#off?.();
-    this.#off = undefined;
+    this.#subscriptions.clear();
   }
 
   /** Answers one WHEP request. Never throws: every failure is a reply with a stable code. */

@@ -1,65 +1,104 @@
 import { describe, expect, it } from 'vitest';
 import { CameraScheduler } from '../../src/camera/index.ts';
+import { epochMillis } from '../../src/policy/index.ts';
+import { makeHarness } from '../access/harness.ts';
 import { FakeCamera } from '../fixtures/stream/h264.ts';
-import { ManualTime } from '../fixtures/time.ts';
+import { ManualTime, settle } from '../fixtures/time.ts';
 
-function fakeAccess() {
-  const listeners = new Set<(n: number) => void>();
-  const access = {
+/** Access control as the scheduler sees it: an answer, the instant to ask again, and announcements. */
+function fakeAccess(time: ManualTime) {
+  const listeners = new Set<() => void>();
+  return {
     wanted: false,
+    recheckInMs: undefined as number | undefined,
     leadAsked: [] as number[],
-    cameraWanted(leadMs: number) {
+    cameraSchedule(leadMs: number) {
       this.leadAsked.push(leadMs);
-      return this.wanted;
+      const at = this.recheckInMs === undefined ? undefined : epochMillis(time.now() + this.recheckInMs);
+      return { wanted: this.wanted, recheckAt: at };
     },
-    onSessionsChanged(l: (n: number) => void) {
+    onChange(l: () => void) {
       listeners.add(l);
       return () => listeners.delete(l);
     },
-    fire(n: number) {
-      for (const l of listeners) l(n);
+    announce() {
+      for (const l of listeners) l();
     },
     get listeners() {
       return listeners.size;
     },
   };
-  return access;
 }
 
 describe('CameraScheduler', () => {
   it('runs the camera only while access control wants it, asking with the lead time', async () => {
     const time = new ManualTime();
-    const access = fakeAccess();
+    const access = fakeAccess(time);
     const camera = new FakeCamera();
-    const scheduler = new CameraScheduler({ access, camera, leadMs: 120_000, tickMs: 5000, time });
+    access.recheckInMs = 5000;
+    const scheduler = new CameraScheduler({ access, camera, leadMs: 120_000, time });
     await scheduler.start();
     expect(camera.started).toBe(0);
     access.wanted = true;
-    time.advance(5000);
-    await scheduler.evaluate();
+    await time.run(5000);
     expect(camera.started).toBe(1);
     expect(access.leadAsked.every((l) => l === 120_000)).toBe(true);
     access.wanted = false;
-    time.advance(5000);
-    await scheduler.evaluate();
+    await time.run(5000);
     expect(camera.stopped).toBe(1);
     await scheduler.stop();
   });
 
-  it('starts the camera at once when a session appears', async () => {
+  it('starts the camera at once when access control announces a session, without being asked', async () => {
     const time = new ManualTime();
-    const access = fakeAccess();
+    const access = fakeAccess(time);
     const camera = new FakeCamera();
     const scheduler = new CameraScheduler({ access, camera, leadMs: 0, time });
     await scheduler.start();
     access.wanted = true;
-    access.fire(1);
-    await scheduler.evaluate();
+    access.announce();
+    await settle();
     expect(camera.started).toBe(1);
     expect(scheduler.cameraOn).toBe(true);
     await scheduler.stop();
     expect(camera.stopped).toBe(1);
     expect(time.pending).toBe(0);
     expect(access.listeners).toBe(0);
+  });
+
+  it('uses the longest lead any part needs', () => {
+    const time = new ManualTime();
+    const scheduler = new CameraScheduler({
+      access: fakeAccess(time),
+      camera: new FakeCamera(),
+      leadMs: 120_000,
+      neededLeadMs: [17 * 60_000],
+      time,
+    });
+    expect(scheduler.leadMs).toBe(17 * 60_000);
+  });
+
+  it('follows the real access controller: a session outside any window runs the camera until it ends', async () => {
+    const h = await makeHarness({ start: '2026-11-24T13:00:00Z' });
+    try {
+      await h.access.applyPolicy(await h.policy({ version: 1, windows: [] }), 'centre');
+      const camera = new FakeCamera();
+      const scheduler = new CameraScheduler({ access: h.access, camera, leadMs: 120_000, time: h.time });
+      await scheduler.start();
+      h.access.setInstallPreview(epochMillis(h.time.wall + 10 * 60_000));
+      const admission = await h.access.admit(await h.token({ scope: 'install' }), {
+        remote: '127.0.0.1',
+        transport: 'http',
+      });
+      expect(admission.ok).toBe(true);
+      await settle();
+      expect([camera.started, scheduler.cameraOn]).toEqual([1, true]);
+      if (admission.ok) await h.access.end(admission.session.sessionId, 'closed_by_viewer');
+      await settle();
+      expect([camera.stopped, scheduler.cameraOn]).toEqual([1, false]);
+      await scheduler.stop();
+    } finally {
+      await h.cleanup();
+    }
   });
 });

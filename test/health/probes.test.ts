@@ -164,12 +164,12 @@ describe("clock sync in health is the gate's reading", () => {
 describe('HealthService clock reading', () => {
   it('takes clock_unsynced from the injected gate reading', async () => {
     const { healthConfigSchema, mqttConfigSchema } = await import('../../src/health/config.ts');
-    const { HealthService } = await import('../../src/health/service.ts');
+    const { assembleHealth } = await import('../../src/health/assemble.ts');
     const { MemoryStore } = await import('../fixtures/memoryStore.ts');
     const { generateKeyPair } = await import('jose');
     const tree = await fakeTree({ [TIMESYNC_FILE]: '' });
     let gate = false;
-    const service = new HealthService({
+    const service = assembleHealth({
       deviceId: 'dev-clock',
       softwareVersion: '0.0.0',
       mqtt: mqttConfigSchema.parse({ url: 'mqtt://127.0.0.1:1' }),

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { WindowState } from '../../src/access/types.ts';
 import type { FrameVerdict } from '../../src/health/frames.ts';
 import { ReadinessCheck } from '../../src/health/readiness.ts';
+import { Emitter } from '../../src/platform/emitter.ts';
 import type { EpochMillis } from '../../src/policy/index.ts';
-import { ManualTime } from '../fixtures/time.ts';
+import { ManualTime, settle } from '../fixtures/time.ts';
 import { recordingEvents } from './fixtures/fakes.ts';
 
 const T = Date.parse('2026-11-24T02:30:00+01:00');
@@ -27,6 +28,7 @@ function setup(
   overrides: Partial<{ camera: boolean; frames: FrameVerdict | undefined; clock: boolean; broker: boolean }>,
 ) {
   const time = new ManualTime(T - 20 * MIN);
+  const changed = new Emitter<[]>();
   const state: WindowState = {
     open: undefined,
     installPreviewUntil: undefined,
@@ -46,7 +48,7 @@ function setup(
   const events = recordingEvents();
   const check = new ReadinessCheck({
     leadMinutes: 15,
-    access: { windowState: () => state },
+    access: { windowState: () => state, onChange: (l: () => void) => changed.on(l) },
     events,
     time,
     probes: {
@@ -56,7 +58,7 @@ function setup(
       brokerReachable: () => probes.broker,
     },
   });
-  return { check, events, state, probes, at: (t: number) => time.stepWall(t - time.wall) };
+  return { check, events, state, probes, time, changed, at: (t: number) => time.stepWall(t - time.wall) };
 }
 
 describe('readiness before a window', () => {
@@ -102,5 +104,32 @@ describe('readiness before a window', () => {
     await check.tick();
     expect(events.raised.map((e) => e.code)).toEqual(['window_ready', 'window_ready']);
     expect(check.cameraLeadMs).toBeGreaterThan(check.leadMs);
+  });
+
+  it('judges_from_one_timer_set_for_when_the_window_enters_its_lead_not_from_polling', async () => {
+    const { check, events, time } = setup({});
+    check.start();
+    await settle();
+    expect(time.scheduled()).toEqual([{ name: 'readiness', inMs: 5 * MIN }]);
+    await time.run(5 * MIN - 1);
+    expect(events.raised).toEqual([]);
+    await time.run(1);
+    expect(events.raised.map((e) => e.code)).toEqual(['window_ready']);
+    expect(time.scheduled()).toEqual([{ name: 'readiness', inMs: 15 * MIN }]);
+    await check.stop();
+    expect(time.pending).toBe(0);
+  });
+
+  it('re_arms_when_access_control_announces_a_new_policy', async () => {
+    const { check, events, state, time, changed } = setup({});
+    check.start();
+    await settle();
+    state.next = window(T + 60 * MIN);
+    changed.emit();
+    await settle();
+    expect(time.scheduled()).toEqual([{ name: 'readiness', inMs: 65 * MIN }]);
+    await time.run(65 * MIN);
+    expect(events.raised.map((e) => e.detail?.start)).toEqual([new Date(T + 60 * MIN).toISOString()]);
+    await check.stop();
   });
 });
