@@ -15,8 +15,8 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { frameCheckConfigSchema } from '../src/health/config.ts';
 import { FrameChecker } from '../src/health/frames.ts';
 import { perceptualHash } from '../src/health/thumbnail.ts';
+import { keyframes, SOURCES } from '../test/fixtures/h264.ts';
 import { startCentre } from '../test/health/fixtures/centre.ts';
-import { keyframes, SOURCES } from '../test/health/fixtures/h264.ts';
 import { spawnDevice } from '../test/health/fixtures/spawnDevice.ts';
 import { startMosquitto } from '../test/support/mosquitto.ts';
 

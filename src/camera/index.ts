@@ -6,7 +6,6 @@ import { ProcessCameraSource, type ProcessSourceDeps } from './processSource.ts'
 import { RetrySchedule } from './retrySchedule.ts';
 import { CameraSupervisor } from './supervisor.ts';
 
-export { AnnexBParser, type ParsedAccessUnit, splitNalUnits } from './annexb.ts';
 export {
   type CommandLine,
   commandFor,

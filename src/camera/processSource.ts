@@ -5,10 +5,10 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn as nodeSpawn } from 'node:child_process';
+import { AnnexBParser, type ParsedAccessUnit } from '../h264/index.ts';
 import { Emitter } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Timer } from '../platform/time.ts';
-import { AnnexBParser, type ParsedAccessUnit } from './annexb.ts';
 import type { CommandLine } from './commands.ts';
 import { type Logger, type Spawn, silentLogger, type Time } from './ports.ts';
 import type { AccessUnit, CameraSource, CameraState, CameraStatus } from './types.ts';
@@ -134,6 +134,7 @@ export class ProcessCameraSource implements CameraSource {
     this.#recent.push(mono);
     const au: AccessUnit = {
       data: parsed.data,
+      nals: parsed.nals,
       keyframe: parsed.keyframe,
       captureTime: this.#time.now(),
       pts90k: Math.round((mono - this.#startMono) * 90),

@@ -6,6 +6,8 @@
 /** One H.264 access unit (one picture), Annex B byte stream with start codes, never written anywhere. */
 export interface AccessUnit {
   data: Uint8Array;
+  /** The same NAL units without start codes (views into `data`): what the RTP payloader takes. */
+  nals: readonly Uint8Array[];
   /** An IDR picture, with SPS/PPS in front of it (drivers emit headers inline). */
   keyframe: boolean;
   /** Capture time, wall clock, epoch milliseconds. */

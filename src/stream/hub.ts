@@ -5,10 +5,10 @@
  * is cached in memory only, so a joining viewer can start on a keyframe at once (viewer.ts).
  */
 import type { AccessUnit, CameraSource } from '../camera/index.ts';
+import { packetizeNalUnits, type RtpPayload } from '../h264/index.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Time } from '../platform/time.ts';
-import { packetizeAccessUnit, type RtpPayload } from './packetizer.ts';
 
 export interface HubFrame {
   pts90k: number;
@@ -126,7 +126,7 @@ export class StreamHub {
   }
 
   #onAccessUnit(au: AccessUnit): void {
-    const payloads = packetizeAccessUnit(au.data);
+    const payloads = packetizeNalUnits(au.nals);
     const bytes = payloads.reduce((n, p) => n + p.payload.length, 0);
     const frame: HubFrame = {
       pts90k: au.pts90k,

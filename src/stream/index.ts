@@ -2,7 +2,6 @@
 export { buildAnswer } from './answer.ts';
 export { LOOPBACK_HOSTS, type StreamConfig, type StreamConfigInput, streamConfigSchema } from './config.ts';
 export { type FrameSink, type HubFrame, StreamHub, type StreamHubOptions } from './hub.ts';
-export { MAX_RTP_PAYLOAD, packetizeAccessUnit, type RtpPayload } from './packetizer.ts';
 export { type GuardedOffer, guardOffer, SDP_REJECT_CODES, type SdpRejectCode } from './sdpGuard.ts';
 export { type StreamingDeps, StreamingService } from './streaming.ts';
 export { ViewerFeed } from './viewerFeed.ts';

@@ -10,7 +10,7 @@ import {
   SysfsGpio,
   sysfsNumber,
 } from '../../src/camera/index.ts';
-import { FakeCamera } from '../fixtures/stream/h264.ts';
+import { FakeCamera } from '../fixtures/camera.ts';
 
 async function fakeSys(
   chips: { name: string; label: string; base: number; ngpio: number }[],

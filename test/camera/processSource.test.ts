@@ -7,7 +7,7 @@ import {
   decodeStrip,
   ProcessCameraSource,
 } from '../../src/camera/index.ts';
-import { decodeLuma } from '../fixtures/stream/h264.ts';
+import { decodeLuma } from '../fixtures/h264.ts';
 
 const FAKE_RPICAM = join(import.meta.dirname, '../fixtures/stream/fake-rpicam-vid');
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CameraScheduler } from '../../src/camera/index.ts';
 import { epochMillis } from '../../src/policy/index.ts';
 import { makeHarness } from '../access/harness.ts';
-import { FakeCamera } from '../fixtures/stream/h264.ts';
+import { FakeCamera } from '../fixtures/camera.ts';
 import { ManualTime, settle } from '../fixtures/time.ts';
 
 /** Access control as the scheduler sees it: an answer, the instant to ask again, and announcements. */

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { CameraSupervisor, RetrySchedule } from '../../src/camera/index.ts';
-import { FakeCamera } from '../fixtures/stream/h264.ts';
+import { FakeCamera } from '../fixtures/camera.ts';
+import { accessUnit } from '../fixtures/h264.ts';
 import { ManualTime } from '../fixtures/time.ts';
 
-const au = (keyframe = false) => ({
-  data: new Uint8Array([0, 0, 0, 1, 0x65]),
-  keyframe,
-  captureTime: 0,
-  pts90k: 0,
-});
+const au = (keyframe = false) => accessUnit(new Uint8Array([0, 0, 0, 1, 0x65]), { keyframe });
 
 function setup(stallMs = 3000) {
   const time = new ManualTime();

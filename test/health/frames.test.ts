@@ -14,8 +14,8 @@ import {
   noiseFingerprint,
   perceptualHash,
 } from '../../src/health/thumbnail.ts';
+import { accessUnit, keyframes, SOURCES } from '../fixtures/h264.ts';
 import { ManualTime, settle } from '../fixtures/time.ts';
-import { keyframes, SOURCES } from './fixtures/h264.ts';
 
 const config = frameCheckConfigSchema.parse({});
 let reference: string;
@@ -96,12 +96,7 @@ describe('frame checks on real H.264', () => {
       },
     });
     checker.start();
-    const frame = (keyframe: boolean) => ({
-      data: new Uint8Array(3),
-      keyframe,
-      captureTime: time.now(),
-      pts90k: 0,
-    });
+    const frame = (keyframe: boolean) => accessUnit(new Uint8Array(3), { keyframe, captureTime: time.now() });
     const judged = new Promise((resolve) => checker.onVerdict(resolve));
     listeners[0]!(frame(false));
     listeners[0]!(frame(true));

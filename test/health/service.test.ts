@@ -5,10 +5,10 @@ import { exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signCommand } from '../../src/health/commands.ts';
 import { signPolicy } from '../../src/policy/index.ts';
+import { FakeCamera } from '../fixtures/camera.ts';
+import { keyframes, SOURCES } from '../fixtures/h264.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
-import { ReplayCamera } from './fixtures/camera.ts';
 import { type Centre, startCentre } from './fixtures/centre.ts';
-import { keyframes, SOURCES } from './fixtures/h264.ts';
 import { startDevice } from './fixtures/inProcess.ts';
 import { checkedKinds, invalidMessages } from './fixtures/schemaCheck.ts';
 import { spawnDevice } from './fixtures/spawnDevice.ts';
@@ -99,7 +99,7 @@ describe('health service against a real mosquitto', () => {
 
   it('reports a covered lens from the live camera as an event and in the retained health', async () => {
     const watch = await centre();
-    const camera = new ReplayCamera(await keyframes(SOURCES.black, 1));
+    const camera = new FakeCamera({ units: await keyframes(SOURCES.black, 1) });
     const device = await startDevice('dev-cam', broker.url, keys.publicKey, { camera });
     await watch.waitFor((m) =>
       m.some((x) => x.topic === 'nattsyn/v1/dev-cam/status' && x.text.includes('online')),

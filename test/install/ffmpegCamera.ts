@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { AccessUnit, CameraSource, CameraStatus } from '../../src/camera/types.ts';
+import { accessUnit } from '../fixtures/h264.ts';
 
 export class FfmpegTestCamera implements CameraSource {
   readonly #listeners = new Set<(au: AccessUnit) => void>();
@@ -101,12 +102,11 @@ export class FfmpegTestCamera implements CameraSource {
   }
 
   #emit(data: Buffer): void {
-    const au: AccessUnit = {
-      data: new Uint8Array(data),
+    const au: AccessUnit = accessUnit(new Uint8Array(data), {
       keyframe: this.#hasNal(data, 5),
       captureTime: Date.now(),
       pts90k: this.#frames++ * 6000,
-    };
+    });
     for (const listener of this.#listeners) listener(au);
   }
 }

@@ -15,18 +15,14 @@ import {
   policyBodySchema,
   type StaffClaims,
 } from '../../src/policy/index.ts';
+import { accessUnit } from '../fixtures/h264.ts';
 
 const T0 = Date.parse('2026-11-23T13:00:00Z');
 let dir: string;
 let now: number;
 let store: FsStore;
 let audit: AuditLog;
-const frame: AccessUnit = {
-  data: new Uint8Array([0, 0, 0, 1, 0x65, 1, 2, 3]),
-  keyframe: true,
-  captureTime: T0,
-  pts90k: 0,
-};
+const frame: AccessUnit = accessUnit(new Uint8Array([0, 0, 0, 1, 0x65, 1, 2, 3]), { captureTime: T0 });
 
 function window(withAudit = true): InstallWindow {
   return new InstallWindow({

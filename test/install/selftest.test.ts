@@ -11,6 +11,7 @@ import type { RunProcess } from '../../src/install/process.ts';
 import { runSelftestChecks, type SelftestCheck, selftestCommandHandler } from '../../src/install/selftest.ts';
 import { diskCheck, policyCheck, serviceCheck, storedPolicy } from '../../src/install/systemProbes.ts';
 import { type EpochMillis, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
+import { accessUnit } from '../fixtures/h264.ts';
 import { ManualTime } from '../fixtures/time.ts';
 import { ed25519 } from './pki.ts';
 
@@ -82,12 +83,7 @@ function fakeCamera(
     onStatus: () => () => {},
   };
 }
-const au = (keyframe: boolean): AccessUnit => ({
-  data: new Uint8Array(4),
-  keyframe,
-  captureTime: 0,
-  pts90k: 0,
-});
+const au = (keyframe: boolean): AccessUnit => accessUnit(new Uint8Array(4), { keyframe });
 
 describe('nattsyn selftest', () => {
   it('prints each check, a fix under each failure, and exits 1 when one failed', async () => {

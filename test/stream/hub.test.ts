@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RtpPacket } from 'werift';
 import { StreamHub, ViewerFeed } from '../../src/stream/index.ts';
-import { FakeCamera } from '../fixtures/stream/h264.ts';
+import { FakeCamera } from '../fixtures/camera.ts';
+import { accessUnit } from '../fixtures/h264.ts';
 import { ManualTime } from '../fixtures/time.ts';
 
 const picture = (keyframe: boolean, pts: number, size = 100) => {
   const data = new Uint8Array(4 + size).fill(7);
   data.set([0, 0, 0, 1, keyframe ? 0x65 : 0x41]);
-  return { data, keyframe, captureTime: 0, pts90k: pts };
+  return accessUnit(data, { keyframe, pts90k: pts });
 };
 
 function setup() {

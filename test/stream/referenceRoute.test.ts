@@ -4,13 +4,9 @@ import type { AccessUnit } from '../../src/camera/index.ts';
 import { WEEKDAYS } from '../../src/policy/index.ts';
 import { registerReferenceRoute } from '../../src/stream/referenceRoute.ts';
 import { type Harness, makeHarness } from '../access/harness.ts';
+import { accessUnit } from '../fixtures/h264.ts';
 
-const KEYFRAME: AccessUnit = {
-  data: new Uint8Array([0, 0, 0, 1, 0x65]),
-  keyframe: true,
-  captureTime: 0,
-  pts90k: 0,
-};
+const KEYFRAME: AccessUnit = accessUnit(new Uint8Array([0, 0, 0, 1, 0x65]));
 
 let h: Harness;
 let confirmed: { actor: string; keyframe: AccessUnit }[];

@@ -16,7 +16,7 @@ import {
   WhepSession,
 } from '../../src/stream/index.ts';
 import { answerOffer } from '../../src/stream/peer.ts';
-import { FakeCamera } from '../fixtures/stream/h264.ts';
+import { FakeCamera } from '../fixtures/camera.ts';
 import { offerFixture } from '../fixtures/stream/http.ts';
 import { type ViewerPeer, viewerPeer } from '../fixtures/stream/viewerPeer.ts';
 import { ManualTime } from '../fixtures/time.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AnnexBParser, type ParsedAccessUnit, splitNalUnits } from '../../src/camera/index.ts';
-import { makeH264 } from '../fixtures/stream/h264.ts';
+import { AnnexBParser, type ParsedAccessUnit, splitNalUnits } from '../../src/h264/index.ts';
+import { h264Fixture, makeH264 } from '../fixtures/h264.ts';
 
 const parseAll = (stream: Uint8Array, cuts: number[]): ParsedAccessUnit[] => {
   const out: ParsedAccessUnit[] = [];
@@ -65,5 +65,50 @@ describe('AnnexBParser', () => {
     parser.push(new Uint8Array(0));
     parser.flush();
     expect(out).toHaveLength(0);
+  });
+
+  it('hands_each_picture_its_nal_units_as_views_of_its_bytes_so_nothing_splits_them_again', () => {
+    for (const au of parseAll(stream, [])) {
+      expect(au.nals.map((n) => Buffer.from(n).toString('hex'))).toEqual(
+        splitNalUnits(au.data).map((n) => Buffer.from(n).toString('hex')),
+      );
+      expect(au.nals.every((n) => n.buffer === au.data.buffer)).toBe(true);
+    }
+  });
+});
+
+const types = (au: ParsedAccessUnit) => au.nals.map((n) => n[0]! & 0x1f);
+
+describe('AnnexBParser on the committed streams', () => {
+  it('reads_the_valid_stream_as_six_pictures_with_a_keyframe_every_three_each_with_its_headers', () => {
+    const aus = parseAll(h264Fixture('valid/testsrc-96x64-gop3'), []);
+    expect(aus.map((a) => a.keyframe)).toEqual([true, false, false, true, false, false]);
+    expect(types(aus[0]!)).toEqual([9, 7, 8, 6, 5]);
+    expect(types(aus[3]!)).toEqual([9, 7, 8, 5]);
+    expect(types(aus[1]!)).toEqual([9, 1]);
+  });
+
+  it('finds_no_picture_in_bytes_without_a_start_code_or_in_empty_nal_units', () => {
+    expect(parseAll(h264Fixture('invalid/no-start-code'), [])).toEqual([]);
+    expect(parseAll(h264Fixture('invalid/empty-nal-units'), [])).toEqual([]);
+  });
+
+  it('emits_a_keyframe_cut_short_by_a_dying_producer_only_when_flushed_and_nothing_after_it', () => {
+    const cut = h264Fixture('invalid/truncated-mid-idr');
+    const out: ParsedAccessUnit[] = [];
+    const parser = new AnnexBParser((au) => out.push(au));
+    parser.push(cut);
+    expect(out).toEqual([]);
+    parser.flush();
+    expect(out.map(types)).toEqual([[9, 7, 8, 6, 5]]);
+    expect(out[0]!.data.length).toBeLessThan(cut.length + 8);
+  });
+
+  it('gives_an_idr_without_parameter_sets_the_last_ones_seen_after_its_delimiter_and_cannot_when_none_came_before', () => {
+    const bare = h264Fixture('invalid/idr-without-parameter-sets');
+    expect(parseAll(bare, []).map(types)).toEqual([[9, 5]]);
+    const valid = h264Fixture('valid/testsrc-96x64-gop3');
+    const after = parseAll(Buffer.concat([valid, bare]), []);
+    expect(types(after.at(-1)!)).toEqual([9, 7, 8, 5]);
   });
 });

@@ -3,47 +3,29 @@
  * An access unit ends where the next one begins (AUD, SPS, PPS, SEI, or a slice with
  * first_mb_in_slice = 0 after a picture: H.264 §7.4.1.2.3), or on `flush()` when the producer went
  * quiet after a whole picture: that saves a frame interval of latency. IDR units lacking SPS/PPS get
- * the last ones seen in front, so every keyframe can start a decoder.
+ * the last ones seen in front, so every keyframe can start a decoder. Each access unit carries its
+ * NAL units as well as its bytes, so the RTP packetizer never splits again what was just joined.
  */
-
-export const NAL_SLICE = 1;
-export const NAL_IDR = 5;
-export const NAL_SEI = 6;
-export const NAL_SPS = 7;
-export const NAL_PPS = 8;
-export const NAL_AUD = 9;
-
-const START_CODE = Uint8Array.of(0, 0, 0, 1);
+import {
+  concat,
+  isVcl,
+  joinNalUnits,
+  NAL_AUD,
+  NAL_IDR,
+  NAL_PPS,
+  NAL_SEI,
+  NAL_SPS,
+  nalType,
+  splitNalUnits,
+  trimZeros,
+} from './nal.ts';
 
 export interface ParsedAccessUnit {
   /** Annex B bytes: every NAL with a 4-byte start code. */
   data: Uint8Array;
+  /** The same NAL units without start codes, in decoding order (views into `data`). */
+  nals: readonly Uint8Array[];
   keyframe: boolean;
-}
-
-export const nalType = (nal: Uint8Array): number => (nal[0] ?? 0) & 0x1f;
-const isVcl = (type: number): boolean => type >= 1 && type <= 5;
-
-/** Finds NAL units in a complete Annex B buffer (start codes removed). */
-export function splitNalUnits(data: Uint8Array): Uint8Array[] {
-  const nals: Uint8Array[] = [];
-  let start = -1;
-  let i = 0;
-  while (i + 2 < data.length) {
-    if (data[i] === 0 && data[i + 1] === 0 && data[i + 2] === 1) {
-      if (start >= 0) nals.push(trimZeros(data.subarray(start, i)));
-      i += 3;
-      start = i;
-    } else i += 1;
-  }
-  if (start >= 0 && start < data.length) nals.push(data.subarray(start));
-  return nals.filter((n) => n.length > 0);
-}
-
-function trimZeros(nal: Uint8Array): Uint8Array {
-  let end = nal.length;
-  while (end > 0 && nal[end - 1] === 0) end -= 1;
-  return nal.subarray(0, end);
 }
 
 export class AnnexBParser {
@@ -89,32 +71,21 @@ export class AnnexBParser {
     if (this.#hasVcl && (startsNew || firstSliceOfPicture)) this.#emit();
     if (type === NAL_SPS) this.#sps = nal.slice();
     if (type === NAL_PPS) this.#pps = nal.slice();
-    this.#nals.push(nal.slice());
+    this.#nals.push(nal);
     if (isVcl(type)) this.#hasVcl = true;
   }
 
   #emit(): void {
-    let nals = this.#nals;
-    const keyframe = nals.some((n) => nalType(n) === NAL_IDR);
-    if (keyframe && this.#sps && this.#pps && !nals.some((n) => nalType(n) === NAL_SPS)) {
-      nals = [this.#sps, this.#pps, ...nals];
+    let units = this.#nals;
+    const keyframe = units.some((n) => nalType(n) === NAL_IDR);
+    if (keyframe && this.#sps && this.#pps && !units.some((n) => nalType(n) === NAL_SPS)) {
+      // An access unit delimiter stays first in its access unit (H.264 §7.4.1.2.3).
+      const at = units[0] !== undefined && nalType(units[0]) === NAL_AUD ? 1 : 0;
+      units = [...units.slice(0, at), this.#sps, this.#pps, ...units.slice(at)];
     }
     this.#nals = [];
     this.#hasVcl = false;
-    const parts: Uint8Array[] = [];
-    for (const nal of nals) parts.push(START_CODE, nal);
-    this.#onAccessUnit({ data: concat(parts), keyframe });
+    const { data, nals } = joinNalUnits(units);
+    this.#onAccessUnit({ data, nals, keyframe });
   }
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
 }
