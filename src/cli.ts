@@ -6,15 +6,14 @@
 import { pathToFileURL } from 'node:url';
 import { runAudit } from './cli/audit.ts';
 import { runDemo } from './cli/demo.ts';
-import { type CliIo, EXIT, processIo, type Verb } from './cli/io.ts';
 import { runKeys } from './cli/keys.ts';
 import { runPolicy } from './cli/policy.ts';
 import { runRun } from './cli/run.ts';
 import { selftestHardware } from './cli/selftest.ts';
 import { runToken } from './cli/token.ts';
-import { NattsynError, UsageError } from './errors.ts';
 import { runMonitor } from './health/index.ts';
 import { registerVerb, selftestVerb, wipeVerb } from './install/index.ts';
+import { type CliIo, EXIT, exitCodeOf, processIo, type Verb } from './platform/cliIo.ts';
 
 const VERBS: Record<string, { run: Verb; summary: string }> = {
   run: { run: runRun, summary: 'run the service (what systemd starts)' },
@@ -50,17 +49,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.err(`nattsyn: unknown command "${name}"\n${HELP}`);
     return EXIT.usage;
   }
-  try {
-    return await verb.run(args, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`nattsyn ${name}: ${error.message}`);
-      return EXIT.usage;
-    }
-    const code = error instanceof NattsynError ? ` [${error.code}]` : '';
-    io.err(`nattsyn ${name}: ${(error as Error).message}${code}`);
-    return EXIT.failure;
-  }
+  return exitCodeOf(io, () => verb.run(args, io), name);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

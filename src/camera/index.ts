@@ -1,29 +1,22 @@
 /** The camera folder's public surface: drivers, supervision, scheduling, GPIO indicators. */
+
+import { Backoff } from '../platform/backoff.ts';
 import { commandFor } from './commands.ts';
 import type { CameraConfig } from './config.ts';
 import type { Logger, Time } from './ports.ts';
 import { ProcessCameraSource, type ProcessSourceDeps } from './processSource.ts';
-import { RetrySchedule } from './retrySchedule.ts';
 import { CameraSupervisor } from './supervisor.ts';
 
-export {
-  type CommandLine,
-  commandFor,
-  rpicamCommand,
-  rtspCommand,
-  syntheticCommand,
-  v4l2Command,
-} from './commands.ts';
+export { commandFor, rpicamCommand, syntheticCommand } from './commands.ts';
 export { type CameraConfig, type CameraConfigInput, cameraConfigSchema } from './config.ts';
 export { FakeGpio, type GpioOutputs, readGpioChips, SysfsGpio, sysfsNumber } from './gpio.ts';
 export { PrivacyIndicators } from './indicators.ts';
-export { type Logger, type Spawn, silentLogger, type Time } from './ports.ts';
+export { type Logger, type Spawn, silentLogger } from './ports.ts';
 export { ProcessCameraSource } from './processSource.ts';
-export { RetrySchedule } from './retrySchedule.ts';
 export { CameraScheduler } from './scheduler.ts';
 export { decodeStrip, STRIP_JS } from './strip.ts';
 export { CameraSupervisor } from './supervisor.ts';
-export type { AccessUnit, CameraSource, CameraState, CameraStatus } from './types.ts';
+export type { AccessUnit, CameraSource, CameraStatus } from './types.ts';
 
 export interface CameraDeps extends ProcessSourceDeps {
   time?: Time;
@@ -39,7 +32,7 @@ export function createCameraSource(config: CameraConfig, deps: CameraDeps = {}):
 export function createSupervisedCamera(config: CameraConfig, deps: CameraDeps = {}): CameraSupervisor {
   return new CameraSupervisor({
     create: () => createCameraSource(config, deps),
-    schedule: new RetrySchedule(config.restart),
+    schedule: new Backoff(config.restart),
     stallMs: config.stallMs,
     ...(deps.time ? { time: deps.time } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),

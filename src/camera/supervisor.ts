@@ -1,21 +1,21 @@
 /**
  * Keeps a camera source alive while it is wanted: restarts it when its process dies or when no
- * access unit came for `stallMs`, after the back-off of a RetrySchedule. A run of failures resets
+ * access unit came for `stallMs`, after the back-off of its schedule (platform/backoff.ts). A run of failures resets
  * once a source has delivered pictures for `healthyAfterMs`. Itself a CameraSource, so the hub and
  * health never see a restart, only the status.
  */
 
+import type { Backoff } from '../platform/backoff.ts';
 import { Emitter, Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Timer } from '../platform/time.ts';
 import { type Logger, silentLogger, type Time } from './ports.ts';
-import type { RetrySchedule } from './retrySchedule.ts';
 import type { AccessUnit, CameraSource, CameraStatus } from './types.ts';
 
 export interface SupervisorOptions {
   /** Builds a fresh source for each run. */
   create: () => CameraSource;
-  schedule: RetrySchedule;
+  schedule: Backoff;
   stallMs: number;
   healthyAfterMs?: number;
   time?: Time;
@@ -47,13 +47,13 @@ export class CameraSupervisor implements CameraSource {
     };
   }
 
-  get schedule(): RetrySchedule {
+  get schedule(): Backoff {
     return this.#o.schedule;
   }
 
   /** Delay before the next restart if the source failed now. */
   get nextRetryMs(): number {
-    return this.#o.schedule.delayFor(this.#attempt);
+    return this.#o.schedule.delay(this.#attempt);
   }
 
   async start(): Promise<void> {
@@ -147,7 +147,7 @@ export class CameraSupervisor implements CameraSource {
     if (!this.#running || this.#retryTimer) return;
     this.#lastError = code;
     this.#stalled = code === 'camera_stalled';
-    const delay = this.#o.schedule.delayFor(this.#attempt);
+    const delay = this.#o.schedule.delay(this.#attempt);
     this.#attempt += 1;
     this.#o.logger.warn(
       { code, delayMs: delay, restarts: this.#restarts },

@@ -1,9 +1,9 @@
 /** `nattsyn audit verify`: checks the hash chain of the audit log; exit 1 names the first bad record. */
 import { UsageError } from '../errors.ts';
+import { type CliIo, EXIT, parseVerbArgs, required, showHelp } from '../platform/cliIo.ts';
 import { FsStore } from '../platform/fsStore.ts';
 import { sha256Hex } from '../platform/system.ts';
 import { verifyAuditLog } from '../policy/index.ts';
-import { type CliIo, EXIT, parseVerbArgs, required, showHelp } from './io.ts';
 
 export const AUDIT_HELP = `Usage: nattsyn audit verify --state DIR [--json]
 

@@ -7,11 +7,11 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { configSchema, loadConfig, systemdEnvironment } from '../config.ts';
-import { prepareDemoState, startDemoBroker } from '../demo.ts';
 import { UsageError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startService } from '../main.ts';
-import { type CliIo, EXIT, parseVerbArgs, showHelp } from './io.ts';
+import { type CliIo, EXIT, parseVerbArgs, showHelp } from '../platform/cliIo.ts';
+import { prepareDemoState, startDemoBroker } from './demoState.ts';
 import { untilSignal } from './run.ts';
 
 export const DEMO_HELP = `Usage: nattsyn demo [--state DIR] [--port 8080] [--mqtt URL] [--log-level info]

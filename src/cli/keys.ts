@@ -2,8 +2,9 @@
 import { access } from 'node:fs/promises';
 import * as path from 'node:path';
 import { UsageError } from '../errors.ts';
+import { type CliIo, EXIT, parseVerbArgs, required, showHelp } from '../platform/cliIo.ts';
 import { writeFileAtomic } from '../platform/fsStore.ts';
-import { type CliIo, EXIT, newKeyPair, parseVerbArgs, required, showHelp } from './io.ts';
+import { newKeyPair } from './keyFiles.ts';
 
 export const KEYS_HELP = `Usage: nattsyn keys --out DIR --name NAME [--force]
 

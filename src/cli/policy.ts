@@ -1,9 +1,10 @@
 /** `nattsyn policy sign`: validates a policy JSON file and signs it with the policy key. */
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../errors.ts';
+import { type CliIo, EXIT, parseVerbArgs, required, showHelp } from '../platform/cliIo.ts';
 import { writeFileAtomic } from '../platform/fsStore.ts';
 import { formatIssues, policyBodySchema, signPolicy } from '../policy/index.ts';
-import { type CliIo, EXIT, parseVerbArgs, readPrivateKey, required, showHelp } from './io.ts';
+import { readPrivateKey } from './keyFiles.ts';
 
 export const POLICY_HELP = `Usage: nattsyn policy sign --key FILE --in POLICY.json [--out FILE]
 

@@ -2,7 +2,7 @@
 import { configSchema, DEFAULT_CONFIG_PATH, loadConfig, systemdEnvironment } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { startService } from '../main.ts';
-import { type CliIo, EXIT, parseVerbArgs, showHelp } from './io.ts';
+import { type CliIo, EXIT, parseVerbArgs, showHelp } from '../platform/cliIo.ts';
 
 export const RUN_HELP = `Usage: nattsyn run [--config ${DEFAULT_CONFIG_PATH}]
 

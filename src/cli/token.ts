@@ -1,6 +1,7 @@
 /** `nattsyn token`: mints a staff token with the issuer's private key. */
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../errors.ts';
+import { type CliIo, EXIT, parseDuration, parseVerbArgs, required, showHelp } from '../platform/cliIo.ts';
 import {
   DEFAULT_MAX_LIFETIME_SECONDS,
   epochMillis,
@@ -8,7 +9,7 @@ import {
   SCOPES,
   type Scope,
 } from '../policy/index.ts';
-import { type CliIo, EXIT, parseDuration, parseVerbArgs, readPrivateKey, required, showHelp } from './io.ts';
+import { readPrivateKey } from './keyFiles.ts';
 
 export const TOKEN_HELP = `Usage: nattsyn token --key FILE --issuer ISS --device ID --sub STAFF
                      [--scope view|emergency|install] [--ttl 8h] [--reason TEXT] [--kid KID]

@@ -1,10 +1,12 @@
 /**
  * The durable event queue: every event (camera_covered, policy_rejected, window_at_risk, …) is
  * appended here with fsync before anyone publishes it, so broker outages, kill -9 and power loss
- * lose none. An event keeps its `seq` and `eventId` forever: a re-send after a crash is a duplicate
- * the centre can drop. Delivered lines are compacted away once there are enough of them.
+ * lose none. The durable append log (platform/appendLog.ts) in one file: an event keeps its `seq`
+ * and `eventId` forever, so a re-send after a crash is a duplicate the centre can drop. Delivered
+ * lines are compacted away once there are enough of them.
  */
 import { randomUUID } from 'node:crypto';
+import { AppendLog } from '../platform/appendLog.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import type { Clock } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
@@ -27,29 +29,25 @@ export interface EventSink {
 export class EventQueue implements EventSink {
   readonly #deps: EventQueueDeps;
   readonly #compactAfter: number;
-  readonly #listeners = new Set<(event: EventPayload) => void>();
+  readonly #log: AppendLog<EventPayload>;
   #lastSeq = 0;
   #lines = 0;
   #bytes = 0;
   #opened = false;
-  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(deps: EventQueueDeps, options: { compactAfter?: number } = {}) {
     this.#deps = deps;
     this.#compactAfter = options.compactAfter ?? 500;
+    this.#log = new AppendLog(deps.store, CURSOR_FILE);
   }
 
   /** Loads the tail, cutting off a line torn by a crash mid-write. Idempotent. */
   async open(): Promise<void> {
     if (this.#opened) return;
-    const { store } = this.#deps;
-    const text = (await store.read(QUEUE_FILE)) ?? '';
-    const end = text.lastIndexOf('\n') + 1;
-    if (end < text.length) await store.truncate(QUEUE_FILE, Buffer.byteLength(text.slice(0, end)));
-    const events = parseLines(text.slice(0, end));
-    this.#lines = events.length;
-    this.#bytes = Buffer.byteLength(text.slice(0, end));
-    this.#lastSeq = Math.max(events.at(-1)?.seq ?? 0, await this.deliveredSeq());
+    const { records, bytes } = await this.#log.recover(QUEUE_FILE);
+    this.#lines = records.length;
+    this.#bytes = bytes;
+    this.#lastSeq = Math.max(records.at(-1)?.seq ?? 0, await this.deliveredSeq());
     this.#opened = true;
   }
 
@@ -58,59 +56,51 @@ export class EventQueue implements EventSink {
   }
 
   onAppend(listener: (event: EventPayload) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#log.onAppend(listener);
   }
 
   /** Appends an event; resolves once it is on stable storage. Appends never interleave. */
   raise(code: EventCode, detail?: EventPayload['detail']): Promise<EventPayload> {
-    const run = this.#queue.then(() => this.#append(code, detail));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#log.serial(() => this.#append(code, detail));
   }
 
   async #append(code: EventCode, detail: EventPayload['detail']): Promise<EventPayload> {
     await this.open();
-    const now = (this.#deps.time ?? systemTime).now();
     const event = eventPayloadSchema.parse({
       eventId: (this.#deps.newId ?? randomUUID)(),
       seq: this.#lastSeq + 1,
       code,
-      ts: new Date(now).toISOString(),
+      ts: new Date((this.#deps.time ?? systemTime).now()).toISOString(),
       ...(detail === undefined ? {} : { detail }),
     });
-    const line = `${JSON.stringify(event)}\n`;
+    let bytes: number;
     try {
-      await this.#deps.store.append(QUEUE_FILE, line);
+      bytes = await this.#log.append(QUEUE_FILE, event);
     } catch (error) {
-      await this.#deps.store.truncate(QUEUE_FILE, this.#bytes).catch(() => undefined);
+      await this.#log.undo(QUEUE_FILE, this.#bytes);
       throw error;
     }
     this.#lastSeq = event.seq;
     this.#lines += 1;
-    this.#bytes += Buffer.byteLength(line);
-    for (const listener of this.#listeners) listener(event);
+    this.#bytes += bytes;
+    this.#log.announce(event);
     return event;
   }
 
   async readAfter(afterSeq: number, limit: number): Promise<EventPayload[]> {
-    const events = parseLines((await this.#deps.store.read(QUEUE_FILE)) ?? '');
-    return events.filter((e) => e.seq > afterSeq).slice(0, limit);
+    return (await this.#log.read(QUEUE_FILE)).filter((e) => e.seq > afterSeq).slice(0, limit);
   }
 
-  async deliveredSeq(): Promise<number> {
-    const text = await this.#deps.store.read(CURSOR_FILE);
-    return text === undefined ? 0 : Number(JSON.parse(text).seq) || 0;
+  deliveredSeq(): Promise<number> {
+    return this.#log.deliveredSeq();
   }
 
   /** Moves the cursor (after PUBACK) and compacts delivered lines away now and then. */
   markDelivered(event: { seq: number }): Promise<void> {
-    const run = this.#queue.then(async () => {
-      await this.#deps.store.writeAtomic(CURSOR_FILE, JSON.stringify({ seq: event.seq }));
+    return this.#log.serial(async () => {
+      await this.#log.markDelivered({ seq: event.seq });
       if (this.#lines >= this.#compactAfter) await this.#compact(event.seq);
     });
-    this.#queue = run.catch(() => undefined);
-    return run;
   }
 
   async #compact(deliveredSeq: number): Promise<void> {
@@ -122,13 +112,4 @@ export class EventQueue implements EventSink {
     this.#lines = kept.length;
     this.#bytes = Buffer.byteLength(text);
   }
-}
-
-function parseLines(text: string): EventPayload[] {
-  const end = text.lastIndexOf('\n') + 1;
-  return text
-    .slice(0, end)
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as EventPayload);
 }

@@ -11,10 +11,10 @@
 import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { NattsynError, UsageError } from '../errors.ts';
+import { Backoff } from '../platform/backoff.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import { withTimeout } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
-import { BackoffSchedule } from './backoff.ts';
 import type { MqttConfig } from './config.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
 import { type Log, silentLog, type Time, type Timer } from './ports.ts';
@@ -47,7 +47,7 @@ type MessageHook = (suffix: string, payload: Buffer, retained: boolean) => void;
 
 export class MqttLink {
   readonly topics: ReturnType<typeof topicsFor>;
-  readonly schedule: BackoffSchedule;
+  readonly schedule: Backoff;
   readonly #deps: MqttLinkDeps;
   readonly #time: Time;
   readonly #log: Log;
@@ -66,7 +66,7 @@ export class MqttLink {
   constructor(deps: MqttLinkDeps) {
     this.#deps = deps;
     this.topics = topicsFor(deps.deviceId);
-    this.schedule = new BackoffSchedule(deps.config.backoff);
+    this.schedule = new Backoff(deps.config.backoff);
     this.#time = deps.time ?? systemTime;
     this.#log = deps.log ?? silentLog;
   }

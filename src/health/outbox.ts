@@ -5,6 +5,7 @@
  * disconnect it starts again from the cursor, so a crash can repeat a record but never skip one.
  */
 
+import { Backoff } from '../platform/backoff.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime } from '../platform/systemTime.ts';
 import { withTimeout } from '../platform/time.ts';
@@ -36,7 +37,7 @@ export interface OutboxDeps {
  * reconnect, and by itself after a delay doubling from 1 s to a 60 s cap: the device stays up and
  * keeps trying without spinning on a broken disk.
  */
-export const STORE_RETRY_MS = { initial: 1000, max: 60_000 } as const;
+export const STORE_RETRY = new Backoff({ initialMs: 1000, factor: 2, maxMs: 60_000 });
 
 /** Windows per batch read from disk: the cursor is written once per batch. */
 const BATCH_WINDOWS = 10;
@@ -110,7 +111,7 @@ class OutboxStream<R extends { seq: number }> {
       'outbox store failed; retrying',
     );
     if (!this.#active) return;
-    const delay = Math.min(STORE_RETRY_MS.max, STORE_RETRY_MS.initial * 2 ** Math.min(this.failures - 1, 16));
+    const delay = STORE_RETRY.delay(this.failures - 1);
     this.#retry = this.#time.timeout('outbox-retry', delay, () => {
       this.#retry = undefined;
       this.kick();

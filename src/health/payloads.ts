@@ -7,23 +7,7 @@ import { z } from 'zod';
 import { AUDIT_TYPES } from '../policy/index.ts';
 import type { ReasonCode } from '../reasons.ts';
 
-export const TOPIC_ROOT = 'nattsyn/v1';
-
-/** Topics under `nattsyn/v1/<deviceId>/`. */
-export function topicsFor(deviceId: string) {
-  const base = `${TOPIC_ROOT}/${deviceId}`;
-  return {
-    base,
-    status: `${base}/status`,
-    info: `${base}/info`,
-    health: `${base}/health`,
-    event: `${base}/event`,
-    audit: `${base}/audit`,
-    policy: `${base}/policy`,
-    cmd: `${base}/cmd/+`,
-    cmdResult: (name: string) => `${base}/cmd/${name}/res`,
-  };
-}
+export { TOPIC_ROOT, topicsFor } from './topics.ts';
 
 /** Faults of the device itself: raised as events and listed as problems in `health`. */
 const DEVICE_FAULTS = [

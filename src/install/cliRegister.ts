@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import QRCode from 'qrcode';
 import { NattsynError, UsageError } from '../errors.ts';
+import { type CliIo, EXIT_OK, exitCodeOf, parse, required } from '../platform/cliIo.ts';
 import { FsStore } from '../platform/fsStore.ts';
 import type { EpochMillis } from '../policy/index.ts';
 import type { ConnectBroker } from './brokerSession.ts';
-import { type CliIo, EXIT_OK, exitCodeOf, parse, required } from './cliCommon.ts';
 import { loadIdentity } from './identity.ts';
 import { InstallWindow } from './installWindow.ts';
 import type { RunProcess } from './process.ts';

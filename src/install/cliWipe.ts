@@ -3,8 +3,8 @@
  * back, on the command line (`--confirm`) or at the prompt.
  */
 import { UsageError } from '../errors.ts';
+import { type CliIo, EXIT_OK, exitCodeOf, parse } from '../platform/cliIo.ts';
 import type { ConnectBroker } from './brokerSession.ts';
-import { type CliIo, EXIT_OK, exitCodeOf, parse } from './cliCommon.ts';
 import { loadRegistration } from './registration.ts';
 import { type WipeAudit, wipe } from './wipe.ts';
 

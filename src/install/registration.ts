@@ -21,7 +21,7 @@ import {
   MQTT_KEY_FILE,
 } from './identity.ts';
 import type { RunProcess } from './process.ts';
-import { deviceTopic, type Publish } from './topics.ts';
+import { type Publish, topicsFor } from './topics.ts';
 
 export const REGISTRATION_FILE = 'registration.json';
 
@@ -192,7 +192,7 @@ export function registrationRecord(
     issuerKeys: r.issuerKeys.map(keyThumbprint),
     policyKey: keyThumbprint(r.policyKey),
   };
-  return { topic: deviceTopic(r.deviceId, 'registration'), payload: JSON.stringify(payload) };
+  return { topic: topicsFor(r.deviceId).registration, payload: JSON.stringify(payload) };
 }
 
 export async function publishRegistration(

@@ -1,6 +1,5 @@
-/** MQTT topics and the publish port the installer verbs use (DESIGN.md: `nattsyn/v1/<deviceId>/`). */
-
-export const deviceTopic = (deviceId: string, leaf: string): string => `nattsyn/v1/${deviceId}/${leaf}`;
+/** The publish port the installer verbs use; their topics come from health's one builder (topics.ts). */
+export { topicsFor } from '../health/topics.ts';
 
 /** Publishes one message and resolves once the broker acknowledged it (QoS 1). */
 export type Publish = (

@@ -19,7 +19,7 @@ import type { AuditEntry, AuditRecord } from '../policy/index.ts';
 import { normalizeDeviceId } from './deviceId.ts';
 import { loadIdentity } from './identity.ts';
 import { loadRegistrationFile } from './registration.ts';
-import { deviceTopic, type Publish } from './topics.ts';
+import { type Publish, topicsFor } from './topics.ts';
 
 /** The part of AuditLog the wipe reads and writes (src/policy/audit/log.ts). */
 export interface WipeAudit {
@@ -133,7 +133,7 @@ async function announce(p: Pending, deps: WipeDeps): Promise<Publish> {
     code: 'decommissioned',
     ts: deps.now().toISOString(),
   };
-  await publish(deviceTopic(p.deviceId, 'event'), JSON.stringify(event), { retain: false, qos: 1 });
+  await publish(topicsFor(p.deviceId).event, JSON.stringify(event), { retain: false, qos: 1 });
   return publish;
 }
 
@@ -144,7 +144,7 @@ async function announce(p: Pending, deps: WipeDeps): Promise<Publish> {
 async function clearRetained(deviceId: string, publish: Publish): Promise<boolean> {
   let all = true;
   for (const leaf of RETAINED)
-    await publish(deviceTopic(deviceId, leaf), '', { retain: true, qos: 1 }).catch(() => {
+    await publish(topicsFor(deviceId)[leaf], '', { retain: true, qos: 1 }).catch(() => {
       all = false;
     });
   return all;

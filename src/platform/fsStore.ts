@@ -1,34 +1,44 @@
 /**
  * The real DurableStore: a folder on disk whose writes reach stable storage before they resolve.
  * Everything the service persists goes through here (state directory: identity, policy, audit).
+ * The filesystem itself is a port too, so a test can watch every fsync happen in its place.
  */
 import { constants } from 'node:fs';
-import * as fs from 'node:fs/promises';
+import * as nodeFs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { DurableStore } from '../policy/index.ts';
+import type { DurableStore } from './store.ts';
+
+/** The calls of node:fs/promises this module makes. */
+export type FileSystem = Pick<
+  typeof nodeFs,
+  'open' | 'mkdir' | 'readdir' | 'readFile' | 'rm' | 'rename' | 'access'
+>;
 
 export class FsStore implements DurableStore {
   readonly dir: string;
   readonly #mode: number;
+  readonly #fs: FileSystem;
 
-  constructor(dir: string, options: { mode?: number } = {}) {
+  constructor(dir: string, options: { mode?: number; fs?: FileSystem } = {}) {
     this.dir = dir;
     this.#mode = options.mode ?? 0o600;
+    this.#fs = options.fs ?? nodeFs;
   }
 
   async list(prefix: string): Promise<string[]> {
-    const names = await fs.readdir(this.dir).catch(ifMissing([] as string[]));
+    const names = await this.#fs.readdir(this.dir).catch(ifMissing([] as string[]));
     return names.filter((n) => n.startsWith(prefix) && !n.endsWith('.tmp')).sort();
   }
 
   async read(name: string): Promise<string | undefined> {
-    return fs.readFile(this.#path(name), 'utf8').catch(ifMissing(undefined));
+    return this.#fs.readFile(this.#path(name), 'utf8').catch(ifMissing(undefined));
   }
 
   async append(name: string, text: string): Promise<void> {
+    const fs = this.#fs;
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.#path(name);
-    const created = !(await exists(file));
+    const created = !(await exists(fs, file));
     const handle = await fs.open(
       file,
       constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
@@ -40,11 +50,11 @@ export class FsStore implements DurableStore {
     } finally {
       await handle.close();
     }
-    if (created) await syncDir(this.dir);
+    if (created) await syncDir(fs, this.dir);
   }
 
   async truncate(name: string, bytes: number): Promise<void> {
-    const handle = await fs.open(this.#path(name), 'r+');
+    const handle = await this.#fs.open(this.#path(name), 'r+');
     try {
       await handle.truncate(bytes);
       await handle.sync();
@@ -54,12 +64,12 @@ export class FsStore implements DurableStore {
   }
 
   async writeAtomic(name: string, text: string): Promise<void> {
-    await writeFileAtomic(this.#path(name), text, this.#mode);
+    await writeFileAtomic(this.#path(name), text, this.#mode, this.#fs);
   }
 
   async remove(name: string): Promise<void> {
-    await fs.rm(this.#path(name), { force: true });
-    await syncDir(this.dir);
+    await this.#fs.rm(this.#path(name), { force: true });
+    await syncDir(this.#fs, this.dir);
   }
 
   #path(name: string): string {
@@ -72,7 +82,12 @@ export class FsStore implements DurableStore {
 let tempCounter = 0;
 
 /** Writes a file so that a crash leaves either the old or the new content: temp, fsync, rename, fsync dir. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+  fs: FileSystem = nodeFs,
+): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   // One temp file per call: concurrent writes of the same file must not share (and mix) one.
@@ -85,10 +100,10 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await handle.close();
   }
   await fs.rename(temp, file);
-  await syncDir(dir);
+  await syncDir(fs, dir);
 }
 
-async function syncDir(dir: string): Promise<void> {
+async function syncDir(fs: FileSystem, dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r');
   try {
     await handle.sync();
@@ -97,7 +112,7 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
+async function exists(fs: FileSystem, file: string): Promise<boolean> {
   return fs.access(file).then(
     () => true,
     () => false,

@@ -76,15 +76,13 @@ describe('admission', () => {
   });
 
   it('refuses_with_503_and_opens_nothing_when_the_audit_log_cannot_be_written', async () => {
-    const store = h.store as unknown as { append: (n: string, t: string) => Promise<void> };
-    const append = store.append.bind(h.store);
-    store.append = () => Promise.reject(new Error('disk full'));
+    h.store.failing.add('append');
     expect(await h.access.admit(await h.token(), REMOTE)).toMatchObject({
       code: 'audit_unavailable',
       status: 503,
     });
     expect(h.access.sessions()).toHaveLength(0);
-    store.append = append;
+    h.store.failing.delete('append');
     expect(await h.access.admit(await h.token(), REMOTE)).toMatchObject({ code: 'audit_unavailable' });
   });
 });
@@ -207,25 +205,21 @@ describe('policy and pause', () => {
   });
 
   it('keeps_the_policy_in_force_when_a_new_one_cannot_be_audited', async () => {
-    const store = h.store as unknown as { append: (n: string, t: string) => Promise<void> };
-    const append = store.append.bind(h.store);
-    store.append = () => Promise.reject(new Error('disk full'));
+    h.store.failing.add('append');
     const verdict = await h.access.applyPolicy(await h.policy({ version: 2, windows: [] }), 'centre');
-    store.append = append;
+    h.store.failing.delete('append');
     expect(verdict).toMatchObject({ ok: false, code: 'audit_unavailable' });
     expect(h.access.windowState().policyVersion).toBe(1);
     expect((await h.store.read('policy.jws'))?.length).toBeGreaterThan(0);
   });
 
   it('pauses_even_when_the_audit_log_fails_but_resumes_only_once_audited', async () => {
-    const store = h.store as unknown as { append: (n: string, t: string) => Promise<void> };
-    const append = store.append.bind(h.store);
-    store.append = () => Promise.reject(new Error('disk full'));
+    h.store.failing.add('append');
     await h.access.setPaused(true, 'resident');
     expect(h.access.windowState().paused).toBe(true);
     await expect(h.access.setPaused(false, 'resident')).rejects.toThrow(/audit/);
     expect(h.access.windowState().paused).toBe(true);
-    store.append = append;
+    h.store.failing.delete('append');
     await h.access.setPaused(false, 'resident');
     expect(h.access.windowState().paused).toBe(false);
   });

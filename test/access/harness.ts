@@ -1,4 +1,8 @@
-/** A controller over a real audit log in a temp dir, with a clock and timers the test drives. */
+/**
+ * A controller over a real audit log in a temp dir, with a clock and timers the test drives. The
+ * state folder is a real FsStore behind the fault injector (`store.failing.add('append')`), on the
+ * real filesystem or a watched one (`fs`).
+ */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +10,7 @@ import * as path from 'node:path';
 import { generateKeyPair } from 'jose';
 import { AccessController } from '../../src/access/index.ts';
 import { silentLogger } from '../../src/log.ts';
-import { FsStore } from '../../src/platform/fsStore.ts';
+import { type FileSystem, FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
 import {
   AuditLog,
@@ -15,17 +19,18 @@ import {
   type Scope,
   signPolicy,
 } from '../../src/policy/index.ts';
+import { FaultyStore } from '../fixtures/faultyStore.ts';
 import { ManualTime } from '../fixtures/time.ts';
 
 export const DEVICE = 'dev-test-1';
 export const ISSUER = 'https://care.example/issuer';
 
-export async function makeHarness(options: { start: string; synced?: boolean }) {
+export async function makeHarness(options: { start: string; synced?: boolean; fs?: FileSystem }) {
   const dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-access-'));
   const issuer = await generateKeyPair('EdDSA');
   const policyKeys = await generateKeyPair('EdDSA');
   const time = new ManualTime(options.start);
-  const store = new FsStore(dir);
+  const store = new FaultyStore(new FsStore(dir, options.fs ? { fs: options.fs } : {}));
   let synced = options.synced ?? true;
   const audit = new AuditLog({ store, sha256: sha256Hex, time });
   await audit.open();

@@ -2,38 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { CameraScheduler } from '../../src/camera/index.ts';
 import { epochMillis } from '../../src/policy/index.ts';
 import { makeHarness } from '../access/harness.ts';
+import { FakeAccess } from '../fixtures/access.ts';
 import { FakeCamera } from '../fixtures/camera.ts';
 import { ManualTime, settle } from '../fixtures/time.ts';
-
-/** Access control as the scheduler sees it: an answer, the instant to ask again, and announcements. */
-function fakeAccess(time: ManualTime) {
-  const listeners = new Set<() => void>();
-  return {
-    wanted: false,
-    recheckInMs: undefined as number | undefined,
-    leadAsked: [] as number[],
-    cameraSchedule(leadMs: number) {
-      this.leadAsked.push(leadMs);
-      const at = this.recheckInMs === undefined ? undefined : epochMillis(time.now() + this.recheckInMs);
-      return { wanted: this.wanted, recheckAt: at };
-    },
-    onChange(l: () => void) {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-    announce() {
-      for (const l of listeners) l();
-    },
-    get listeners() {
-      return listeners.size;
-    },
-  };
-}
 
 describe('CameraScheduler', () => {
   it('runs the camera only while access control wants it, asking with the lead time', async () => {
     const time = new ManualTime();
-    const access = fakeAccess(time);
+    const access = new FakeAccess({ time });
     const camera = new FakeCamera();
     access.recheckInMs = 5000;
     const scheduler = new CameraScheduler({ access, camera, leadMs: 120_000, time });
@@ -51,7 +27,7 @@ describe('CameraScheduler', () => {
 
   it('starts the camera at once when access control announces a session, without being asked', async () => {
     const time = new ManualTime();
-    const access = fakeAccess(time);
+    const access = new FakeAccess({ time });
     const camera = new FakeCamera();
     const scheduler = new CameraScheduler({ access, camera, leadMs: 0, time });
     await scheduler.start();
@@ -69,7 +45,7 @@ describe('CameraScheduler', () => {
   it('uses the longest lead any part needs', () => {
     const time = new ManualTime();
     const scheduler = new CameraScheduler({
-      access: fakeAccess(time),
+      access: new FakeAccess({ time }),
       camera: new FakeCamera(),
       leadMs: 120_000,
       neededLeadMs: [17 * 60_000],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CameraSupervisor, RetrySchedule } from '../../src/camera/index.ts';
+import { CameraSupervisor } from '../../src/camera/index.ts';
+import { Backoff } from '../../src/platform/backoff.ts';
 import { FakeCamera } from '../fixtures/camera.ts';
 import { accessUnit } from '../fixtures/h264.ts';
 import { ManualTime } from '../fixtures/time.ts';
@@ -15,7 +16,7 @@ function setup(stallMs = 3000) {
       cameras.push(c);
       return c;
     },
-    schedule: new RetrySchedule({ initialMs: 500, factor: 2, maxMs: 4000 }),
+    schedule: new Backoff({ initialMs: 500, factor: 2, maxMs: 4000 }),
     stallMs,
     healthyAfterMs: 10_000,
     time,
@@ -23,10 +24,10 @@ function setup(stallMs = 3000) {
   return { time, cameras, supervisor };
 }
 
-describe('RetrySchedule', () => {
+describe('the camera restart back-off', () => {
   it('reads as a doubling back-off capped at its maximum', () => {
-    const schedule = new RetrySchedule({ initialMs: 500, factor: 2, maxMs: 4000 });
-    expect(schedule.steps(6)).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
+    const schedule = new Backoff({ initialMs: 500, factor: 2, maxMs: 4000 });
+    expect(schedule.delays(6)).toEqual([500, 1000, 2000, 4000, 4000, 4000]);
     expect(String(schedule)).toBe('500, 1000, 2000, 4000 … ≤ 4000 ms');
   });
 });

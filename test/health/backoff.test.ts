@@ -2,15 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BackoffSchedule } from '../../src/health/backoff.ts';
 import { backoffConfigSchema, mqttConfigSchema } from '../../src/health/config.ts';
 import { MqttLink } from '../../src/health/link.ts';
+import { Backoff } from '../../src/platform/backoff.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { ManualTime } from '../fixtures/time.ts';
 import { freePort } from '../support/mosquitto.ts';
 
 describe('reconnect back-off', () => {
-  const schedule = new BackoffSchedule(backoffConfigSchema.parse({}));
+  const schedule = new Backoff(backoffConfigSchema.parse({}));
 
   it('doubles from 1 s up to a 60 s cap without jitter', () => {
     expect(schedule.delays(9, () => 0)).toEqual([1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000]);

@@ -7,6 +7,7 @@ import { signCommand } from '../../src/health/commands.ts';
 import { signPolicy } from '../../src/policy/index.ts';
 import { FakeCamera } from '../fixtures/camera.ts';
 import { keyframes, SOURCES } from '../fixtures/h264.ts';
+import { localHhmm } from '../fixtures/time.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
 import { type Centre, startCentre } from './fixtures/centre.ts';
 import { startDevice } from './fixtures/inProcess.ts';
@@ -37,6 +38,7 @@ function firstArrivals(seqs: number[]): number[] {
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+// Six hours from now: no readiness check can fall due during the test, whatever the time of day.
 const policy = (deviceId: string, version: number) =>
   signPolicy(
     {
@@ -46,7 +48,7 @@ const policy = (deviceId: string, version: number) =>
       windows: [
         {
           id: 'night',
-          start: '02:30',
+          start: localHhmm('Europe/Stockholm', Date.now() + 6 * 3600_000),
           durationMinutes: 30,
           days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
         },

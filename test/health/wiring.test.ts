@@ -5,7 +5,7 @@ import { healthConfigSchema, mqttConfigSchema } from '../../src/health/config.ts
 import { HealthService } from '../../src/health/service.ts';
 import { silentLogger } from '../../src/log.ts';
 import { DEVICE, makeHarness } from '../access/harness.ts';
-import { testStart } from '../fixtures/time.ts';
+import { localHhmm, testStart } from '../fixtures/time.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
 import { type Centre, startCentre } from './fixtures/centre.ts';
 
@@ -19,15 +19,6 @@ afterAll(async () => {
   await centre.stop();
   await broker.dispose();
 });
-
-/** Local `HH:MM` in Stockholm of an instant: a window placed relative to the test's own clock. */
-const stockholmTime = (at: number) =>
-  new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/Stockholm',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).format(at);
 
 describe('health wired to the real access controller', () => {
   // Health runs on the harness's manual clock, and the window lies six hours after the test's start,
@@ -62,7 +53,7 @@ describe('health wired to the real access controller', () => {
       windows: [
         {
           id: 'night',
-          start: stockholmTime(h.time.wall + 6 * 3600_000),
+          start: localHhmm('Europe/Stockholm', h.time.wall + 6 * 3600_000),
           durationMinutes: 30,
           days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'],
         },

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FsStore, writeFileAtomic } from '../../src/platform/fsStore.ts';
+import { recordingFs } from '../fixtures/recordingFs.ts';
 
 let root: string;
 let dir: string;
@@ -93,5 +94,38 @@ describe('writeFileAtomic', () => {
     await writeFileAtomic(file, new Uint8Array([1, 2, 3]));
     expect([...(await readFile(file))]).toEqual([1, 2, 3]);
     expect(await modeOf(file)).toBe(0o600);
+  });
+});
+
+describe('what FsStore waits for (every fsync watched on the real disk)', () => {
+  it('resolves_an_append_only_after_the_file_and_for_a_new_file_its_folder_were_fsynced', async () => {
+    const watched = recordingFs([dir]);
+    const synced = new FsStore(dir, { fs: watched.fs });
+    await synced.append('a.jsonl', 'one\n');
+    expect(watched.ops).toEqual(['sync a.jsonl', 'sync state/']);
+    await synced.append('a.jsonl', 'two\n');
+    expect(watched.ops).toEqual(['sync a.jsonl', 'sync state/', 'sync a.jsonl']);
+  });
+
+  it('does_not_resolve_an_append_while_its_fsync_is_pending', async () => {
+    const watched = recordingFs([dir]);
+    const synced = new FsStore(dir, { fs: watched.fs });
+    const release = watched.hold();
+    let done = false;
+    const appending = synced.append('a.jsonl', 'one\n').then(() => (done = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    release();
+    await appending;
+    expect(done).toBe(true);
+  });
+
+  it('replaces_atomically_by_fsyncing_the_temp_file_renaming_it_then_fsyncing_the_folder', async () => {
+    const watched = recordingFs([dir]);
+    await new FsStore(dir, { fs: watched.fs }).writeAtomic('head.json', '{"seq":1}');
+    expect(watched.ops).toHaveLength(3);
+    expect(watched.ops[0]).toMatch(/^sync head\.json\.\d+\.\d+\.tmp$/);
+    expect(watched.ops[1]).toMatch(/^rename head\.json\.\d+\.\d+\.tmp -> head\.json$/);
+    expect(watched.ops[2]).toBe('sync state/');
   });
 });

@@ -1,22 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MediaStreamTrack,
-  RTCPeerConnection,
-  RTCRtpCodecParameters,
-  RtpHeader,
-  RtpPacket,
-  useNACK,
-  usePLI,
-} from 'werift';
+import { RtpHeader, RtpPacket } from 'werift';
 import { call, offerFixture, post } from '../fixtures/stream/http.ts';
 import { type Stack, startStack } from '../fixtures/stream/stack.ts';
-
-const H264 = new RTCRtpCodecParameters({
-  mimeType: 'video/H264',
-  clockRate: 90000,
-  rtcpFeedback: [useNACK(), usePLI()],
-  parameters: 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f',
-});
+import { VIEWER_H264, viewerPeer } from '../fixtures/stream/viewerPeer.ts';
 
 function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -33,37 +19,13 @@ function until(check: () => boolean, timeoutMs: number, what: string): Promise<v
   });
 }
 
-/** A werift viewer that offers to send video of its own and tries to. */
+/** A werift viewer that offers to send video of its own and tries to, joined over WHEP. */
 async function viewer(stack: Stack, token: string, lossPercent = 0) {
-  const pc = new RTCPeerConnection({
-    debug: { inboundPacketLoss: lossPercent },
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-    iceInterfaceAddresses: { udp4: '127.0.0.1' },
-    codecs: { video: [H264], audio: [] },
-  });
-  const own = new MediaStreamTrack({ kind: 'video' });
-  const transceiver = pc.addTransceiver(own, { direction: 'sendrecv' });
-  const received: RtpPacket[] = [];
-  pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => received.push(rtp)));
-  await pc.setLocalDescription(await pc.createOffer());
-  await new Promise<void>((r) =>
-    pc.iceGatheringState === 'complete'
-      ? r()
-      : pc.iceGatheringStateChange.subscribe((s) => s === 'complete' && r()),
-  );
-  const created = await post(stack.url, pc.localDescription!.sdp, token);
+  const v = await viewerPeer({ lossPercent });
+  const created = await post(stack.url, v.offer, token);
   expect(created.res.status).toBe(201);
-  await pc.setRemoteDescription({ type: 'answer', sdp: created.text });
-  return {
-    pc,
-    transceiver,
-    own,
-    received,
-    answer: created.text,
-    location: created.res.headers.get('location')!,
-  };
+  await v.accept(created.text);
+  return { ...v, answer: created.text, location: created.res.headers.get('location')! };
 }
 
 describe('two werift peers over WHEP', () => {
@@ -82,7 +44,7 @@ describe('two werift peers over WHEP', () => {
     // The viewer tries to push its own video, through its sender and straight into its transport.
     const header = () =>
       new RtpHeader({
-        payloadType: H264.payloadType ?? 96,
+        payloadType: VIEWER_H264.payloadType ?? 96,
         sequenceNumber: Math.floor(Math.random() * 65535),
         timestamp: 1,
         ssrc: v.transceiver.sender.ssrc,

@@ -1,11 +1,13 @@
 /**
- * The append-only audit log: JSON lines in size-rotated segments, a hash chain across them, and a
- * head file that anchors the tail so truncation shows. An append resolves only after fsync, so a
- * grant never takes effect before its record is durable; a failed write makes the log unwritable
- * and the gate then denies new sessions. The outbox cursor (last `seq` the centre acknowledged)
- * lives here too, so delivery and the log can never disagree about what exists.
+ * The audit log: the durable append log (platform/appendLog.ts) in size-rotated segments, a hash
+ * chain across them, and a head file that anchors the tail so truncation shows. An append
+ * resolves only after fsync, so a grant never takes effect before its record is durable; a failed
+ * write makes the log unwritable and the gate then denies new sessions. The outbox cursor (last
+ * `seq` the centre acknowledged, with its hash) lives here too, so delivery and the log can never
+ * disagree about what exists.
  */
 import { NattsynError } from '../../errors.ts';
+import { AppendLog, utf8Length } from '../../platform/appendLog.ts';
 import type { DurableStore, Sha256Hex } from '../ports.ts';
 import type { Clock } from '../time.ts';
 import {
@@ -21,8 +23,6 @@ import {
   sealRecord,
   segmentFirstSeq,
   segmentName,
-  splitLines,
-  utf8Length,
 } from './record.ts';
 
 export interface AuditLogOptions {
@@ -44,38 +44,30 @@ export interface AuditLogDeps {
 export class AuditLog {
   readonly #deps: AuditLogDeps;
   readonly #options: AuditLogOptions;
-  readonly #listeners = new Set<(record: AuditRecord) => void>();
+  readonly #log: AppendLog<AuditRecord>;
   #segment = '';
   #segmentBytes = 0;
   #last: ChainPoint = { seq: 0, hash: GENESIS_HASH };
   #writable = false;
-  #queue: Promise<unknown> = Promise.resolve();
 
   constructor(deps: AuditLogDeps, options: Partial<AuditLogOptions> = {}) {
     this.#deps = deps;
     this.#options = { ...DEFAULT_AUDIT_OPTIONS, ...options };
+    this.#log = new AppendLog(deps.store, CURSOR_FILE);
   }
 
   /** Loads the tail of the chain, cutting off a torn last line left by a crash mid-write. */
   async open(): Promise<{ recoveredBytes: number }> {
-    const { store } = this.#deps;
     const segments = await this.#segments();
     let recoveredBytes = 0;
-    this.#last = parseChainPoint(await store.read(ANCHOR_FILE)) ?? { seq: 0, hash: GENESIS_HASH };
+    this.#last = parseChainPoint(await this.#deps.store.read(ANCHOR_FILE)) ?? { seq: 0, hash: GENESIS_HASH };
     for (const name of segments.slice(-2)) {
-      const text = (await store.read(name)) ?? '';
-      const { lines, tornBytes } = splitLines(text);
-      if (tornBytes > 0) {
-        await store.truncate(name, utf8Length(text) - tornBytes);
-        recoveredBytes += tornBytes;
-      }
-      const lastLine = lines.at(-1);
-      if (lastLine !== undefined) {
-        const record = JSON.parse(lastLine) as AuditRecord;
-        this.#last = { seq: record.seq, hash: record.hash };
-      }
+      const { records, bytes, tornBytes } = await this.#log.recover(name);
+      recoveredBytes += tornBytes;
+      const last = records.at(-1);
+      if (last) this.#last = { seq: last.seq, hash: last.hash };
       this.#segment = name;
-      this.#segmentBytes = utf8Length(text) - tornBytes;
+      this.#segmentBytes = bytes;
     }
     if (!this.#segment) this.#segment = segmentName(this.#last.seq + 1);
     this.#writable = true;
@@ -92,47 +84,39 @@ export class AuditLog {
 
   /** Called after every durable append (the MQTT outbox listens). Returns an unsubscribe. */
   onAppend(listener: (record: AuditRecord) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#log.onAppend(listener);
   }
 
   /** Appends one record; resolves once it is on stable storage. Appends never interleave. */
   append(entry: AuditEntry): Promise<AuditRecord> {
-    const run = this.#queue.then(() => this.#append(entry));
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#log.serial(() => this.#append(entry));
   }
 
   async #append(entry: AuditEntry): Promise<AuditRecord> {
     const { store, sha256, time } = this.#deps;
     // After a failed write whose undo may have failed too, the tail on disk is unknown: reload it.
     if (!this.#writable) await this.open().catch(unavailable);
-    const record = sealRecord(
-      entry,
-      this.#last.seq + 1,
-      new Date(time.now()).toISOString(),
-      this.#last.hash,
-      sha256,
-    );
-    const line = `${JSON.stringify(record)}\n`;
-    if (this.#segmentBytes > 0 && this.#segmentBytes + utf8Length(line) > this.#options.maxSegmentBytes) {
+    const ts = new Date(time.now()).toISOString();
+    const record = sealRecord(entry, this.#last.seq + 1, ts, this.#last.hash, sha256);
+    const bytes = utf8Length(JSON.stringify(record)) + 1;
+    if (this.#segmentBytes > 0 && this.#segmentBytes + bytes > this.#options.maxSegmentBytes) {
       this.#segment = segmentName(record.seq);
       this.#segmentBytes = 0;
     }
     try {
-      await store.append(this.#segment, line);
+      await this.#log.append(this.#segment, record);
       await store.writeAtomic(HEAD_FILE, JSON.stringify({ seq: record.seq, hash: record.hash }));
     } catch (cause) {
       this.#writable = false;
-      await store.truncate(this.#segment, this.#segmentBytes).catch(() => undefined);
+      await this.#log.undo(this.#segment, this.#segmentBytes);
       unavailable(cause);
     }
     this.#writable = true;
-    this.#segmentBytes += utf8Length(line);
+    this.#segmentBytes += bytes;
     this.#last = { seq: record.seq, hash: record.hash };
-    for (const listener of this.#listeners) listener(record);
+    this.#log.announce(record);
     // Pruning is housekeeping, retried at the next rotation: the record is durable, so the append succeeded.
-    if (this.#segmentBytes === utf8Length(line)) await this.#prune().catch(() => undefined);
+    if (this.#segmentBytes === bytes) await this.#prune().catch(() => undefined);
     return record;
   }
 
@@ -143,22 +127,20 @@ export class AuditLog {
     for (let i = 0; i < segments.length && out.length < limit; i++) {
       const next = segments[i + 1];
       if (next !== undefined && (segmentFirstSeq(next) ?? 0) <= afterSeq + 1) continue;
-      const { lines } = splitLines((await this.#deps.store.read(segments[i]!)) ?? '');
-      for (const line of lines) {
-        const record = JSON.parse(line) as AuditRecord;
+      for (const record of await this.#log.read(segments[i]!)) {
         if (record.seq > afterSeq && out.length < limit) out.push(record);
       }
     }
     return out;
   }
 
-  /** The last `seq` the monitoring centre acknowledged (0 when none). */
+  /** The last `seq` the monitoring centre acknowledged (0 when none); a damaged cursor throws. */
   async deliveredSeq(): Promise<number> {
     return parseChainPoint(await this.#deps.store.read(CURSOR_FILE))?.seq ?? 0;
   }
 
-  async markDelivered(record: ChainPoint): Promise<void> {
-    await this.#deps.store.writeAtomic(CURSOR_FILE, JSON.stringify({ seq: record.seq, hash: record.hash }));
+  markDelivered(record: ChainPoint): Promise<void> {
+    return this.#log.markDelivered({ seq: record.seq, hash: record.hash });
   }
 
   async #segments(): Promise<string[]> {
@@ -173,12 +155,8 @@ export class AuditLog {
     while (segments.length > this.#options.keepSegments) {
       const [oldest, next] = segments as [string, string];
       if ((segmentFirstSeq(next) ?? 0) - 1 > delivered) return;
-      const { lines } = splitLines((await store.read(oldest)) ?? '');
-      const lastLine = lines.at(-1);
-      if (lastLine !== undefined) {
-        const record = JSON.parse(lastLine) as AuditRecord;
-        await store.writeAtomic(ANCHOR_FILE, JSON.stringify({ seq: record.seq, hash: record.hash }));
-      }
+      const last = (await this.#log.read(oldest)).at(-1);
+      if (last) await store.writeAtomic(ANCHOR_FILE, JSON.stringify({ seq: last.seq, hash: last.hash }));
       await store.remove(oldest);
       segments.shift();
     }

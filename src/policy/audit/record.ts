@@ -94,14 +94,3 @@ export function parseChainPoint(text: string | undefined): ChainPoint | undefine
   if (typeof v.seq !== 'number' || typeof v.hash !== 'string') throw new TypeError('bad chain point');
   return { seq: v.seq, hash: v.hash };
 }
-
-/** Complete lines of a segment; a last line without its newline is a torn write, never committed. */
-export function splitLines(text: string): { lines: string[]; tornBytes: number } {
-  const end = text.lastIndexOf('\n') + 1;
-  const lines = text.slice(0, end).split('\n');
-  lines.pop();
-  return { lines, tornBytes: utf8Length(text.slice(end)) };
-}
-
-const encoder = new TextEncoder();
-export const utf8Length = (text: string): number => encoder.encode(text).length;

@@ -4,6 +4,8 @@
  * the delivery cursor), so an edit, a deletion, a reordering or a truncated tail is found and the
  * first bad `seq` named. A torn last line (a crash mid-write) was never committed and is ignored.
  */
+
+import { splitLines } from '../../platform/appendLog.ts';
 import type { DurableStore, Sha256Hex } from '../ports.ts';
 import {
   ANCHOR_FILE,
@@ -16,7 +18,6 @@ import {
   parseChainPoint,
   SEGMENT_PREFIX,
   segmentFirstSeq,
-  splitLines,
 } from './record.ts';
 
 export type AuditVerdict =

@@ -10,9 +10,9 @@ import * as path from 'node:path';
 import { Aedes } from 'aedes';
 import { importPKCS8 } from 'jose';
 import { Temporal } from 'temporal-polyfill';
-import { newKeyPair } from './cli/io.ts';
-import { writeFileAtomic } from './platform/fsStore.ts';
-import { epochMillis, mintStaffToken, type PolicyInput, signPolicy, WEEKDAYS } from './policy/index.ts';
+import { writeFileAtomic } from '../platform/fsStore.ts';
+import { epochMillis, mintStaffToken, type PolicyInput, signPolicy, WEEKDAYS } from '../policy/index.ts';
+import { newKeyPair } from './keyFiles.ts';
 
 export const DEMO_ISSUER = 'https://demo.nattsyn.invalid/issuer';
 export const DEMO_TIME_ZONE = 'Europe/Stockholm';
