@@ -87,7 +87,7 @@ export interface SystemdEnvironment {
   watchdogUsec: number | undefined;
 }
 
-/** The one place that reads the environment (DESIGN.md: nothing else reads process.env). */
+/** The one place that reads the environment (docs/architecture.md: nothing else reads process.env). */
 export function systemdEnvironment(env: NodeJS.ProcessEnv = process.env): SystemdEnvironment {
   const usec = Number(env.WATCHDOG_USEC);
   return {

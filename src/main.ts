@@ -18,10 +18,8 @@ import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
-import { sha256Hex, timesyncProbe } from './platform/system.ts';
-import { systemTime } from './platform/systemTime.ts';
-import type { Time } from './platform/time.ts';
-import { softwareVersion } from './platform/version.ts';
+import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
+import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
 import { type StreamingDeps, StreamingService } from './stream/index.ts';
 

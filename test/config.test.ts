@@ -55,7 +55,7 @@ describe('loading the config file', () => {
     const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const path = await import('node:path');
-    const { newKeyPair } = await import('../src/cli/keyFiles.ts');
+    const { newKeyPair } = await import('../src/cli/keys.ts');
     const { loadConfig } = await import('../src/config.ts');
     const dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-config-'));
     try {

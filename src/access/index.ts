@@ -1,7 +1,6 @@
 /** Access control: the policy in force, live sessions and their cuts, decisions, all audited. */
 export { AccessController, type AccessControllerDeps } from './controller.ts';
-export { AccessDecision, refusal } from './decision.ts';
-export { DENY_MESSAGES } from './messages.ts';
+export { AccessDecision, DENY_MESSAGES, refusal } from './decision.ts';
 export { PAUSE_FILE, POLICY_FILE, PolicyInForce } from './policyInForce.ts';
 export { SessionTable } from './sessionTable.ts';
 export {

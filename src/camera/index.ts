@@ -1,18 +1,19 @@
 /** The camera folder's public surface: drivers, supervision, scheduling, GPIO indicators. */
 
 import { Backoff } from '../platform/backoff.ts';
+import type { Logger } from '../platform/ports.ts';
+import type { Time } from '../platform/time.ts';
 import { commandFor } from './commands.ts';
 import type { CameraConfig } from './config.ts';
-import type { Logger, Time } from './ports.ts';
 import { ProcessCameraSource, type ProcessSourceDeps } from './processSource.ts';
 import { CameraSupervisor } from './supervisor.ts';
 
+export { type Logger, silentLogger } from '../platform/ports.ts';
 export { commandFor, rpicamCommand, syntheticCommand } from './commands.ts';
 export { type CameraConfig, type CameraConfigInput, cameraConfigSchema } from './config.ts';
 export { FakeGpio, type GpioOutputs, readGpioChips, SysfsGpio, sysfsNumber } from './gpio.ts';
 export { PrivacyIndicators } from './indicators.ts';
-export { type Logger, type Spawn, silentLogger } from './ports.ts';
-export { ProcessCameraSource } from './processSource.ts';
+export { ProcessCameraSource, type Spawn } from './processSource.ts';
 export { CameraScheduler } from './scheduler.ts';
 export { decodeStrip, STRIP_JS } from './strip.ts';
 export { CameraSupervisor } from './supervisor.ts';

@@ -4,8 +4,8 @@
  */
 import type { AccessControl } from '../access/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
+import { type Logger, silentLogger } from '../platform/ports.ts';
 import type { GpioOutputs } from './gpio.ts';
-import { type Logger, silentLogger } from './ports.ts';
 import type { CameraSource, CameraState } from './types.ts';
 
 export interface IndicatorOptions {

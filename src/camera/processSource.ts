@@ -3,21 +3,23 @@
  * ffmpeg). Owns the process, the parser and the status; restarting is the supervisor's job.
  * stdin is closed and nothing but stdout is read: the process has no other way to hand us bytes.
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { spawn as nodeSpawn } from 'node:child_process';
 import { AnnexBParser, type ParsedAccessUnit } from '../h264/index.ts';
 import { Emitter } from '../platform/emitter.ts';
-import { systemTime } from '../platform/systemTime.ts';
-import type { Timer } from '../platform/time.ts';
+import { type Logger, silentLogger } from '../platform/ports.ts';
+import type { Time, Timer } from '../platform/time.ts';
+import { systemTime } from '../platform/time.ts';
 import type { CommandLine } from './commands.ts';
-import { type Logger, type Spawn, silentLogger, type Time } from './ports.ts';
 import type { AccessUnit, CameraSource, CameraState, CameraStatus } from './types.ts';
+
+export type Spawn = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
 
 export interface ProcessSourceDeps {
   spawn?: Spawn;
   time?: Time;
   logger?: Logger;
-  /** Quiet time after which held bytes count as a finished picture (see annexb.ts). */
+  /** Quiet time after which held bytes count as a finished picture (see h264/annexb.ts). */
   flushAfterMs?: number;
   stopTimeoutMs?: number;
 }

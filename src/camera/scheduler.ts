@@ -6,9 +6,9 @@
  */
 import type { AccessControl } from '../access/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
-import { systemTime } from '../platform/systemTime.ts';
-import type { Timer } from '../platform/time.ts';
-import { type Logger, silentLogger, type Time } from './ports.ts';
+import { type Logger, silentLogger } from '../platform/ports.ts';
+import type { Time, Timer } from '../platform/time.ts';
+import { systemTime } from '../platform/time.ts';
 
 export interface SchedulerOptions {
   access: Pick<AccessControl, 'cameraSchedule' | 'onChange'>;

@@ -12,7 +12,7 @@ import { importPKCS8 } from 'jose';
 import { Temporal } from 'temporal-polyfill';
 import { writeFileAtomic } from '../platform/fsStore.ts';
 import { epochMillis, mintStaffToken, type PolicyInput, signPolicy, WEEKDAYS } from '../policy/index.ts';
-import { newKeyPair } from './keyFiles.ts';
+import { newKeyPair } from './keys.ts';
 
 export const DEMO_ISSUER = 'https://demo.nattsyn.invalid/issuer';
 export const DEMO_TIME_ZONE = 'Europe/Stockholm';

@@ -1,10 +1,13 @@
-/** `nattsyn keys`: writes an Ed25519 key pair (issuer, policy or device signing keys). */
-import { access } from 'node:fs/promises';
+/**
+ * `nattsyn keys`: writes an Ed25519 key pair (issuer, policy or device signing keys); and the key
+ * files the signing verbs (token, policy sign) read and the demo makes.
+ */
+import { access, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, type KeyObject } from 'jose';
 import { UsageError } from '../errors.ts';
 import { type CliIo, EXIT, parseVerbArgs, required, showHelp } from '../platform/cliIo.ts';
 import { writeFileAtomic } from '../platform/fsStore.ts';
-import { newKeyPair } from './keyFiles.ts';
 
 export const KEYS_HELP = `Usage: nattsyn keys --out DIR --name NAME [--force]
 
@@ -40,4 +43,24 @@ async function exists(file: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Reads an Ed25519 private key (PKCS#8 PEM). */
+export async function readPrivateKey(file: string): Promise<KeyObject | CryptoKey> {
+  let pem: string;
+  try {
+    pem = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the key file ${file}`);
+  }
+  try {
+    return await importPKCS8(pem, 'EdDSA');
+  } catch {
+    throw new UsageError(`${file} is not an Ed25519 private key (PKCS#8 PEM)`);
+  }
+}
+
+export async function newKeyPair(): Promise<{ privatePem: string; publicPem: string }> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
+  return { privatePem: await exportPKCS8(privateKey), publicPem: await exportSPKI(publicKey) };
 }

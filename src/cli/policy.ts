@@ -4,7 +4,7 @@ import { UsageError } from '../errors.ts';
 import { type CliIo, EXIT, parseVerbArgs, required, showHelp } from '../platform/cliIo.ts';
 import { writeFileAtomic } from '../platform/fsStore.ts';
 import { formatIssues, policyBodySchema, signPolicy } from '../policy/index.ts';
-import { readPrivateKey } from './keyFiles.ts';
+import { readPrivateKey } from './keys.ts';
 
 export const POLICY_HELP = `Usage: nattsyn policy sign --key FILE --in POLICY.json [--out FILE]
 

@@ -9,7 +9,7 @@ import {
   SCOPES,
   type Scope,
 } from '../policy/index.ts';
-import { readPrivateKey } from './keyFiles.ts';
+import { readPrivateKey } from './keys.ts';
 
 export const TOKEN_HELP = `Usage: nattsyn token --key FILE --issuer ISS --device ID --sub STAFF
                      [--scope view|emergency|install] [--ttl 8h] [--reason TEXT] [--kid KID]

@@ -6,6 +6,8 @@
 import type { KeyObject } from 'jose';
 import type { AccessControl } from '../access/types.ts';
 import type { CameraSource } from '../camera/types.ts';
+import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
+import type { Time } from '../platform/time.ts';
 import type { AuditEntry, AuditRecord, DurableStore } from '../policy/index.ts';
 import { CommandRegistry } from './commands.ts';
 import type { HealthConfig, MqttConfig } from './config.ts';
@@ -15,7 +17,6 @@ import { InboundHandler } from './inbound.ts';
 import { type Inventory, readInventory } from './inventory.ts';
 import { MqttLink } from './link.ts';
 import { Outbox, type OutboxSource } from './outbox.ts';
-import { type Log, silentLog, type Time } from './ports.ts';
 import { SystemProbes } from './probes.ts';
 import { ReadinessCheck } from './readiness.ts';
 import { HealthReporter } from './reporter.ts';

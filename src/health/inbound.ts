@@ -7,14 +7,13 @@
 import type { KeyObject } from 'jose';
 import type { AccessControl } from '../access/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
-import { systemTime } from '../platform/systemTime.ts';
-import { withTimeout } from '../platform/time.ts';
+import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
+import { systemTime, type Time, withTimeout } from '../platform/time.ts';
 import type { AuditEntry } from '../policy/index.ts';
 import { type CommandRegistry, type CommandRejectCode, verifyCommand } from './commands.ts';
 import type { EventSink } from './events.ts';
 import type { MqttLink } from './link.ts';
 import { type CommandResultPayload, commandResultPayloadSchema } from './payloads.ts';
-import { type Log, silentLog, type Time } from './ports.ts';
 
 export interface InboundDeps {
   deviceId: string;

@@ -12,12 +12,11 @@ import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { NattsynError, UsageError } from '../errors.ts';
 import { Backoff } from '../platform/backoff.ts';
-import { systemTime } from '../platform/systemTime.ts';
-import { withTimeout } from '../platform/time.ts';
+import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
+import { systemTime, type Time, type Timer, withTimeout } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import type { MqttConfig } from './config.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
-import { type Log, silentLog, type Time, type Timer } from './ports.ts';
 
 const COUNTER_FILE = 'mqtt.connection.json';
 

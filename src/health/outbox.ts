@@ -7,12 +7,11 @@
 
 import { Backoff } from '../platform/backoff.ts';
 import { Subscriptions } from '../platform/emitter.ts';
-import { systemTime } from '../platform/systemTime.ts';
-import { withTimeout } from '../platform/time.ts';
+import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
+import { systemTime, type Time, type Timer, withTimeout } from '../platform/time.ts';
 import type { AuditRecord } from '../policy/index.ts';
 import type { MqttLink } from './link.ts';
 import type { EventPayload } from './payloads.ts';
-import { type Log, silentLog, type Time, type Timer } from './ports.ts';
 
 /** What the outbox reads from: AuditLog and EventQueue both fit. */
 export interface OutboxSource<R extends { seq: number }> {

@@ -1,13 +1,32 @@
 /**
  * Every MQTT payload nattsyn publishes, as zod schemas: the one typed map of the wire format
- * (DESIGN.md "Public interfaces"). The JSON Schemas under `schemas/` are generated from these, so
+ * (docs/mqtt.md). The JSON Schemas under `schemas/` are generated from these, so
  * the code and the published contract cannot drift. No resident name or address in any of them.
  */
 import { z } from 'zod';
 import { AUDIT_TYPES } from '../policy/index.ts';
 import type { ReasonCode } from '../reasons.ts';
 
-export { TOPIC_ROOT, topicsFor } from './topics.ts';
+/** The one builder of topic names under `nattsyn/v1/<deviceId>/` (docs/mqtt.md), device and installer alike. */
+export const TOPIC_ROOT = 'nattsyn/v1';
+
+export function topicsFor(deviceId: string) {
+  const base = `${TOPIC_ROOT}/${deviceId}`;
+  return {
+    base,
+    status: `${base}/status`,
+    info: `${base}/info`,
+    health: `${base}/health`,
+    event: `${base}/event`,
+    audit: `${base}/audit`,
+    policy: `${base}/policy`,
+    registration: `${base}/registration`,
+    cmd: `${base}/cmd/+`,
+    cmdResult: (name: string) => `${base}/cmd/${name}/res`,
+  };
+}
+
+export type DeviceTopics = ReturnType<typeof topicsFor>;
 
 /** Faults of the device itself: raised as events and listed as problems in `health`. */
 const DEVICE_FAULTS = [

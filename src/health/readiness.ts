@@ -8,11 +8,11 @@
  */
 import type { AccessControl } from '../access/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
-import { systemTime } from '../platform/systemTime.ts';
+import type { Time, Timer } from '../platform/time.ts';
+import { systemTime } from '../platform/time.ts';
 import type { EventSink } from './events.ts';
 import type { FrameVerdict } from './frames.ts';
 import type { HealthPayload } from './payloads.ts';
-import type { Time, Timer } from './ports.ts';
 
 export const READINESS_CHECKS = ['camera', 'frames', 'clock', 'broker'] as const;
 export type ReadinessCheckName = (typeof READINESS_CHECKS)[number];

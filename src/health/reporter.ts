@@ -8,7 +8,9 @@
 import type { AccessControl } from '../access/types.ts';
 import type { CameraSource } from '../camera/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
-import { systemTime } from '../platform/systemTime.ts';
+import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
+import type { Time, Timer } from '../platform/time.ts';
+import { systemTime } from '../platform/time.ts';
 import type { HealthConfig } from './config.ts';
 import type { EventSink } from './events.ts';
 import type { FrameVerdict } from './frames.ts';
@@ -20,7 +22,6 @@ import {
   healthPayloadSchema,
   infoPayloadSchema,
 } from './payloads.ts';
-import { type Log, silentLog, type Time, type Timer } from './ports.ts';
 import type { SystemSnapshot } from './probes.ts';
 import { newProblemEvents, problemsOf } from './problems.ts';
 

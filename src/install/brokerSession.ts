@@ -6,7 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import mqtt from 'mqtt';
 import type { LoadedRegistration } from './registration.ts';
-import type { Publish } from './topics.ts';
+
+/** Publishes one message and resolves once the broker acknowledged it (QoS 1). */
+export type Publish = (
+  topic: string,
+  payload: string,
+  options: { retain: boolean; qos: 0 | 1 },
+) => Promise<void>;
 
 export interface BrokerSession {
   publish: Publish;

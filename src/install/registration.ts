@@ -9,7 +9,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { NattsynError, UsageError } from '../errors.ts';
+import { topicsFor } from '../health/payloads.ts';
 import { writeFileAtomic } from '../platform/fsStore.ts';
+import type { Publish } from './brokerSession.ts';
 import { carePlanRefProblem } from './carePlanRef.ts';
 import { bindConfig } from './configBinding.ts';
 import {
@@ -21,7 +23,6 @@ import {
   MQTT_KEY_FILE,
 } from './identity.ts';
 import type { RunProcess } from './process.ts';
-import { type Publish, topicsFor } from './topics.ts';
 
 export const REGISTRATION_FILE = 'registration.json';
 

@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG_PATH } from '../config.ts';
 import type { CliIo } from '../platform/cliIo.ts';
 import { FsStore } from '../platform/fsStore.ts';
 import { sha256Hex, TIMESYNC_FLAG, timesyncProbe } from '../platform/system.ts';
-import { systemTime } from '../platform/systemTime.ts';
+import { systemTime } from '../platform/time.ts';
 import { AuditLog } from '../policy/index.ts';
 import { brokerConnector } from './brokerSession.ts';
 import { buildSelftestChecks } from './checks.ts';

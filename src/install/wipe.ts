@@ -14,12 +14,13 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NattsynError, UsageError } from '../errors.ts';
 import { type EventPayload, EventQueue } from '../health/index.ts';
+import { topicsFor } from '../health/payloads.ts';
 import { FsStore, writeFileAtomic } from '../platform/fsStore.ts';
 import type { AuditEntry, AuditRecord } from '../policy/index.ts';
+import type { Publish } from './brokerSession.ts';
 import { normalizeDeviceId } from './deviceId.ts';
 import { loadIdentity } from './identity.ts';
 import { loadRegistrationFile } from './registration.ts';
-import { type Publish, topicsFor } from './topics.ts';
 
 /** The part of AuditLog the wipe reads and writes (src/policy/audit/log.ts). */
 export interface WipeAudit {

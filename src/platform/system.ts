@@ -1,9 +1,9 @@
-/** The real hash and NTP-sync probe behind the policy core's interfaces (the real time: systemTime.ts). */
+/** The real hash and NTP-sync probe behind the policy core's interfaces (the real time: time.ts). */
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
-import type { Sha256Hex } from '../policy/index.ts';
+import { access, readFile } from 'node:fs/promises';
 
-export const sha256Hex: Sha256Hex = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+/** SHA-256 of UTF-8 text, lower-case hex (the policy core's `Sha256Hex`). */
+export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /** systemd-timesyncd creates this file once the clock has been synchronised (the Pi has no RTC). */
 export const TIMESYNC_FLAG = '/run/systemd/timesync/synchronized';
@@ -15,4 +15,12 @@ export function timesyncProbe(flagFile: string): () => Promise<boolean> {
       () => true,
       () => false,
     );
+}
+
+/** The software version, from package.json (announced in `info`). */
+export async function softwareVersion(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }

@@ -2,7 +2,7 @@
  * The one time port (after matter.js's `Time`): wall-clock and monotonic instants as branded values,
  * and named timers. Every part that reads the clock or waits takes a `Time` (or the part of it it
  * needs) by injection, so tests drive time with `ManualTime` (test/fixtures/time.ts) and never sleep.
- * Pure: the real implementation lives in systemTime.ts.
+ * `systemTime` is the real one: Node's wall clock, `performance.now()` and timers (globals only).
  */
 
 /** A wall-clock instant, epoch milliseconds. NTP may step it; never measure durations with it. */
@@ -60,9 +60,18 @@ export function withTimeout<T>(
   return Promise.race([promise, timeout]).finally(() => timer?.cancel());
 }
 
-/** Resolves after `ms` on `time`: for waits that are the job itself (a grace period, a poll). */
-export function delay(time: Pick<Timers, 'timeout'>, ms: number, name = 'delay'): Promise<void> {
-  return new Promise((resolve) => {
-    time.timeout(name, ms, resolve);
-  });
+function realTimer(
+  name: string,
+  handle: ReturnType<typeof setTimeout>,
+  clear: (h: typeof handle) => void,
+): Timer {
+  return { name, cancel: () => clear(handle) };
 }
+
+/** The real `Time`. Only main.ts, the CLI and defaults pick it; tests pass ManualTime. */
+export const systemTime: Time = {
+  now: () => epochMillis(Date.now()),
+  monotonic: () => monoMillis(performance.now()),
+  timeout: (name, ms, fn) => realTimer(name, setTimeout(fn, Math.max(0, ms)), clearTimeout),
+  interval: (name, ms, fn) => realTimer(name, setInterval(fn, ms), clearInterval),
+};

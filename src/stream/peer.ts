@@ -13,8 +13,8 @@ import {
   useNACK,
   usePLI,
 } from 'werift';
-import { systemTime } from '../platform/systemTime.ts';
 import type { Timers } from '../platform/time.ts';
+import { systemTime } from '../platform/time.ts';
 import type { IceServerConfig, StreamConfig } from './config.ts';
 import type { GuardedOffer } from './sdpGuard.ts';
 

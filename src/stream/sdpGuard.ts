@@ -1,5 +1,5 @@
 /**
- * The offer guard: runs on the viewer's SDP before werift sees it (DESIGN.md invariant 1).
+ * The offer guard: runs on the viewer's SDP before werift sees it (docs/architecture.md, promise 1).
  * Exactly one usable video section must be there; audio, data channels and anything else are
  * declined (the answer carries them with port 0, see answer.ts); the viewer's own send track is
  * stripped and the video section is made `recvonly`, so werift never sets up a receiver. Only H.264

@@ -2,7 +2,7 @@
  * One live WHEP session: the werift peer, the viewer's RTP feed and the access ticket. Starts
  * feeding on `connected`; reports ICE failure (or no connection in time) to access control, which
  * ends and audits it; `close()` is what every end leads to. A backstop timer closes the peer 1 s
- * after the grant's end should access control itself be late (docs/architecture.md, invariant 3).
+ * after the grant's end should access control itself be late (docs/architecture.md, promise 3).
  * Every timer and clock reading goes through the injected `Time`, so the cuts are unit-tested.
  */
 import { randomBytes } from 'node:crypto';

@@ -8,7 +8,7 @@ import { main } from '../../src/cli.ts';
 import { coreConfigSchema, loadConfig } from '../../src/config.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
-import { systemTime } from '../../src/platform/systemTime.ts';
+import { systemTime } from '../../src/platform/time.ts';
 import { AuditLog, epochMillis, verifyPolicy, verifyStaffToken } from '../../src/policy/index.ts';
 
 const run = promisify(execFile);

@@ -27,7 +27,7 @@ import {
 } from '../../src/install/systemProbes.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
-import { systemTime } from '../../src/platform/systemTime.ts';
+import { systemTime } from '../../src/platform/time.ts';
 import { AuditLog, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
 import { withMqtt } from './configShape.ts';
 import { FfmpegTestCamera } from './ffmpegCamera.ts';

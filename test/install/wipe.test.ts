@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EventQueue } from '../../src/health/index.ts';
+import type { Publish } from '../../src/install/brokerSession.ts';
 import { runWipe, type WipeIo } from '../../src/install/cliWipe.ts';
 import { decommissionedEventSchema } from '../../src/install/payloads.ts';
 import { runProcess } from '../../src/install/process.ts';
 import { register } from '../../src/install/registration.ts';
-import type { Publish } from '../../src/install/topics.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
-import { systemTime } from '../../src/platform/systemTime.ts';
+import { systemTime } from '../../src/platform/time.ts';
 import { AuditLog } from '../../src/policy/index.ts';
 import { ed25519, makeCa, type TestCa } from './pki.ts';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { systemTime } from '../../src/platform/systemTime.ts';
-import { withTimeout } from '../../src/platform/time.ts';
+import { systemTime, withTimeout } from '../../src/platform/time.ts';
 import { ManualTime } from '../fixtures/time.ts';
 
 describe('withTimeout, the one shared by the link, the outbox and the command handler', () => {
