@@ -121,4 +121,25 @@ describe('a WHEP session on a driven clock', () => {
     time.advance(2000);
     expect(ended).toEqual([]);
   });
+
+  it('applies_trickled_candidates_but_never_resolves_an_mdns_local_one', async () => {
+    const { session } = await openSession();
+    const remoteCandidates = () =>
+      (session.pc.remoteDescription?.sdp ?? '').split('\r\n').filter((l) => l.startsWith('a=candidate:'));
+    const before = remoteCandidates();
+    session.addCandidates(
+      [
+        'candidate:7 1 udp 2122260223 3f1c0d4e-7b2a-4c1d-9e8f-0a1b2c3d4e5f.local 50001 typ host',
+        'candidate:8 1 udp 2122260223 127.0.0.1 50002 typ host',
+      ],
+      '0',
+    );
+    await expect.poll(() => remoteCandidates().length).toBe(before.length + 1);
+    expect(remoteCandidates().filter((l) => l.includes('.local'))).toEqual([]);
+    expect(remoteCandidates().some((l) => l.includes('127.0.0.1 50002'))).toBe(true);
+    // No mDNS resolver was ever started: resolving would multicast the viewer's name on the LAN.
+    expect(session.pc.iceTransports.map((t) => (t.connection as { lookup?: unknown }).lookup)).toEqual([
+      undefined,
+    ]);
+  });
 });
