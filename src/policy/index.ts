@@ -40,17 +40,7 @@ export {
   type WindowOccurrence,
 } from './schedule.ts';
 export { type SignedJsonOptions, type SignedJsonVerdict, signJson, verifySignedJson } from './signedJson.ts';
-export {
-  type Clock,
-  type EpochMillis,
-  epochMillis,
-  type Millis,
-  type MonoMillis,
-  millis,
-  minutes,
-  monoMillis,
-  seconds,
-} from './time.ts';
+export * from './time.ts';
 export {
   DEFAULT_MAX_LIFETIME_SECONDS,
   MAX_CLOCK_TOLERANCE_SECONDS,
