@@ -9,7 +9,7 @@
 #
 # Every test clock that does not name its own instant starts at NATTSYN_TEST_START
 # (test/fixtures/time.ts testStart); TZ is set far from Stockholm so nothing leans on the
-# machine's zone either. --faketime needs the Debian package faketime.
+# machine's zone either. --faketime installs the Debian package faketime when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 at="${1:?usage: scripts/test-at.sh HH:MM [--faketime] [-- vitest args]}"
@@ -23,7 +23,8 @@ export NATTSYN_TEST_START="@$epoch"
 export TZ="${TEST_TZ:-America/Sao_Paulo}"
 echo "nattsyn: tests start at $(TZ=Europe/Stockholm date -d "@$epoch" '+%F %R %Z') (process TZ $TZ)" >&2
 if [ "$fake" = 1 ]; then
-  command -v faketime >/dev/null || { echo "faketime is not installed (apt-get install faketime)" >&2; exit 2; }
+  # shellcheck source=scripts/deps.sh
+  . scripts/deps.sh faketime
   export FAKETIME_DONT_FAKE_MONOTONIC=1
   # One offset for every process (ffmpeg, mosquitto, openssl too), so their clocks agree.
   exec faketime -f "$(( epoch - $(date +%s) ))s" npx vitest run --exclude 'test/e2e/**' "$@"

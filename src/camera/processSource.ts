@@ -8,8 +8,7 @@ import { spawn as nodeSpawn } from 'node:child_process';
 import { AnnexBParser, type ParsedAccessUnit } from '../h264/index.ts';
 import { Emitter } from '../platform/emitter.ts';
 import { type Logger, silentLogger } from '../platform/ports.ts';
-import type { Time, Timer } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Time, type Timer } from '../platform/time.ts';
 import type { CommandLine } from './commands.ts';
 import type { AccessUnit, CameraSource, CameraState, CameraStatus } from './types.ts';
 

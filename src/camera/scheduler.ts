@@ -7,8 +7,7 @@
 import type { AccessControl } from '../access/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { type Logger, silentLogger } from '../platform/ports.ts';
-import type { Time, Timer } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Time, type Timer } from '../platform/time.ts';
 
 export interface SchedulerOptions {
   access: Pick<AccessControl, 'cameraSchedule' | 'onChange'>;

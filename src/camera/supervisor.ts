@@ -8,8 +8,7 @@
 import type { Backoff } from '../platform/backoff.ts';
 import { Emitter, Subscriptions } from '../platform/emitter.ts';
 import { type Logger, silentLogger } from '../platform/ports.ts';
-import type { Time, Timer } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Time, type Timer } from '../platform/time.ts';
 import type { AccessUnit, CameraSource, CameraStatus } from './types.ts';
 
 export interface SupervisorOptions {

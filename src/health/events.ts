@@ -7,8 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppendLog } from '../platform/appendLog.ts';
-import type { Clock } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { type Clock, systemTime } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import { type EventCode, type EventPayload, eventPayloadSchema } from './payloads.ts';
 

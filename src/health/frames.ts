@@ -9,8 +9,7 @@
 import type { AccessUnit, CameraSource } from '../camera/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
-import type { Clock } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { type Clock, systemTime } from '../platform/time.ts';
 import type { FrameCheckConfig } from './config.ts';
 import type { EventSink } from './events.ts';
 import type { EventCode } from './payloads.ts';

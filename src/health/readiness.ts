@@ -8,8 +8,7 @@
  */
 import type { AccessControl } from '../access/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
-import type { Time, Timer } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Time, type Timer } from '../platform/time.ts';
 import type { EventSink } from './events.ts';
 import type { FrameVerdict } from './frames.ts';
 import type { HealthPayload } from './payloads.ts';

@@ -6,8 +6,7 @@
  * socket path (not under systemd) every call is a no-op.
  */
 import { execFile } from 'node:child_process';
-import type { Time, Timer } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Time, type Timer } from '../platform/time.ts';
 
 export type NotifySender = (socketPath: string, message: string[]) => Promise<void>;
 

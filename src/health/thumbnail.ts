@@ -7,8 +7,7 @@
 import { spawn as nodeSpawn } from 'node:child_process';
 import type { AccessUnit } from '../camera/types.ts';
 import { NattsynError } from '../errors.ts';
-import type { Time } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Time } from '../platform/time.ts';
 
 export interface Thumbnail {
   width: number;

@@ -6,8 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AccessUnit, CameraSource } from '../camera/types.ts';
-import type { Timer, Timers } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Timer, type Timers } from '../platform/time.ts';
 import type { SelftestCheck } from './selftest.ts';
 
 export interface CameraProbeOptions {

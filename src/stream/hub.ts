@@ -7,8 +7,7 @@
 import type { AccessUnit, CameraSource } from '../camera/index.ts';
 import { packetizeNalUnits, type RtpPayload } from '../h264/index.ts';
 import { Subscriptions } from '../platform/emitter.ts';
-import type { Time } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Time } from '../platform/time.ts';
 
 export interface HubFrame {
   pts90k: number;

@@ -13,8 +13,7 @@ import {
   useNACK,
   usePLI,
 } from 'werift';
-import type { Timers } from '../platform/time.ts';
-import { systemTime } from '../platform/time.ts';
+import { systemTime, type Timers } from '../platform/time.ts';
 import type { IceServerConfig, StreamConfig } from './config.ts';
 import type { GuardedOffer } from './sdpGuard.ts';
 
