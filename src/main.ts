@@ -162,6 +162,7 @@ function tokenTrust(loaded: LoadedConfig<Config>): TokenTrust {
   return {
     issuer: tokens.issuer,
     keys: loaded.issuerKeys,
+    installKeys: loaded.installKeys,
     deviceId,
     maxLifetimeSeconds: tokens.maxLifetimeSeconds,
     clockToleranceSeconds: tokens.clockToleranceSeconds,
