@@ -7,11 +7,14 @@ import { UsageError } from '../errors.ts';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** stdout is a terminal (a verb may then redraw in place). */
+  readonly tty?: boolean;
 }
 
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  tty: process.stdout.isTTY === true,
 };
 
 /** Exit codes of every verb (DESIGN.md, "Public interfaces"). */

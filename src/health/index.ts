@@ -20,7 +20,8 @@ export {
   mqttConfigSchema,
 } from './config.ts';
 export { EventQueue, type EventSink } from './events.ts';
-export { type DeviceView, Fleet, renderTable } from './fleet.ts';
+export { type DeviceView, Fleet } from './fleet.ts';
+export { renderTable } from './fleetTable.ts';
 export { FrameChecker, type FrameCheckerDeps, type FrameVerdict } from './frames.ts';
 export { discoveryMessages, enableDiscovery } from './homeAssistant.ts';
 export { InboundHandler } from './inbound.ts';

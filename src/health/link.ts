@@ -61,6 +61,8 @@ export class MqttLink {
   #dialed = false;
   #stopping = false;
   #retry: TimerHandle | undefined;
+  /** The policy version the armed Last Will carries. */
+  #willPolicyVersion: number | null = null;
 
   constructor(deps: MqttLinkDeps) {
     this.#deps = deps;
@@ -147,6 +149,25 @@ export class MqttLink {
     });
   }
 
+  /**
+   * The Last Will is fixed when a connection opens, and a device gets its first policy from the
+   * centre after it connected: its will would say `policyVersion: null`, and a device that died
+   * while supervised would look unsupervised to a monitor started afterwards (issue 9). When the
+   * version in force differs from the will's, reconnects cleanly (a normal DISCONNECT drops the
+   * old will unpublished) so the next connection arms a will with the version in force.
+   */
+  refreshWill(): void {
+    const client = this.#client;
+    if (!client?.connected || !this.#online || this.#stopping) return;
+    const version = this.#deps.policyVersion?.() ?? null;
+    if (version === this.#willPolicyVersion) return;
+    this.#log.info(
+      { was: this.#willPolicyVersion, now: version },
+      'mqtt reconnecting to re-arm the last will',
+    );
+    client.end(false);
+  }
+
   /** Publishes `stopped`, disconnects cleanly (no will) and releases every timer and socket. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -200,9 +221,11 @@ export class MqttLink {
     this.#connection += 1;
     await this.#deps.store.writeAtomic(COUNTER_FILE, JSON.stringify({ connection: this.#connection }));
     if (this.#client !== client || this.#stopping) return;
+    const will = this.#status('offline');
+    this.#willPolicyVersion = will.policyVersion;
     client.options.will = {
       topic: this.topics.status,
-      payload: Buffer.from(JSON.stringify(this.#status('offline'))),
+      payload: Buffer.from(JSON.stringify(will)),
       qos: 1,
       retain: true,
     };
@@ -220,6 +243,8 @@ export class MqttLink {
       await this.#publishStatus(client, 'online');
       this.#online = true;
       this.#log.info({ connection: this.#connection }, 'mqtt online');
+      // A policy applied while this connection was being announced is not in its will yet.
+      this.refreshWill();
     } catch (error) {
       // Never stay connected but unannounced: drop the connection and let the back-off retry.
       this.#log.warn({ err: String(error) }, 'mqtt announce failed');

@@ -138,7 +138,15 @@ export class HealthService {
     this.inbound = new InboundHandler({
       deviceId,
       link: this.link,
-      access,
+      access: {
+        windowState: () => access.windowState(),
+        // The Last Will carries the policy version: a policy applied re-arms it.
+        applyPolicy: async (jws, actor) => {
+          const verdict = await access.applyPolicy(jws, actor);
+          if (verdict.ok) this.link.refreshWill();
+          return verdict;
+        },
+      },
       events: this.events,
       commands: this.commands,
       commandKey: deps.policyKey,
