@@ -61,7 +61,6 @@ export class MqttLink {
   #dialed = false;
   #stopping = false;
   #retry: TimerHandle | undefined;
-  /** The policy version the armed Last Will carries. */
   #willPolicyVersion: number | null = null;
 
   constructor(deps: MqttLinkDeps) {
@@ -150,22 +149,16 @@ export class MqttLink {
   }
 
   /**
-   * The Last Will is fixed when a connection opens, and a device gets its first policy from the
-   * centre after it connected: its will would say `policyVersion: null`, and a device that died
-   * while supervised would look unsupervised to a monitor started afterwards (issue 9). When the
-   * version in force differs from the will's, reconnects cleanly (a normal DISCONNECT drops the
-   * old will unpublished) so the next connection arms a will with the version in force.
+   * The will is fixed at connect, but a first policy comes later (issue 9: a device dying supervised
+   * said `policyVersion: null`). On a new version, reconnect cleanly (a normal DISCONNECT drops the
+   * old will unpublished) so the next connection arms the version in force.
    */
   refreshWill(): void {
-    const client = this.#client;
-    if (!client?.connected || !this.#online || this.#stopping) return;
-    const version = this.#deps.policyVersion?.() ?? null;
-    if (version === this.#willPolicyVersion) return;
-    this.#log.info(
-      { was: this.#willPolicyVersion, now: version },
-      'mqtt reconnecting to re-arm the last will',
-    );
-    client.end(false);
+    const now = this.#deps.policyVersion?.() ?? null;
+    const was = this.#willPolicyVersion;
+    if (!this.#client?.connected || !this.#online || this.#stopping || now === was) return;
+    this.#log.info({ was, now }, 'mqtt reconnecting to re-arm the will');
+    this.#client.end(false);
   }
 
   /** Publishes `stopped`, disconnects cleanly (no will) and releases every timer and socket. */
@@ -223,12 +216,8 @@ export class MqttLink {
     if (this.#client !== client || this.#stopping) return;
     const will = this.#status('offline');
     this.#willPolicyVersion = will.policyVersion;
-    client.options.will = {
-      topic: this.topics.status,
-      payload: Buffer.from(JSON.stringify(will)),
-      qos: 1,
-      retain: true,
-    };
+    const payload = Buffer.from(JSON.stringify(will));
+    client.options.will = { topic: this.topics.status, payload, qos: 1, retain: true };
     if (this.#dialed) client.reconnect();
     else client.connect();
     this.#dialed = true;
