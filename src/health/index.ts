@@ -23,7 +23,7 @@ export { EventQueue, type EventSink } from './events.ts';
 export { type DeviceView, Fleet } from './fleet.ts';
 export { renderTable } from './fleetTable.ts';
 export { FrameChecker, type FrameCheckerDeps, type FrameVerdict } from './frames.ts';
-export { discoveryMessages, enableDiscovery } from './homeAssistant.ts';
+export { discoveryMessages, discoveryTopics, enableDiscovery } from './homeAssistant.ts';
 export { InboundHandler } from './inbound.ts';
 export { type Inventory, readInventory } from './inventory.ts';
 export { jsonSchemas } from './jsonSchemas.ts';

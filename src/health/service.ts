@@ -169,7 +169,12 @@ export class HealthService {
     await this.reporter.start();
     if (mqtt.homeAssistant.enabled) {
       this.#off.push(
-        enableDiscovery(this.link, { deviceId, softwareVersion, prefix: mqtt.homeAssistant.prefix }),
+        enableDiscovery(this.link, {
+          deviceId,
+          softwareVersion,
+          prefix: mqtt.homeAssistant.prefix,
+          expireAfterSeconds: 3 * this.#deps.health.periodSeconds,
+        }),
       );
     }
     this.outbox.start();

@@ -61,6 +61,16 @@ export async function httpsFilesOf(configFile: string): Promise<string[]> {
     .map((f) => path.resolve(path.dirname(configFile), f));
 }
 
+/** The Home Assistant discovery prefix when the config enables discovery (`mqtt.homeAssistant`). */
+export async function homeAssistantPrefixOf(configFile: string): Promise<string | undefined> {
+  const mqtt = (await readLenient(configFile))?.mqtt as
+    | { homeAssistant?: Record<string, unknown> }
+    | undefined;
+  const ha = mqtt?.homeAssistant;
+  if (ha?.enabled !== true) return undefined;
+  return typeof ha.prefix === 'string' && ha.prefix !== '' ? ha.prefix : 'homeassistant';
+}
+
 export async function registerVerb(args: string[], io: CliIo): Promise<number> {
   const configFile = configPathOf(args);
   return runRegister(args, {
@@ -94,6 +104,7 @@ export async function wipeVerb(args: string[], io: CliIo): Promise<number> {
     ...io,
     stateDir,
     configFiles: [configFile, ...(await httpsFilesOf(configFile))],
+    homeAssistantPrefix: await homeAssistantPrefixOf(configFile),
     openAudit: async () => {
       const audit = new AuditLog({ store: new FsStore(stateDir), sha256: sha256Hex, now: systemClock.now });
       await audit.open();
