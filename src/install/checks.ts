@@ -1,7 +1,8 @@
 /**
- * The self-test's fixed order, built from what the composition root has: registration first (the
- * rest depends on it), then the camera and what hangs off it, then the device's surroundings.
- * A probe left out (no IR illuminator on this board) is simply not listed.
+ * The self-test's fixed order, built from what the composition root has: the config file and the
+ * registration first (the rest depends on them), then the camera and what hangs off it, then the
+ * device's surroundings. A probe left out (no IR illuminator on this board) is simply not listed; a
+ * probe that cannot measure because one it needs failed is listed as skipped.
  */
 import type { CameraSource } from '../camera/types.ts';
 import type { PolicyVerdict } from '../policy/index.ts';
@@ -12,6 +13,7 @@ import type { SelftestCheck } from './selftest.ts';
 import {
   brokerCheck,
   clockCheck,
+  configCheck,
   diskCheck,
   policyCheck,
   registrationCheck,
@@ -32,13 +34,22 @@ export interface SelftestWiring {
   now: () => Date;
   /** Inside the service (cmd/selftest) the service is evidently running: leave the check out. */
   includeServiceCheck: boolean;
+  /** The config file the camera and GPIO settings came from (the CLI); the service has its own loaded. */
+  configFile?: string | undefined;
 }
 
 export function buildSelftestChecks(w: SelftestWiring): SelftestCheck[] {
-  const checks: SelftestCheck[] = [registrationCheck(w.registration, w.now), cameraCheck(w.camera)];
-  if (w.illuminator) checks.push(irCheck(w.illuminator));
+  // Camera and GPIO lines come from the config file: without it they would be tested with defaults.
+  const fromConfig = (check: SelftestCheck): SelftestCheck =>
+    w.configFile === undefined ? check : { ...check, needs: [...(check.needs ?? []), 'config'] };
+  const checks: SelftestCheck[] = [
+    ...(w.configFile === undefined ? [] : [configCheck(w.configFile)]),
+    registrationCheck(w.registration, w.now),
+    fromConfig(cameraCheck(w.camera)),
+  ];
+  if (w.illuminator) checks.push(fromConfig(irCheck(w.illuminator)));
   checks.push(
-    gpioCheck(w.gpioLines, w.gpioSysfsRoot),
+    fromConfig(gpioCheck(w.gpioLines, w.gpioSysfsRoot)),
     clockCheck(w.isClockSynced),
     brokerCheck({ registration: w.registration }),
     policyCheck(w.policy),

@@ -149,6 +149,7 @@ export function selftestVerb(hardware: (configFile: string) => Promise<SelftestH
           run: runProcess,
           now,
           includeServiceCheck: true,
+          configFile,
         }),
       }),
       openAimingWindow: () => new InstallWindow({ store, clock: systemClock }).open('selftest'),
