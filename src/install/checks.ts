@@ -1,8 +1,9 @@
 /**
- * The self-test's fixed order, built from what the composition root has: the config file and the
- * registration first (the rest depends on them), then the camera and what hangs off it, then the
- * device's surroundings. A probe left out (no IR illuminator on this board) is simply not listed; a
- * probe that cannot measure because one it needs failed is listed as skipped.
+ * The self-test's fixed order, built from what the composition root has: registration first (the
+ * rest depends on it; an unusable config file, when there is one, before it), then the camera and
+ * what hangs off it, then the device's surroundings. A probe left out (no IR illuminator on this
+ * board) is simply not listed; a probe that cannot measure because one it needs failed is listed
+ * as skipped.
  */
 import type { CameraSource } from '../camera/types.ts';
 import type { PolicyVerdict } from '../policy/index.ts';
@@ -34,16 +35,19 @@ export interface SelftestWiring {
   now: () => Date;
   /** Inside the service (cmd/selftest) the service is evidently running: leave the check out. */
   includeServiceCheck: boolean;
-  /** The config file the camera and GPIO settings came from (the CLI); the service has its own loaded. */
-  configFile?: string | undefined;
+  /**
+   * What is wrong with the config file the camera and GPIO settings come from (the CLI, see
+   * configProblemOf); the service has its own loaded. When set, it is the first check, failed.
+   */
+  configProblem?: string | undefined;
 }
 
 export function buildSelftestChecks(w: SelftestWiring): SelftestCheck[] {
   // Camera and GPIO lines come from the config file: without it they would be tested with defaults.
   const fromConfig = (check: SelftestCheck): SelftestCheck =>
-    w.configFile === undefined ? check : { ...check, needs: [...(check.needs ?? []), 'config'] };
+    w.configProblem === undefined ? check : { ...check, needs: [...(check.needs ?? []), 'config'] };
   const checks: SelftestCheck[] = [
-    ...(w.configFile === undefined ? [] : [configCheck(w.configFile)]),
+    ...(w.configProblem === undefined ? [] : [configCheck(w.configProblem)]),
     registrationCheck(w.registration, w.now),
     fromConfig(cameraCheck(w.camera)),
   ];

@@ -21,7 +21,7 @@ import { InstallWindow } from './installWindow.ts';
 import type { GpioLine, IlluminatorProbe } from './probes.ts';
 import { runProcess } from './process.ts';
 import { loadRegistration } from './registration.ts';
-import { storedPolicy } from './systemProbes.ts';
+import { configProblemOf, storedPolicy } from './systemProbes.ts';
 
 const DEFAULT_STATE_DIR = '/var/lib/nattsyn';
 
@@ -149,7 +149,7 @@ export function selftestVerb(hardware: (configFile: string) => Promise<SelftestH
           run: runProcess,
           now,
           includeServiceCheck: true,
-          configFile,
+          configProblem: await configProblemOf(configFile),
         }),
       }),
       openAimingWindow: () => new InstallWindow({ store, clock: systemClock }).open('selftest'),
