@@ -84,9 +84,17 @@ const CLEAR_BELOW = '\x1b[J';
 /**
  * One frame of a redraw in place: home the cursor, write each line over the last frame's (erasing
  * what is left of it), then erase below, so a shorter table leaves nothing behind. The first frame
- * clears the screen once.
+ * clears the screen once. A frame taller than the terminal would scroll its top away, so it is cut
+ * to `rows` lines: the title, the header and the devices to visit tonight (sorted first) stay.
  */
-export function frame(text: string, first: boolean): string {
-  const lines = text.replace(/\n$/, '').split('\n');
+export function frame(text: string, first: boolean, rows?: number): string {
+  let lines = text.replace(/\n$/, '').split('\n');
+  if (rows !== undefined && rows >= 3 && lines.length > rows - 1) {
+    const hidden = lines.length - (rows - 2);
+    lines = [
+      ...lines.slice(0, rows - 2),
+      `… ${hidden} more not shown: a taller terminal, or --json, shows all`,
+    ];
+  }
   return `${first ? CLEAR_SCREEN : ''}${HOME}${lines.map((l) => `${l}${CLEAR_LINE_END}`).join('\n')}\n${CLEAR_BELOW}`;
 }

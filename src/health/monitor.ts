@@ -21,6 +21,8 @@ export interface MonitorIo {
   signal?: AbortSignal;
   /** stdout is a terminal: `--watch` redraws in place. */
   tty?: boolean;
+  /** The terminal's height: a redrawn frame is cut to it. */
+  rows?: number | undefined;
   /** The reader's IANA zone when `--tz` is not given (default: this machine's). */
   timeZone?: string;
 }
@@ -105,7 +107,7 @@ function printer(io: MonitorIo, o: { json: boolean; watch: boolean; timeZone: st
     const table = renderTable(devices, { timeZone: o.timeZone });
     if (!o.watch) return io.out(table);
     const title = `nattsyn monitor  ${localTime(new Date(at).toISOString(), o.timeZone, true)} ${o.timeZone}  ${devices.length} devices\n`;
-    io.out(io.tty ? frame(title + table, first) : `${first ? '' : '\n'}${title}${table}`);
+    io.out(io.tty ? frame(title + table, first, io.rows) : `${first ? '' : '\n'}${title}${table}`);
     first = false;
   };
 }

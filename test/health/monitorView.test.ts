@@ -11,6 +11,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceView } from '../../src/health/fleet.ts';
+import { frame } from '../../src/health/fleetTable.ts';
 import { runMonitor } from '../../src/health/monitor.ts';
 import { signPolicy } from '../../src/policy/index.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
@@ -134,6 +135,21 @@ describe('nattsyn monitor for a person', () => {
       expect(header).toMatch(/^DEVICE /);
       expect(f.endsWith(`\n${ESC}[J`)).toBe(true);
     }
+  });
+
+  it('cuts a redrawn frame to the terminal height, keeping the title, header and first rows', () => {
+    const text = ['title', 'DEVICE', 'visit-1', 'visit-2', 'other-1', 'other-2'].join('\n');
+    const lines = frame(text, false, 5)
+      .split('\n')
+      .map((l) => l.replace(`${ESC}[H`, '').replace(`${ESC}[K`, ''));
+    expect(lines).toEqual([
+      'title',
+      'DEVICE',
+      'visit-1',
+      '… 3 more not shown: a taller terminal, or --json, shows all',
+      `${ESC}[J`,
+    ]);
+    expect(frame(text, false, 40).split('\n')).toHaveLength(7);
   });
 
   it('appends --watch frames without escape sequences where stdout is not a terminal', async () => {
