@@ -3,7 +3,8 @@
  * `nattsyn`: the command line. Dispatches to one module per verb; exit 0 ok, 1 runtime failure,
  * 2 usage or configuration error (with every problem listed, never a stack trace).
  */
-import { pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { runAudit } from './cli/audit.ts';
 import { runDemo } from './cli/demo.ts';
 import { runKeys } from './cli/keys.ts';
@@ -52,6 +53,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   return exitCodeOf(io, () => verb.run(args, io), name);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+/** Run as the program: directly, or through a symlink such as npm's bin link (`npx nattsyn`). */
+function runAsProgram(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (runAsProgram()) {
   process.exitCode = await main(process.argv.slice(2), processIo);
 }

@@ -32,6 +32,11 @@ export const coreConfigSchema = z.strictObject({
     issuer: z.string().min(1),
     /** Pinned issuer public keys (SPKI PEM files); more than one during a rotation. */
     publicKeys: z.array(z.string().min(1)).min(1).max(4),
+    /**
+     * Keys pinned for install tokens alone (SPKI PEM files). When set, install tokens must be signed
+     * by one of these and these sign nothing else: the installers' tooling cannot mint view tokens.
+     */
+    installKeys: z.array(z.string().min(1)).min(1).max(4).optional(),
     maxLifetimeSeconds: z
       .number()
       .int()
@@ -102,6 +107,8 @@ export interface LoadedConfig<C extends CoreConfig = CoreConfig> {
   config: C;
   policyKey: KeyObject | CryptoKey;
   issuerKeys: (KeyObject | CryptoKey)[];
+  /** `tokens.installKeys`, read; empty when install tokens share the issuer keys. */
+  installKeys: (KeyObject | CryptoKey)[];
 }
 
 /** The staff-token trust the config pins: issuer, keys, this device, lifetime and skew bounds. */
@@ -110,6 +117,7 @@ export function tokenTrustOf(loaded: LoadedConfig): TokenTrust {
   return {
     issuer: tokens.issuer,
     keys: loaded.issuerKeys,
+    installKeys: loaded.installKeys,
     deviceId,
     maxLifetimeSeconds: tokens.maxLifetimeSeconds,
     clockToleranceSeconds: tokens.clockToleranceSeconds,
@@ -141,9 +149,10 @@ export async function loadConfig<S extends z.ZodType<CoreConfig, unknown>>(
   const issuerKeys = await Promise.all(
     config.tokens.publicKeys.map((p, i) => readPublicKey(path.resolve(dir, p), `tokens.publicKeys.${i}`)),
   );
+  const installKeys = await readInstallKeys(config.tokens, dir);
   const resolved = resolvePaths(config, dir);
   await checkReadable(resolved);
-  return { file: absolute, config: resolved, policyKey, issuerKeys };
+  return { file: absolute, config: resolved, policyKey, issuerKeys, installKeys };
 }
 
 /** Makes every file path in the config absolute, relative to the config file's folder. */
@@ -184,6 +193,27 @@ async function checkReadable(config: CoreConfig & Partial<Config>): Promise<void
     if (!readable) problems.push(`${where}: cannot read ${file}`);
   }
   if (problems.length > 0) throw new UsageError(`invalid configuration\n${problems.join('\n')}`);
+}
+
+/** The install-only keys; one that is also an issuer key would give its holder every scope. */
+async function readInstallKeys(
+  tokens: CoreConfig['tokens'],
+  dir: string,
+): Promise<(KeyObject | CryptoKey)[]> {
+  const files = tokens.installKeys ?? [];
+  const spki = async (file: string) => (await readFile(path.resolve(dir, file), 'utf8')).replace(/\s+/g, '');
+  const issuerPems = await Promise.all(tokens.publicKeys.map(spki));
+  const keys: (KeyObject | CryptoKey)[] = [];
+  for (const [i, file] of files.entries()) {
+    const where = `tokens.installKeys.${i}`;
+    const key = await readPublicKey(path.resolve(dir, file), where);
+    if (issuerPems.includes(await spki(file)))
+      throw new UsageError(
+        `${where}: ${file} is also in tokens.publicKeys; an install key must be a key of its own`,
+      );
+    keys.push(key);
+  }
+  return keys;
 }
 
 /** Reads an Ed25519 public key (SPKI PEM). */

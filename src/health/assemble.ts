@@ -134,7 +134,15 @@ export function assembleHealth(deps: HealthServiceDeps): HealthParts {
   const inbound = new InboundHandler({
     deviceId,
     link: link,
-    access,
+    access: {
+      windowState: () => access.windowState(),
+      // The Last Will carries the policy version: a policy applied re-arms it.
+      applyPolicy: async (jws, actor) => {
+        const verdict = await access.applyPolicy(jws, actor);
+        if (verdict.ok) link.refreshWill();
+        return verdict;
+      },
+    },
     events: events,
     commands: commands,
     commandKey: deps.policyKey,

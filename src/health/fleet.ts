@@ -1,13 +1,20 @@
 /**
  * The centre's picture of the fleet, built from what arrives under `nattsyn/v1/+/`: status, health,
- * events and audit per device. Pure bookkeeping (the monitor command feeds it, tests too): who is
+ * events and audit per device, the retained registration (care-plan reference) and the retained
+ * policy the centre published. Pure bookkeeping (the monitor command feeds it, tests too): who is
  * silent without having said `stopped`, whose audit stream has a gap, who was supervised (had a
  * policy) and went silent without a `decommissioned` event, and who needs a visit tonight.
+ *
+ * A freshly started monitor sees only retained messages: the Last Will and, for a device that died,
+ * no health (it expired). Supervision is then read from the will's `policyVersion` or, where a will
+ * carries none (older devices armed it before their first policy arrived), from the retained policy.
  */
 import { TOPIC_ROOT } from './payloads.ts';
 
 export interface DeviceView {
   deviceId: string;
+  /** From the retained registration: which care plan (and so which room) this device serves. */
+  carePlanRef: string | undefined;
   status: 'online' | 'stopped' | 'offline' | 'unknown';
   connection: number | undefined;
   lastSeen: string | undefined;
@@ -29,6 +36,9 @@ interface DeviceState {
     policyVersion: number | null;
   };
   lastSeenMs: number;
+  carePlanRef?: string | undefined;
+  /** `version` of the retained policy the centre published (read, not verified: display only). */
+  publishedPolicyVersion?: number | undefined;
   auditLast?: number;
   auditGaps: number;
   decommissioned: boolean;
@@ -43,21 +53,36 @@ export class Fleet {
   /** Takes one message; unknown topics and unparsable payloads are ignored. */
   receive(topic: string, text: string, now: number): void {
     const parts = topic.split('/');
-    if (`${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts.length !== 4 || text === '') return;
+    if (`${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts.length !== 4) return;
     const [, , deviceId, kind] = parts as [string, string, string, string];
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(text);
-    } catch {
+    // Retained by the centre or the installer, cleared with an empty payload: not signs of life.
+    if (kind === 'policy' || kind === 'registration') {
+      this.#update(deviceId, text, (d) => {
+        if (kind === 'policy') d.publishedPolicyVersion = versionOf(text);
+        else d.carePlanRef = carePlanOf(text);
+      });
       return;
     }
-    const d = this.#devices.get(deviceId) ?? { lastSeenMs: 0, auditGaps: 0, decommissioned: false };
-    this.#devices.set(deviceId, d);
+    const body = parseObject(text);
+    if (!body) return;
+    const d = this.#state(deviceId);
     d.lastSeenMs = Math.max(d.lastSeenMs, Date.parse(String(body.ts ?? body.since ?? '')) || now);
     if (kind === 'status') d.status = body as DeviceState['status'];
     else if (kind === 'health') d.health = body as DeviceState['health'];
     else if (kind === 'event' && body.code === 'decommissioned') d.decommissioned = true;
     else if (kind === 'audit' && typeof body.seq === 'number') this.#audit(d, body.seq, body.type);
+  }
+
+  #state(deviceId: string): DeviceState {
+    const d = this.#devices.get(deviceId) ?? { lastSeenMs: 0, auditGaps: 0, decommissioned: false };
+    this.#devices.set(deviceId, d);
+    return d;
+  }
+
+  /** Applies a retained side record; a cleared one (empty) only touches a device already known. */
+  #update(deviceId: string, text: string, apply: (d: DeviceState) => void): void {
+    if (text === '' && !this.#devices.has(deviceId)) return;
+    apply(this.#state(deviceId));
   }
 
   #audit(d: DeviceState, seq: number, type: unknown): void {
@@ -79,7 +104,8 @@ export class Fleet {
 
 function view(deviceId: string, d: DeviceState, now: number): DeviceView {
   const status = d.status?.state ?? 'unknown';
-  const policyVersion = d.health?.policyVersion ?? d.status?.policyVersion ?? undefined;
+  const policyVersion =
+    d.health?.policyVersion ?? d.status?.policyVersion ?? d.publishedPolicyVersion ?? undefined;
   const flags: string[] = [];
   if (status === 'offline') flags.push('silent');
   if (status === 'online' && !d.health) flags.push('no_health');
@@ -94,6 +120,7 @@ function view(deviceId: string, d: DeviceState, now: number): DeviceView {
   const troubled = flags.length > 0 || problems.length > 0 || readiness === 'at_risk';
   return {
     deviceId,
+    carePlanRef: d.carePlanRef,
     status,
     connection: d.status?.connection,
     lastSeen: d.lastSeenMs > 0 ? new Date(d.lastSeenMs).toISOString() : undefined,
@@ -106,24 +133,25 @@ function view(deviceId: string, d: DeviceState, now: number): DeviceView {
   };
 }
 
-/** A fixed-width table for a terminal. */
-export function renderTable(devices: DeviceView[]): string {
-  const header = ['DEVICE', 'STATUS', 'LAST SEEN', 'PROBLEMS', 'NEXT WINDOW', 'READINESS', 'FLAGS', 'VISIT'];
-  const rows = devices.map((d) => [
-    d.deviceId,
-    d.status,
-    d.lastSeen?.slice(0, 19).replace('T', ' ') ?? '-',
-    d.problems.join(',') || '-',
-    d.nextWindow?.slice(0, 16).replace('T', ' ') ?? '-',
-    d.readiness,
-    d.flags.join(',') || '-',
-    d.needsVisit ? 'TONIGHT' : '',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const body: unknown = JSON.parse(text);
+    return body && typeof body === 'object' && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `version` a policy JWS claims, unverified; undefined for an empty or malformed one. */
+function versionOf(jws: string): number | undefined {
+  const body = parseObject(Buffer.from(jws.trim().split('.')[1] ?? '', 'base64url').toString('utf8'));
+  const version = body?.version;
+  return typeof version === 'number' && Number.isInteger(version) && version > 0 ? version : undefined;
+}
+
+function carePlanOf(text: string): string | undefined {
+  const ref = parseObject(text)?.carePlanRef;
+  return typeof ref === 'string' && ref.length <= 64 ? ref : undefined;
 }

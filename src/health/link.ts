@@ -61,6 +61,7 @@ export class MqttLink {
   #dialed = false;
   #stopping = false;
   #retry: Timer | undefined;
+  #willPolicyVersion: number | null = null;
 
   constructor(deps: MqttLinkDeps) {
     this.#deps = deps;
@@ -147,6 +148,19 @@ export class MqttLink {
     });
   }
 
+  /**
+   * The will is fixed at connect, but a first policy comes later (issue 9: a device dying supervised
+   * said `policyVersion: null`). On a new version, reconnect cleanly (a normal DISCONNECT drops the
+   * old will unpublished) so the next connection arms the version in force.
+   */
+  refreshWill(): void {
+    const now = this.#deps.policyVersion?.() ?? null;
+    const was = this.#willPolicyVersion;
+    if (!this.#client?.connected || !this.#online || this.#stopping || now === was) return;
+    this.#log.info({ was, now }, 'mqtt reconnecting to re-arm the will');
+    this.#client.end(false);
+  }
+
   /** Publishes `stopped`, disconnects cleanly (no will) and releases every timer and socket. */
   async stop(): Promise<void> {
     this.#stopping = true;
@@ -200,12 +214,10 @@ export class MqttLink {
     this.#connection += 1;
     await this.#deps.store.writeAtomic(COUNTER_FILE, JSON.stringify({ connection: this.#connection }));
     if (this.#client !== client || this.#stopping) return;
-    client.options.will = {
-      topic: this.topics.status,
-      payload: Buffer.from(JSON.stringify(this.#status('offline'))),
-      qos: 1,
-      retain: true,
-    };
+    const will = this.#status('offline');
+    this.#willPolicyVersion = will.policyVersion;
+    const payload = Buffer.from(JSON.stringify(will));
+    client.options.will = { topic: this.topics.status, payload, qos: 1, retain: true };
     if (this.#dialed) client.reconnect();
     else client.connect();
     this.#dialed = true;
@@ -220,6 +232,8 @@ export class MqttLink {
       await this.#publishStatus(client, 'online');
       this.#online = true;
       this.#log.info({ connection: this.#connection }, 'mqtt online');
+      // A policy applied while this connection was being announced is not in its will yet.
+      this.refreshWill();
     } catch (error) {
       // Never stay connected but unannounced: drop the connection and let the back-off retry.
       this.#log.warn({ err: String(error) }, 'mqtt announce failed');

@@ -2,12 +2,14 @@
  * `nattsyn monitor`: connects to the centre's broker, listens under `nattsyn/v1/+/` for `--wait`
  * seconds (retained status and health arrive at once; events and audit while it listens), then
  * prints the fleet table (devices needing a visit tonight first) or `--json`. `--watch` keeps
- * listening and reprints every `--wait` seconds until interrupted.
+ * listening and shows the table again every `--wait` seconds until interrupted: redrawn in place on
+ * a terminal, appended where stdout is a file or a pipe (a log keeps every frame).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Fleet, renderTable } from './fleet.ts';
+import { type DeviceView, Fleet } from './fleet.ts';
+import { frame, isTimeZone, localTime, renderTable } from './fleetTable.ts';
 import { TOPIC_ROOT } from './payloads.ts';
 
 export interface MonitorIo {
@@ -17,14 +19,21 @@ export interface MonitorIo {
   connect?: (url: string, options: IClientOptions) => MqttClient;
   /** Ends `--watch`. */
   signal?: AbortSignal;
+  /** stdout is a terminal: `--watch` redraws in place. */
+  tty?: boolean;
+  /** The terminal's height: a redrawn frame is cut to it. */
+  rows?: number | undefined;
+  /** The reader's IANA zone when `--tz` is not given (default: this machine's). */
+  timeZone?: string;
 }
 
-export const MONITOR_USAGE = `usage: nattsyn monitor --mqtt URL [--ca FILE --cert FILE --key FILE] [--json] [--wait SECONDS] [--watch]
+export const MONITOR_USAGE = `usage: nattsyn monitor --mqtt URL [--ca FILE --cert FILE --key FILE] [--json] [--wait SECONDS] [--watch] [--tz ZONE]
   --mqtt URL      the centre's broker, mqtt://host:port or mqtts://host:port
   --ca, --cert, --key   PEM files for mqtts (the broker is checked against --ca)
-  --json          print the devices as JSON instead of a table
+  --json          print the devices as JSON instead of a table (times in UTC)
   --wait SECONDS  how long to listen before printing (default 3)
-  --watch         keep listening and reprint every --wait seconds
+  --watch         keep listening and show the table every --wait seconds (redrawn in place on a terminal)
+  --tz ZONE       IANA time zone of the table's times (default: this machine's)
 `;
 
 /** Returns the exit code: 0 ok, 1 runtime failure, 2 usage. */
@@ -44,6 +53,11 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
   const wait = Number(values.wait ?? '3');
   if (!url || !/^mqtts?:\/\//.test(url) || !(wait > 0)) {
     io.err(`monitor: --mqtt URL is required and --wait must be positive\n${MONITOR_USAGE}`);
+    return 2;
+  }
+  const timeZone = values.tz ?? io.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!isTimeZone(timeZone)) {
+    io.err(`monitor: --tz ${timeZone} is not an IANA time zone\n${MONITOR_USAGE}`);
     return 2;
   }
   const now = io.now ?? Date.now;
@@ -71,13 +85,10 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
       client.once('error', reject);
     });
     await client.subscribeAsync(`${TOPIC_ROOT}/+/+`, { qos: 1 });
-    const print = () => {
-      const devices = fleet.devices(now());
-      io.out(values.json ? `${JSON.stringify(devices, null, 2)}\n` : renderTable(devices));
-    };
+    const show = printer(io, { json: values.json === true, watch: values.watch === true, timeZone });
     do {
       await sleep(wait * 1000, io.signal);
-      print();
+      show(fleet.devices(now()), now());
     } while (values.watch && !io.signal?.aborted);
     return 0;
   } catch (error) {
@@ -86,6 +97,19 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
   } finally {
     await client.endAsync(true).catch(() => undefined);
   }
+}
+
+/** Writes one table (or JSON); under `--watch` with a title line, redrawn in place on a terminal. */
+function printer(io: MonitorIo, o: { json: boolean; watch: boolean; timeZone: string }) {
+  let first = true;
+  return (devices: DeviceView[], at: number) => {
+    if (o.json) return io.out(`${JSON.stringify(devices, null, 2)}\n`);
+    const table = renderTable(devices, { timeZone: o.timeZone });
+    if (!o.watch) return io.out(table);
+    const title = `nattsyn monitor  ${localTime(new Date(at).toISOString(), o.timeZone, true)} ${o.timeZone}  ${devices.length} devices\n`;
+    io.out(io.tty ? frame(title + table, first, io.rows) : `${first ? '' : '\n'}${title}${table}`);
+    first = false;
+  };
 }
 
 function parse(args: string[]) {
@@ -101,6 +125,7 @@ function parse(args: string[]) {
       json: { type: 'boolean' },
       wait: { type: 'string' },
       watch: { type: 'boolean' },
+      tz: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;

@@ -49,7 +49,12 @@ export class HealthService {
     await parts.reporter.start();
     if (mqtt.homeAssistant.enabled) {
       this.#subscriptions.add(
-        enableDiscovery(parts.link, { deviceId, softwareVersion, prefix: mqtt.homeAssistant.prefix }),
+        enableDiscovery(parts.link, {
+          deviceId,
+          softwareVersion,
+          prefix: mqtt.homeAssistant.prefix,
+          expireAfterSeconds: 3 * this.#deps.health.periodSeconds,
+        }),
       );
     }
     parts.outbox.start();

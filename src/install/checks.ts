@@ -1,7 +1,9 @@
 /**
  * The self-test's fixed order, built from what the composition root has: registration first (the
- * rest depends on it), then the camera and what hangs off it, then the device's surroundings.
- * A probe left out (no IR illuminator on this board) is simply not listed.
+ * rest depends on it; an unusable config file, when there is one, before it), then the camera and
+ * what hangs off it, then the device's surroundings. A probe left out (no IR illuminator on this
+ * board) is simply not listed; a probe that cannot measure because one it needs failed is listed
+ * as skipped.
  */
 import type { CameraSource } from '../camera/types.ts';
 import type { PolicyVerdict } from '../policy/index.ts';
@@ -12,6 +14,7 @@ import type { SelftestCheck } from './selftest.ts';
 import {
   brokerCheck,
   clockCheck,
+  configCheck,
   diskCheck,
   policyCheck,
   registrationCheck,
@@ -32,13 +35,25 @@ export interface SelftestWiring {
   now: () => Date;
   /** Inside the service (cmd/selftest) the service is evidently running: leave the check out. */
   includeServiceCheck: boolean;
+  /**
+   * What is wrong with the config file the camera and GPIO settings come from (the CLI, see
+   * configProblemOf); the service has its own loaded. When set, it is the first check, failed.
+   */
+  configProblem?: string | undefined;
 }
 
 export function buildSelftestChecks(w: SelftestWiring): SelftestCheck[] {
-  const checks: SelftestCheck[] = [registrationCheck(w.registration, w.now), cameraCheck(w.camera)];
-  if (w.illuminator) checks.push(irCheck(w.illuminator));
+  // Camera and GPIO lines come from the config file: without it they would be tested with defaults.
+  const fromConfig = (check: SelftestCheck): SelftestCheck =>
+    w.configProblem === undefined ? check : { ...check, needs: [...(check.needs ?? []), 'config'] };
+  const checks: SelftestCheck[] = [
+    ...(w.configProblem === undefined ? [] : [configCheck(w.configProblem)]),
+    registrationCheck(w.registration, w.now),
+    fromConfig(cameraCheck(w.camera)),
+  ];
+  if (w.illuminator) checks.push(fromConfig(irCheck(w.illuminator)));
   checks.push(
-    gpioCheck(w.gpioLines, w.gpioSysfsRoot),
+    fromConfig(gpioCheck(w.gpioLines, w.gpioSysfsRoot)),
     clockCheck(w.isClockSynced),
     brokerCheck({ registration: w.registration }),
     policyCheck(w.policy),

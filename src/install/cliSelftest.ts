@@ -4,7 +4,7 @@
  * 10-minute aiming window; the remote `cmd/selftest` never does.
  */
 import type { EpochMillis } from '../policy/index.ts';
-import { type CliIo, EXIT_FAILURE, EXIT_OK, exitCodeOf, parse } from './cliCommon.ts';
+import { type CliIo, EXIT_FAILURE, EXIT_OK, exitCodeOf, parse } from '../platform/cliIo.ts';
 import { formatReport, runSelftestChecks, type SelftestCheck } from './selftest.ts';
 
 export interface SelftestIo extends CliIo {
@@ -18,10 +18,13 @@ export interface SelftestIo extends CliIo {
 
 export const SELFTEST_HELP = `Usage: nattsyn selftest [--json] [--config FILE]
 
-Checks, in order: registration and certificate, camera present and delivering frames, IR illuminator
-lights a dark scene, GPIO lines present, clock synchronised, broker reachable over TLS with the device
-certificate, policy valid for this device, disk space, service running. Prints a fix for each failed
-check and exits 1 if any failed. Afterwards an install token may preview the camera for 10 minutes.
+Checks, in order: registration and certificate (after the config file, named, when it is missing or
+not JSON), camera present and delivering frames, IR illuminator lights a dark scene, GPIO lines
+present, clock synchronised, broker reachable over TLS with the device certificate, policy valid for
+this device, disk space, service running.
+Prints a fix for each failed check and exits 1 if any failed; a check that measures through a failed
+one (the IR illuminator through the camera) is shown as SKIP with the reason. Afterwards an install
+token may preview the camera for 10 minutes.
 
   --json         the report as JSON on stdout
   --config FILE  the service config (default /etc/nattsyn/config.json)

@@ -16,6 +16,8 @@ export interface WipeIo extends CliIo {
   connect?: ConnectBroker | undefined;
   serviceActive(): Promise<boolean>;
   now: () => Date;
+  /** The config's Home Assistant discovery prefix, when discovery is enabled there. */
+  homeAssistantPrefix?: string | undefined;
   /** Asks a question on the terminal; left out when there is none. */
   prompt?: ((question: string) => Promise<string>) | undefined;
 }

@@ -42,6 +42,8 @@ export const selftestReportSchema = z.strictObject({
       detail: z.string(),
       fix: z.string().optional(),
       durationMs: z.number().int().nonnegative(),
+      /** Not run because a check it needs did not pass; `ok` is then false. */
+      skipped: z.literal(true).optional(),
     }),
   ),
 });

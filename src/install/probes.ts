@@ -82,6 +82,8 @@ export function irCheck(probe: IlluminatorProbe, minRise = 15): SelftestCheck {
     id: 'ir',
     title: 'IR illuminator lights a dark scene',
     fix: 'darken the room, check the IR illuminator cable and the GPIO pin in the config, and that nothing covers it',
+    // Brightness is measured through the camera: without frames there is nothing to compare.
+    needs: ['camera'],
     async run() {
       try {
         await probe.setIlluminator(false);

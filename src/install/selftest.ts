@@ -17,16 +17,24 @@ export interface SelftestCheck {
   title: string;
   /** What to do when this check fails. */
   fix: string;
+  /**
+   * Checks this one measures through (the IR check sees through the camera): when one of them did
+   * not pass, this one is not run but reported as skipped, with the reason, never left out.
+   */
+  needs?: readonly string[];
   run(): Promise<CheckOutcome>;
 }
 
 export interface CheckResult {
   id: string;
   title: string;
+  /** False for a skipped check too: it was not verified. */
   ok: boolean;
   detail: string;
   fix: string | undefined;
   durationMs: number;
+  /** Not run because a check it needs did not pass (`detail` says which). */
+  skipped?: true;
 }
 
 export interface SelftestReport {
@@ -84,8 +92,24 @@ export async function runSelftestChecks(
 ): Promise<SelftestReport> {
   const at = deps.now().toISOString();
   const results: CheckResult[] = [];
-  for (const check of checks) results.push(await runOne(check, deps));
+  for (const check of checks) {
+    const blocker = results.find((r) => !r.ok && check.needs?.includes(r.id));
+    results.push(blocker ? skipped(check, blocker) : await runOne(check, deps));
+  }
   return { ok: results.every((r) => r.ok), deviceId, at, checks: results };
+}
+
+function skipped(check: SelftestCheck, blocker: CheckResult): CheckResult {
+  const why = blocker.skipped ? 'was skipped' : 'failed';
+  return {
+    id: check.id,
+    title: check.title,
+    ok: false,
+    skipped: true,
+    detail: `skipped: "${blocker.title}" ${why}, so this could not be measured`,
+    fix: `fix "${blocker.title}" first, then run the self-test again`,
+    durationMs: 0,
+  };
 }
 
 /** The terminal form: one line per check, the fix under each failure, a verdict at the end. */
@@ -93,15 +117,16 @@ export function formatReport(report: SelftestReport): string {
   const width = Math.max(...report.checks.map((c) => c.title.length), 10);
   const lines = [`nattsyn self-test  ${report.deviceId ?? '(not registered)'}  ${report.at}`, ''];
   for (const c of report.checks) {
-    lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.title.padEnd(width)}  ${c.detail}`);
+    lines.push(`  ${c.ok ? 'ok  ' : c.skipped ? 'SKIP' : 'FAIL'}  ${c.title.padEnd(width)}  ${c.detail}`);
     if (c.fix) lines.push(`        ${' '.repeat(width)}  fix: ${c.fix}`);
   }
-  const failed = report.checks.filter((c) => !c.ok).length;
+  const failed = report.checks.filter((c) => !c.ok && !c.skipped).length;
+  const skippedCount = report.checks.filter((c) => c.skipped).length;
   lines.push(
     '',
-    failed === 0
+    failed + skippedCount === 0
       ? `All ${report.checks.length} checks passed.`
-      : `${failed} of ${report.checks.length} checks failed.`,
+      : `${failed} of ${report.checks.length} checks failed${skippedCount > 0 ? `, ${skippedCount} skipped` : ''}.`,
   );
   return `${lines.join('\n')}\n`;
 }
@@ -109,16 +134,19 @@ export function formatReport(report: SelftestReport): string {
 /** A flat command result, the shape health's `cmd/<name>/res` carries (CommandResult). */
 export type FlatResult = Record<string, string | number | boolean>;
 
-/** The report flattened: `ok`, `failed` (ids, comma-separated) and per check `<id>` and `<id>.detail`. */
+/**
+ * The report flattened: `ok`, `failed` (ids, comma-separated), `skipped` (likewise, when any) and
+ * per check `<id>` and `<id>.detail`.
+ */
 export function flattenReport(report: SelftestReport): FlatResult {
-  const out: FlatResult = {
-    ok: report.ok,
-    at: report.at,
-    failed: report.checks
-      .filter((c) => !c.ok)
+  const ids = (keep: (c: CheckResult) => boolean) =>
+    report.checks
+      .filter(keep)
       .map((c) => c.id)
-      .join(','),
-  };
+      .join(',');
+  const out: FlatResult = { ok: report.ok, at: report.at, failed: ids((c) => !c.ok && !c.skipped) };
+  const skippedIds = ids((c) => c.skipped === true);
+  if (skippedIds !== '') out.skipped = skippedIds;
   for (const c of report.checks) {
     out[c.id] = c.ok;
     out[`${c.id}.detail`] = c.detail;

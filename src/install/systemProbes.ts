@@ -127,6 +127,37 @@ export function serviceCheck(run: RunProcess, unit = 'nattsyn.service'): Selftes
 }
 
 /** Registered, and the device certificate valid for at least `minDays` more days. */
+/**
+ * What is wrong with the config file the CLI self-test reads the camera and GPIO settings from, or
+ * undefined when it is readable JSON. A missing file is named as such (issue 9): without it the
+ * camera would be tested with defaults the service never runs with.
+ */
+export async function configProblemOf(configFile: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(configFile, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? `${configFile} does not exist` : `${configFile}: cannot read it (${code})`;
+  }
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch {
+    return `${configFile} is not valid JSON`;
+  }
+}
+
+/** Listed only when the config file is unusable: the reason, and what the installer should do. */
+export function configCheck(problem: string): SelftestCheck {
+  return {
+    id: 'config',
+    title: 'Config file present',
+    fix: 'run `sudo nattsyn register` (it writes the config, docs/install.md), or name the file with --config FILE',
+    run: async () => ({ ok: false, detail: problem }),
+  };
+}
+
 export function registrationCheck(
   registration: LoadedRegistration | undefined,
   now: () => Date,

@@ -22,7 +22,7 @@ import { InstallWindow } from './installWindow.ts';
 import type { GpioLine, IlluminatorProbe } from './probes.ts';
 import { runProcess } from './process.ts';
 import { loadRegistration } from './registration.ts';
-import { storedPolicy } from './systemProbes.ts';
+import { configProblemOf, storedPolicy } from './systemProbes.ts';
 
 const DEFAULT_STATE_DIR = '/var/lib/nattsyn';
 
@@ -62,6 +62,16 @@ export async function httpsFilesOf(configFile: string): Promise<string[]> {
     .map((f) => path.resolve(path.dirname(configFile), f));
 }
 
+/** The Home Assistant discovery prefix when the config enables discovery (`mqtt.homeAssistant`). */
+export async function homeAssistantPrefixOf(configFile: string): Promise<string | undefined> {
+  const mqtt = (await readLenient(configFile))?.mqtt as
+    | { homeAssistant?: Record<string, unknown> }
+    | undefined;
+  const ha = mqtt?.homeAssistant;
+  if (ha?.enabled !== true) return undefined;
+  return typeof ha.prefix === 'string' && ha.prefix !== '' ? ha.prefix : 'homeassistant';
+}
+
 export async function registerVerb(args: string[], io: CliIo): Promise<number> {
   const configFile = configPathOf(args);
   return runRegister(args, {
@@ -95,6 +105,7 @@ export async function wipeVerb(args: string[], io: CliIo): Promise<number> {
     ...io,
     stateDir,
     configFiles: [configFile, ...(await httpsFilesOf(configFile))],
+    homeAssistantPrefix: await homeAssistantPrefixOf(configFile),
     openAudit: async () => {
       const audit = new AuditLog({ store: new FsStore(stateDir), sha256: sha256Hex, time: systemTime });
       await audit.open();
@@ -139,6 +150,7 @@ export function selftestVerb(hardware: (configFile: string) => Promise<SelftestH
           run: runProcess,
           now,
           includeServiceCheck: true,
+          configProblem: await configProblemOf(configFile),
         }),
       }),
       openAimingWindow: () => new InstallWindow({ store, time: systemTime }).open('selftest'),

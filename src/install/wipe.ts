@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NattsynError, UsageError } from '../errors.ts';
+import { discoveryTopics } from '../health/homeAssistant.ts';
 import { type EventPayload, EventQueue } from '../health/index.ts';
 import { topicsFor } from '../health/payloads.ts';
 import { FsStore, writeFileAtomic } from '../platform/fsStore.ts';
@@ -45,6 +46,8 @@ export interface WipeDeps {
   publish: Publish | undefined;
   serviceActive: () => Promise<boolean>;
   now: () => Date;
+  /** The Home Assistant discovery prefix when the config enables discovery: its configs are cleared too. */
+  homeAssistantPrefix?: string | undefined;
 }
 
 export interface WipeResult {
@@ -52,7 +55,7 @@ export interface WipeResult {
   removed: string[];
   exported: { file: string; records: number } | undefined;
   announced: boolean;
-  /** The retained registration, info, health and status topics were emptied. */
+  /** The retained registration, info, health, status and Home Assistant discovery topics were emptied. */
   retainedCleared: boolean;
 }
 
@@ -140,12 +143,21 @@ async function announce(p: Pending, deps: WipeDeps): Promise<Publish> {
 
 /**
  * After the event was taken the retirement is known: a retained topic that cannot be cleared no
- * longer stops the wipe (the centre clears it), it is only reported.
+ * longer stops the wipe (the centre clears it), it is only reported. Home Assistant removes a
+ * discovered entity when its config topic is emptied, so a retired device does not linger there.
  */
-async function clearRetained(deviceId: string, publish: Publish): Promise<boolean> {
+async function clearRetained(
+  deviceId: string,
+  publish: Publish,
+  haPrefix: string | undefined,
+): Promise<boolean> {
+  const topics = [
+    ...RETAINED.map((leaf) => topicsFor(deviceId)[leaf]),
+    ...(haPrefix === undefined ? [] : discoveryTopics(deviceId, haPrefix)),
+  ];
   let all = true;
-  for (const leaf of RETAINED)
-    await publish(topicsFor(deviceId)[leaf], '', { retain: true, qos: 1 }).catch(() => {
+  for (const topic of topics)
+    await publish(topic, '', { retain: true, qos: 1 }).catch(() => {
       all = false;
     });
   return all;
@@ -190,7 +202,11 @@ export async function wipe(req: WipeRequest, deps: WipeDeps): Promise<WipeResult
   let announced = true;
   let retainedCleared = false;
   try {
-    retainedCleared = await clearRetained(pending.deviceId, await announce(pending, deps));
+    retainedCleared = await clearRetained(
+      pending.deviceId,
+      await announce(pending, deps),
+      deps.homeAssistantPrefix,
+    );
   } catch (cause) {
     if (!req.force)
       throw new NattsynError(

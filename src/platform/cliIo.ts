@@ -10,11 +10,19 @@ import { NattsynError, UsageError } from '../errors.ts';
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** stdout is a terminal (a verb may then redraw in place). */
+  readonly tty?: boolean;
+  /** The terminal's height in lines, when stdout is one (read each time: terminals resize). */
+  readonly rows?: number | undefined;
 }
 
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  tty: process.stdout.isTTY === true,
+  get rows() {
+    return process.stdout.rows;
+  },
 };
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

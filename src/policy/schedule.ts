@@ -12,6 +12,7 @@
  * that runs into a pause closes where the pause begins.
  */
 import { Temporal } from 'temporal-polyfill';
+import { firstAtOrAfter, PausedDays } from './pausedDays.ts';
 import { type EpochMillis, epochMillis } from './time.ts';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -61,16 +62,49 @@ interface Interval {
   end: number;
 }
 
+export interface ScheduleOptions {
+  /**
+   * Called once per unit of search work: a local day whose occurrences are computed, or a pause
+   * jumped over. Tests bound the work of a search with it (issue 13: a long pause once cost seconds).
+   */
+  onStep?: () => void;
+}
+
+/** What the search knows about one local day: computed once, reused until the day changes. */
+interface DayCache {
+  /** The local day's bounds: any instant in [start, end) reuses this cache. */
+  start: number;
+  end: number;
+  /** Occurrences starting yesterday and today (one of them may still be open), in start order. */
+  current: WindowOccurrence[];
+  /** Occurrences starting after today, in order, as far as a search has needed them. */
+  later: WindowOccurrence[];
+  /** Where the search for `later` resumes; undefined once the horizon is reached. */
+  resume: Temporal.PlainDate | undefined;
+  last: Temporal.PlainDate;
+}
+
 /** The longest window the policy schema admits; bounds how far back a search must look. */
 export const MAX_WINDOW_MINUTES = 24 * 60;
 const SEARCH_HORIZON_DAYS = 800;
 
+/**
+ * Searches are bounded: a day that cannot hold a window (no window on its weekday, inside a pause)
+ * is never computed. A pause is skipped in one step and a day with a window on it yields at least
+ * one occurrence, so finding `n` windows costs at most `n` days plus one step per pause, and the
+ * answer is kept until the local day changes (the schedule itself is rebuilt with each policy).
+ */
 export class Schedule {
   readonly timeZone: string;
   readonly #spec: ScheduleSpec;
   readonly #pauses: Interval[];
+  readonly #pausedDays: PausedDays;
+  readonly #weekdays: ReadonlySet<number>;
+  readonly #oneOffDates: string[];
+  readonly #step: () => void;
+  #day: DayCache | undefined;
 
-  constructor(spec: ScheduleSpec) {
+  constructor(spec: ScheduleSpec, options: ScheduleOptions = {}) {
     this.timeZone = spec.timeZone;
     this.#spec = spec;
     this.#pauses = spec.pauses
@@ -79,16 +113,17 @@ export class Schedule {
         end: startOfLocalDay(Temporal.PlainDate.from(p.to).add({ days: 1 }), spec.timeZone),
       }))
       .sort((a, b) => a.start - b.start);
+    this.#pausedDays = new PausedDays(spec.pauses);
+    this.#weekdays = new Set(spec.windows.flatMap((w) => w.days.map((d) => WEEKDAYS.indexOf(d) + 1)));
+    this.#oneOffDates = [...new Set(spec.oneOff.map((o) => o.date))].sort();
+    this.#step = options.onStep ?? (() => undefined);
   }
 
   /** The open window containing `instant` (the one that stays open longest), or undefined. */
   openWindowAt(instant: EpochMillis): WindowOccurrence | undefined {
-    const today = this.#localDate(instant);
     let best: WindowOccurrence | undefined;
-    for (const back of [1, 0]) {
-      for (const w of this.#occurrencesOn(today.subtract({ days: back }))) {
-        if (w.start <= instant && instant < w.end && (!best || w.end > best.end)) best = w;
-      }
+    for (const w of this.#dayOf(instant).current) {
+      if (w.start <= instant && instant < w.end && (!best || w.end > best.end)) best = w;
     }
     return best;
   }
@@ -100,16 +135,70 @@ export class Schedule {
 
   /** The next `n` windows that have not ended at `instant` (an open one first), in start order. */
   nextWindows(instant: EpochMillis, n: number): WindowOccurrence[] {
-    const found: WindowOccurrence[] = [];
-    let date = this.#localDate(instant).subtract({ days: 1 });
-    for (let i = 0; i < SEARCH_HORIZON_DAYS && found.length < n; i++, date = date.add({ days: 1 })) {
-      found.push(...this.#occurrencesOn(date).filter((w) => w.end > instant));
-    }
+    const day = this.#dayOf(instant);
+    const found = day.current.filter((w) => w.end > instant);
+    if (found.length < n) found.push(...this.#later(day, n - found.length));
     return found.slice(0, n);
+  }
+
+  /** Today's cache, rebuilt when `instant` lies on another local day. */
+  #dayOf(instant: EpochMillis): DayCache {
+    const cached = this.#day;
+    if (cached && cached.start <= instant && instant < cached.end) return cached;
+    const today = this.#localDate(instant);
+    const yesterday = today.subtract({ days: 1 });
+    const tomorrow = today.add({ days: 1 });
+    this.#day = {
+      start: startOfLocalDay(today, this.timeZone),
+      end: startOfLocalDay(tomorrow, this.timeZone),
+      current: [...this.#occurrencesOn(yesterday), ...this.#occurrencesOn(today)],
+      later: [],
+      resume: tomorrow,
+      // The same horizon as ever: 800 local days, counted from yesterday.
+      last: yesterday.add({ days: SEARCH_HORIZON_DAYS - 1 }),
+    };
+    return this.#day;
+  }
+
+  /** The first `count` occurrences after today, continuing the day's search where it stopped. */
+  #later(day: DayCache, count: number): WindowOccurrence[] {
+    let date = day.resume;
+    while (date && day.later.length < count) {
+      date = this.#nextCandidate(date);
+      if (!date || Temporal.PlainDate.compare(date, day.last) > 0) {
+        date = undefined;
+        break;
+      }
+      const pause = this.#pausedDays.covering(date.toString());
+      if (pause) {
+        this.#step();
+        date = Temporal.PlainDate.from(pause.to).add({ days: 1 });
+        continue;
+      }
+      day.later.push(...this.#occurrencesOn(date));
+      date = date.add({ days: 1 });
+    }
+    day.resume = date;
+    return day.later.slice(0, count);
+  }
+
+  /** The first day from `date` on with a window on it: its weekday has one, or a one-off falls on it. */
+  #nextCandidate(date: Temporal.PlainDate): Temporal.PlainDate | undefined {
+    let best: Temporal.PlainDate | undefined;
+    for (let k = 0; k < 7 && this.#weekdays.size > 0; k++) {
+      if (this.#weekdays.has(((date.dayOfWeek - 1 + k) % 7) + 1)) {
+        best = date.add({ days: k });
+        break;
+      }
+    }
+    const oneOff = this.#oneOffDates[firstAtOrAfter(this.#oneOffDates, date.toString())];
+    if (oneOff !== undefined && (!best || oneOff < best.toString())) return Temporal.PlainDate.from(oneOff);
+    return best;
   }
 
   /** Every occurrence whose start lies on the local `date`, pause rules applied, in start order. */
   #occurrencesOn(date: Temporal.PlainDate): WindowOccurrence[] {
+    this.#step();
     const weekday = WEEKDAYS[date.dayOfWeek - 1]!;
     const isoDate = date.toString();
     const specs = [

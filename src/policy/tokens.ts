@@ -31,6 +31,12 @@ export interface TokenTrust {
   issuer: string;
   /** Pinned issuer public keys (more than one during a key rotation). */
   keys: readonly (KeyObject | CryptoKey)[];
+  /**
+   * Keys pinned for install tokens alone (config `tokens.installKeys`). When given, an install token
+   * must be signed by one of them and they sign nothing else, so the installers' tooling, which holds
+   * such a key, cannot mint a token that looks into a bedroom.
+   */
+  installKeys?: readonly (KeyObject | CryptoKey)[] | undefined;
   /** This device: the required audience. */
   deviceId: string;
   maxLifetimeSeconds: number;
@@ -49,26 +55,56 @@ export async function verifyStaffToken(
   const headerProblem = checkHeader(token);
   if (headerProblem) return deny('bad_token', headerProblem);
   const tolerance = Math.min(trust.clockToleranceSeconds, MAX_CLOCK_TOLERANCE_SECONDS);
-  let payload: JWTPayload | undefined;
+  const signed = await verifySignature(token, trust, tolerance, now);
+  if (!signed.payload) return mapJoseError(signed.error);
+  const verdict = checkClaims(signed.payload, trust, now, tolerance);
+  if (!verdict.ok || (trust.installKeys ?? []).length === 0) return verdict;
+  return keyMatchesScope(verdict, signed.byInstallKey);
+}
+
+type Signed =
+  | { payload: JWTPayload; byInstallKey: boolean; error?: never }
+  | { payload?: never; error: unknown };
+
+/** Tries each pinned key, the issuer's then the install keys, and says which kind signed. */
+async function verifySignature(
+  token: string,
+  trust: TokenTrust,
+  tolerance: number,
+  now: EpochMillis,
+): Promise<Signed> {
+  const candidates = [
+    ...trust.keys.map((key) => ({ key, install: false })),
+    ...(trust.installKeys ?? []).map((key) => ({ key, install: true })),
+  ];
   let lastError: unknown;
-  for (const key of trust.keys) {
+  for (const { key, install } of candidates) {
     try {
-      ({ payload } = await jwtVerify(token, key, {
+      const { payload } = await jwtVerify(token, key, {
         algorithms: ['EdDSA'],
         issuer: trust.issuer,
         audience: trust.deviceId,
         clockTolerance: tolerance,
         currentDate: new Date(now),
         requiredClaims: ['exp', 'iat', 'jti', 'sub'],
-      }));
-      break;
+      });
+      return { payload, byInstallKey: install };
     } catch (error) {
       lastError = error;
       if (!(error instanceof errors.JWSSignatureVerificationFailed)) break;
     }
   }
-  if (!payload) return mapJoseError(lastError);
-  return checkClaims(payload, trust, now, tolerance);
+  return { error: lastError };
+}
+
+/** With install keys pinned, install tokens and all other tokens come from separate keys. */
+function keyMatchesScope(verdict: TokenVerdict & { ok: true }, byInstallKey: boolean): TokenVerdict {
+  const install = verdict.claims.scope === 'install';
+  if (byInstallKey && !install)
+    return deny('wrong_scope', 'a key pinned for install tokens may sign install tokens only');
+  if (!byInstallKey && install)
+    return deny('wrong_scope', 'an install token must be signed by a key pinned for install tokens');
+  return verdict;
 }
 
 function checkHeader(token: string): string | undefined {

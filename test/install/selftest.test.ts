@@ -4,12 +4,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccessUnit, CameraSource, CameraStatus } from '../../src/camera/types.ts';
+import { buildSelftestChecks } from '../../src/install/checks.ts';
 import { runSelftest, type SelftestIo } from '../../src/install/cliSelftest.ts';
 import { selftestReportSchema } from '../../src/install/payloads.ts';
-import { cameraCheck, gpioCheck, irCheck } from '../../src/install/probes.ts';
+import { cameraCheck, gpioCheck, type IlluminatorProbe, irCheck } from '../../src/install/probes.ts';
 import type { RunProcess } from '../../src/install/process.ts';
 import { runSelftestChecks, type SelftestCheck, selftestCommandHandler } from '../../src/install/selftest.ts';
-import { diskCheck, policyCheck, serviceCheck, storedPolicy } from '../../src/install/systemProbes.ts';
+import {
+  configProblemOf,
+  diskCheck,
+  policyCheck,
+  serviceCheck,
+  storedPolicy,
+} from '../../src/install/systemProbes.ts';
+import { selftestVerb } from '../../src/install/verbs.ts';
 import { type EpochMillis, signPolicy, verifyPolicy } from '../../src/policy/index.ts';
 import { accessUnit } from '../fixtures/h264.ts';
 import { ManualTime } from '../fixtures/time.ts';
@@ -341,5 +349,101 @@ describe('cameraIlluminatorProbe', () => {
     expect(sampled[0]).toBe(10);
     expect(stops).toBe(1);
     expect(lit).toBe(false);
+  });
+});
+
+describe('checks that measure through another (issue 9, item 14)', () => {
+  const wiring = (camera: CameraSource, illuminator: IlluminatorProbe) => ({
+    registration: undefined,
+    camera,
+    illuminator,
+    gpioLines: [],
+    gpioSysfsRoot: dir,
+    isClockSynced: async () => true,
+    policy: async () => undefined,
+    stateDir: dir,
+    run: (async () => ({ code: 0, stdout: 'active', stderr: '' })) as RunProcess,
+    now: () => new Date(),
+    includeServiceCheck: false,
+  });
+
+  it('reports the IR check as skipped with the reason when the camera check fails, and never switches the light', async () => {
+    const switched: boolean[] = [];
+    const illuminator: IlluminatorProbe = {
+      setIlluminator: async (on) => {
+        switched.push(on);
+      },
+      sampleLuma: async () => 10,
+    };
+    const checks = buildSelftestChecks(wiring(fakeCamera([], 'synthetic'), illuminator));
+    const t = io(checks);
+    expect(await runSelftest(['--json'], t)).toBe(1);
+    const report = selftestReportSchema.parse(JSON.parse(t.printed.join('')));
+    expect(report.checks.find((c) => c.id === 'camera')).toMatchObject({ ok: false });
+    expect(report.checks.find((c) => c.id === 'ir')).toEqual({
+      id: 'ir',
+      title: 'IR illuminator lights a dark scene',
+      ok: false,
+      skipped: true,
+      detail: 'skipped: "Camera present and delivering frames" failed, so this could not be measured',
+      fix: 'fix "Camera present and delivering frames" first, then run the self-test again',
+      durationMs: 0,
+    });
+    expect(switched).toEqual([]);
+    const text = io(checks);
+    await runSelftest([], text);
+    expect(text.printed.join('')).toMatch(/SKIP {2}IR illuminator lights a dark scene\s+skipped: "Camera/);
+    expect(text.printed.join('')).toMatch(/ checks failed, 1 skipped\.\n/);
+    const flat = await selftestCommandHandler(() => runSelftestChecks(checks, 'X', io([])))({});
+    expect(flat).toMatchObject({ ok: false, skipped: 'ir', ir: false });
+    expect(String(flat.failed).split(',')).not.toContain('ir');
+  });
+
+  it('still runs the IR check when the camera passed', async () => {
+    let on = false;
+    const illuminator: IlluminatorProbe = {
+      setIlluminator: async (v) => {
+        on = v;
+      },
+      sampleLuma: async () => (on ? 60 : 10),
+    };
+    const checks = buildSelftestChecks(
+      wiring(fakeCamera([au(true), ...Array(9).fill(au(false))]), illuminator),
+    );
+    const report = await runSelftestChecks(checks, 'X', io([]));
+    expect(report.checks.find((c) => c.id === 'ir')).toMatchObject({
+      ok: true,
+      detail: 'brightness 10 → 60 (need +15)',
+    });
+    expect(report.checks.find((c) => c.id === 'ir')).not.toHaveProperty('skipped');
+  });
+
+  it('names a missing config file as such, and skips the checks that would read their settings from it', async () => {
+    const missing = path.join(dir, 'etc', 'config.json');
+    const camera = fakeCamera([au(true)]);
+    const verb = selftestVerb(async () => ({ camera, gpioLines: [{ name: 'IR illuminator', bcm: 17 }] }));
+    const out: string[] = [];
+    const code = await verb(['--config', missing, '--json'], {
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+    });
+    expect(code).toBe(1);
+    const report = selftestReportSchema.parse(JSON.parse(out.join('')));
+    expect(report.checks[0]).toMatchObject({ id: 'config', ok: false, detail: `${missing} does not exist` });
+    expect(report.checks[0]!.fix).toMatch(/nattsyn register/);
+    for (const id of ['camera', 'gpio'])
+      expect(report.checks.find((c) => c.id === id)).toMatchObject({
+        skipped: true,
+        detail: /"Config file present" failed/,
+      });
+    expect(camera.started).toBe(0);
+  });
+
+  it('finds nothing wrong with a readable JSON config, and names one that is not JSON', async () => {
+    const file = path.join(dir, 'config.json');
+    await writeFile(file, '{"deviceId": "AAAA-BBBB-CCCC"}\n');
+    expect(await configProblemOf(file)).toBeUndefined();
+    await writeFile(file, '{ not json');
+    expect(await configProblemOf(file)).toBe(`${file} is not valid JSON`);
   });
 });

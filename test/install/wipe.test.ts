@@ -75,7 +75,7 @@ async function events_(events: number, delivered: number): Promise<void> {
 }
 
 function io(
-  options: { active?: boolean; publish?: Publish | 'fail'; broker?: 'down' } = {},
+  options: { active?: boolean; publish?: Publish | 'fail'; broker?: 'down'; homeAssistant?: string } = {},
 ): WipeIo & { printed: string[]; errors: string[] } {
   const out: string[] = [];
   const err: string[] = [];
@@ -102,6 +102,7 @@ function io(
     },
     serviceActive: async () => options.active ?? false,
     now: () => new Date('2026-11-23T13:00:00Z'),
+    homeAssistantPrefix: options.homeAssistant,
   };
 }
 
@@ -232,5 +233,34 @@ describe('nattsyn wipe', () => {
     expect(await runWipe(['--confirm', deviceId, '--force'], io())).toBe(0);
     expect(JSON.parse(published[0]!.payload)).toMatchObject({ code: 'decommissioned', seq: 5 });
     expect(await files()).toEqual([]);
+  });
+
+  it('clears the retained Home Assistant discovery configs when the config enables discovery', async () => {
+    await device_(1, 1);
+    expect(await runWipe(['--confirm', deviceId], io({ homeAssistant: 'homeassistant' }))).toBe(0);
+    const cleared = published.filter((p) => p.retain && p.payload === '').map((p) => p.topic);
+    expect(cleared).toEqual(
+      expect.arrayContaining([
+        `homeassistant/binary_sensor/${deviceId}/connectivity/config`,
+        `homeassistant/binary_sensor/${deviceId}/problem/config`,
+        `homeassistant/sensor/${deviceId}/temperature/config`,
+        `homeassistant/sensor/${deviceId}/camera/config`,
+        `homeassistant/sensor/${deviceId}/next_window/config`,
+      ]),
+    );
+    expect(cleared).toContain(`nattsyn/v1/${deviceId}/registration`);
+  });
+
+  it('reads the discovery prefix from the config, and none when discovery is off', async () => {
+    const { homeAssistantPrefixOf } = await import('../../src/install/verbs.ts');
+    await device_(0, 0);
+    const write = (mqtt: object) => writeFile(configFile, JSON.stringify({ mqtt }));
+    await write({ homeAssistant: { enabled: true, prefix: 'ha' } });
+    expect(await homeAssistantPrefixOf(configFile)).toBe('ha');
+    await write({ homeAssistant: { enabled: true } });
+    expect(await homeAssistantPrefixOf(configFile)).toBe('homeassistant');
+    await write({ homeAssistant: { enabled: false, prefix: 'ha' } });
+    expect(await homeAssistantPrefixOf(configFile)).toBeUndefined();
+    expect(await homeAssistantPrefixOf(path.join(device, 'missing.json'))).toBeUndefined();
   });
 });

@@ -288,3 +288,35 @@ describe('minted tokens', () => {
     expect(claims.reason).toBeUndefined();
   });
 });
+
+describe('install tokens with their own pinned keys (tokens.installKeys)', () => {
+  let installer: TestKeyPair;
+  beforeAll(async () => {
+    installer = await ed25519KeyPair();
+  });
+  const pinnedApart = () => tokenTrust([issuer], { installKeys: [installer.publicKey] });
+
+  it('accepts an install token from an install key and a view token from the issuer key', async () => {
+    const install = await verify(await mintToken(installer, { scope: 'install' }), TEST_NOW, pinnedApart());
+    expect(install.ok && install.claims.scope).toBe('install');
+    expect(codeOf(await verify(await mintToken(issuer), TEST_NOW, pinnedApart()))).toBe('ok');
+  });
+
+  it('refuses a view or emergency token signed by an install key: wrong_scope', async () => {
+    const view = await verify(await mintToken(installer, { scope: 'view' }), TEST_NOW, pinnedApart());
+    expect(view).toMatchObject({ ok: false, code: 'wrong_scope', message: /install tokens only/ });
+    const emergency = await mintToken(installer, { scope: 'emergency', reason: 'fall alarm' });
+    expect(codeOf(await verify(emergency, TEST_NOW, pinnedApart()))).toBe('wrong_scope');
+  });
+
+  it('refuses an install token signed by the issuer key once install keys are pinned: wrong_scope', async () => {
+    const v = await verify(await mintToken(issuer, { scope: 'install' }), TEST_NOW, pinnedApart());
+    expect(v).toMatchObject({ ok: false, code: 'wrong_scope', message: /key pinned for install tokens/ });
+  });
+
+  it('still refuses a token from neither key as bad_token', async () => {
+    expect(
+      codeOf(await verify(await mintToken(stranger, { scope: 'install' }), TEST_NOW, pinnedApart())),
+    ).toBe('bad_token');
+  });
+});
