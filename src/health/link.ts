@@ -8,14 +8,14 @@
  * reconnecting is ours (`reconnectPeriod: 0`, `client.reconnect()` after a jittered delay, which
  * also gives each connection fresh stores) and durability is the outbox's.
  */
-import { readFile } from 'node:fs/promises';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
-import { NattsynError, UsageError } from '../errors.ts';
+import { NattsynError } from '../errors.ts';
 import { Backoff } from '../platform/backoff.ts';
 import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
 import { systemTime, type Time, type Timer, withTimeout } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import type { MqttConfig } from './config.ts';
+import { linkOptions } from './linkOptions.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
 
 const COUNTER_FILE = 'mqtt.connection.json';
@@ -62,6 +62,8 @@ export class MqttLink {
   #stopping = false;
   #retry: Timer | undefined;
   #willPolicyVersion: number | null = null;
+  /** The close was ours, to re-arm the will: dial again at once, not after a back-off. */
+  #rearming = false;
 
   constructor(deps: MqttLinkDeps) {
     this.#deps = deps;
@@ -111,7 +113,7 @@ export class MqttLink {
     const { store } = this.#deps;
     const saved = await store.read(COUNTER_FILE);
     this.#connection = saved === undefined ? 0 : Number(JSON.parse(saved).connection) || 0;
-    const client = (this.#deps.connect ?? mqtt.connect)(this.#deps.config.url, await this.#options());
+    const client = (this.#deps.connect ?? mqtt.connect)(this.#deps.config.url, await linkOptions(this.#deps));
     this.#client = client;
     client.on('connect', () => void this.#onConnected(client));
     client.on('close', () => this.#onClosed());
@@ -158,6 +160,7 @@ export class MqttLink {
     const was = this.#willPolicyVersion;
     if (!this.#client?.connected || !this.#online || this.#stopping || now === was) return;
     this.#log.info({ was, now }, 'mqtt reconnecting to re-arm the will');
+    this.#rearming = true;
     this.#client.end(false);
   }
 
@@ -177,34 +180,6 @@ export class MqttLink {
     client.removeAllListeners();
     client.on('error', () => undefined);
     this.#failPending();
-  }
-
-  async #options(): Promise<IClientOptions> {
-    const { config, deviceId } = this.#deps;
-    const options: IClientOptions = {
-      protocolVersion: config.protocolVersion,
-      clientId: deviceId,
-      clean: true,
-      keepalive: config.keepaliveSeconds,
-      connectTimeout: config.connectTimeoutMs,
-      reconnectPeriod: 0,
-      manualConnect: true,
-      resubscribe: false,
-    };
-    if (config.tls) {
-      const readRaw = this.#deps.readFile ?? ((f: string) => readFile(f, 'utf8'));
-      const read = (field: 'caFile' | 'certFile' | 'keyFile') =>
-        readRaw(config.tls![field]).catch((cause) => {
-          throw new UsageError(`mqtt.tls.${field}: cannot read ${config.tls![field]}`, { cause });
-        });
-      options.ca = [await read('caFile')];
-      options.cert = await read('certFile');
-      options.key = await read('keyFile');
-      if (config.tls.serverName) options.servername = config.tls.serverName;
-    }
-    // Not configurable on purpose (issue 4): the broker is always checked against the pinned CA.
-    options.rejectUnauthorized = true;
-    return options;
   }
 
   /** Bumps the durable connection counter, arms the Last Will with it, then dials. */
@@ -247,6 +222,13 @@ export class MqttLink {
     this.#failPending();
     if (wasOnline) for (const hook of this.#disconnectHooks) hook();
     if (this.#stopping || this.#retry !== undefined) return;
+    if (this.#rearming) {
+      this.#rearming = false;
+      void this.#attemptConnect().catch((error) =>
+        this.#log.error({ err: String(error) }, 'mqtt dial failed'),
+      );
+      return;
+    }
     const delay = this.schedule.delay(this.#attempt, (this.#deps.random ?? Math.random)());
     this.#attempt += 1;
     this.#log.debug({ delay, attempt: this.#attempt }, 'mqtt reconnect scheduled');

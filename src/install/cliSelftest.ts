@@ -3,8 +3,9 @@
  * exits 1 when a check failed. A local run means an installer is at the device, so it reopens the
  * 10-minute aiming window; the remote `cmd/selftest` never does.
  */
-import type { EpochMillis } from '../policy/index.ts';
+
 import { type CliIo, EXIT_FAILURE, EXIT_OK, exitCodeOf, parse } from '../platform/cliIo.ts';
+import type { EpochMillis } from '../policy/index.ts';
 import { formatReport, runSelftestChecks, type SelftestCheck } from './selftest.ts';
 
 export interface SelftestIo extends CliIo {
