@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { runAudit } from './cli/audit.ts';
+import { runCentre } from './cli/centre.ts';
 import { runDemo } from './cli/demo.ts';
 import { type CliIo, EXIT, processIo, type Verb } from './cli/io.ts';
 import { runKeys } from './cli/keys.ts';
@@ -18,6 +19,7 @@ import { registerVerb, selftestVerb, wipeVerb } from './install/index.ts';
 
 const VERBS: Record<string, { run: Verb; summary: string }> = {
   run: { run: runRun, summary: 'run the service (what systemd starts)' },
+  centre: { run: runCentre, summary: 'run the centre: staff reach devices in homes through it' },
   demo: { run: runDemo, summary: 'run the service on a synthetic IR camera, ready to view in a browser' },
   register: { run: registerVerb, summary: 'create the device identity and bind it to a care plan' },
   selftest: {

@@ -73,7 +73,7 @@ function fmtTime(ms) {
 }
 
 async function loadState() {
-  const res = await fetch('/api/state', { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+  const res = await fetch('api/state', { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
   const body = await res.json().catch(() => ({}));
   if (!res.ok) {
     state = null;
@@ -100,7 +100,7 @@ async function loadState() {
 async function watch() {
   ui.watch.disabled = true;
   message('Ansluter… · Connecting…');
-  const pc = new RTCPeerConnection({ iceServers: [] });
+  const pc = new RTCPeerConnection({ iceServers: state?.iceServers ?? [] });
   const s = { pc, url: null, etag: null, until: 0, timer: null, pending: [], ended: false };
   session = s;
   pc.addTransceiver('video', { direction: 'recvonly' });
@@ -118,7 +118,7 @@ async function watch() {
     if (pc.connectionState === 'closed') stop('Sessionen är slut · The session has ended', false);
   };
   await pc.setLocalDescription(await pc.createOffer());
-  const res = await fetch('/whep', {
+  const res = await fetch('whep', {
     method: 'POST',
     headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token}` },
     body: pc.localDescription.sdp,

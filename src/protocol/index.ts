@@ -1,0 +1,3 @@
+/** The wire format both processes speak: topics, payloads and the WHEP relay envelope. */
+export * from './topics.ts';
+export * from './whepRelay.ts';
