@@ -111,14 +111,12 @@ export class WhepRelayClient {
         },
       });
     } catch (error) {
-      this.#pending
-        .get(id)
-        ?.settle(
-          new NattsynError('broker_unavailable', 'the broker is not connected', {
-            status: 503,
-            cause: error,
-          }),
-        );
+      this.#pending.get(id)?.settle(
+        new NattsynError('broker_unavailable', 'the broker is not connected', {
+          status: 503,
+          cause: error,
+        }),
+      );
     }
     const reply = await answered;
     if (reply instanceof NattsynError) throw reply;
