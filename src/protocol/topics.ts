@@ -16,6 +16,8 @@ export function deviceTopics(deviceId: string) {
     base,
     status: `${base}/status`,
     info: `${base}/info`,
+    /** The registration summary (room label, care-plan reference; retained). */
+    registration: `${base}/registration`,
     health: `${base}/health`,
     event: `${base}/event`,
     audit: `${base}/audit`,

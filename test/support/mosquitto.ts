@@ -2,13 +2,14 @@
  * A real mosquitto for integration tests: a free loopback port, a generated config in a temp dir,
  * optional persistence (so a stopped broker keeps a centre's queued messages), and a TLS variant
  * with a throwaway CA, server and client certificates made by `openssl`, client certificates
- * required and an ACL that confines each device to its own subtree.
+ * required and the ACL nattsyn ships (deploy/mosquitto/nattsyn.acl).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -99,19 +100,8 @@ async function configText(dir: string, port: number, tls: boolean, persistence: 
   // Running as root, mosquitto would drop to a `mosquitto` user that cannot read the temp dir.
   if (process.getuid?.() === 0) lines.push('user root');
   if (tls) {
-    const acl = join(dir, 'acl');
-    await writeFile(
-      acl,
-      [
-        'user centre',
-        'topic readwrite nattsyn/v1/#',
-        'topic read homeassistant/#',
-        '',
-        'pattern readwrite nattsyn/v1/%u/#',
-        'pattern readwrite homeassistant/+/%u/#',
-        '',
-      ].join('\n'),
-    );
+    // The ACL nattsyn ships (deploy/mosquitto): tests run against the production rules.
+    const acl = fileURLToPath(new URL('../../deploy/mosquitto/nattsyn.acl', import.meta.url));
     lines.push(
       `cafile ${join(dir, 'ca.pem')}`,
       `certfile ${join(dir, 'server.pem')}`,
