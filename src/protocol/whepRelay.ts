@@ -20,9 +20,13 @@ export const RELAY_CLOCK_SKEW_MS = 5_000;
 /** Upper bound of a relayed body (an offer, a trickle fragment, an answer). */
 export const RELAY_MAX_BODY_BYTES = 32_768;
 
-/** The WHEP verbs, and GET for the viewer page's window state (the device's `/api/state`). */
-export const RELAY_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
-export type RelayMethod = (typeof RELAY_METHODS)[number];
+/**
+ * What a relayed request asks of the device's WHEP service, one name per route of its local HTTP
+ * face: `state` = GET /api/state (the viewer page's window state), `offer` = POST /whep, `trickle` =
+ * PATCH and `end` = DELETE on /whep/<session>, `outcome` = what the staff member saw on a look.
+ */
+export const RELAY_ROUTES = ['state', 'offer', 'trickle', 'end', 'outcome'] as const;
+export type RelayRoute = (typeof RELAY_ROUTES)[number];
 
 /** 128 random bits or more, base64url: request ids and WHEP session ids alike. */
 export const opaqueIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'expected an opaque id');
@@ -46,8 +50,8 @@ export const whepRelayRequestSchema = z.strictObject({
   instanceId: z.string().regex(TOPIC_ID),
   /** Epoch milliseconds on the centre's clock. */
   issuedAt: z.number().int().positive(),
-  method: z.enum(RELAY_METHODS),
-  /** The WHEP session a PATCH or DELETE acts on. */
+  route: z.enum(RELAY_ROUTES),
+  /** The WHEP session a trickle, end or outcome acts on. */
   sessionId: opaqueIdSchema.optional(),
   contentType: z.string().max(128).optional(),
   ifMatch: z.string().max(128).optional(),

@@ -17,14 +17,14 @@ beforeAll(async () => {
   lab = await startRelayLab();
   device = await fakeDevice(lab, 'dev-relay-1', async (request) => {
     seen.push(request);
-    if (request.method === 'POST') {
+    if (request.route === 'offer') {
       return {
         status: 201,
         headers: { location: `/whep/${SESSION}`, etag: '"e1"', 'content-type': 'application/sdp' },
         body: 'v=0\r\nanswer',
       };
     }
-    if (request.method === 'GET') {
+    if (request.route === 'state') {
       return {
         status: 200,
         headers: { 'content-type': 'application/json' },
@@ -34,7 +34,7 @@ beforeAll(async () => {
     if (request.token !== 'good') {
       return { status: 401, headers: { 'content-type': 'application/json' }, body: '{"code":"bad_token"}' };
     }
-    return { status: request.method === 'PATCH' ? 204 : 200, headers: {}, body: '' };
+    return { status: request.route === 'trickle' ? 204 : 200, headers: {}, body: '' };
   });
   await device.goOnline();
   await waitFor(() => lab.centre.broker.presence('dev-relay-1') === 'online');
@@ -61,7 +61,7 @@ describe('the centre relays WHEP to a device over MQTT 5', () => {
     expect(res.headers.get('etag')).toBe('"e1"');
     expect(await res.text()).toBe('v=0\r\nanswer');
     const request = seen.at(-1)!;
-    expect(request).toMatchObject({ method: 'POST', token: 'good', body: OFFER, deviceId: 'dev-relay-1' });
+    expect(request).toMatchObject({ route: 'offer', token: 'good', body: OFFER, deviceId: 'dev-relay-1' });
     // The same TURN credential goes to the device (signed request) and, after the grant, the browser.
     expect(request.iceServers?.[0]?.username).toMatch(/^\d+:[A-Za-z0-9_-]+$/);
     expect(res.headers.get('link')).toContain(`username="${request.iceServers?.[0]?.username}"`);
@@ -79,13 +79,13 @@ describe('the centre relays WHEP to a device over MQTT 5', () => {
       body: 'a=mid:0\r\n',
     });
     expect(patch.status).toBe(204);
-    expect(seen.at(-1)).toMatchObject({ method: 'PATCH', sessionId: SESSION, ifMatch: '"e1"' });
+    expect(seen.at(-1)).toMatchObject({ route: 'trickle', sessionId: SESSION, ifMatch: '"e1"' });
     const del = await fetch(`${lab.centre.url}${location}`, {
       method: 'DELETE',
       headers: { Authorization: 'Bearer good' },
     });
     expect(del.status).toBe(200);
-    expect(seen.at(-1)).toMatchObject({ method: 'DELETE', sessionId: SESSION });
+    expect(seen.at(-1)).toMatchObject({ route: 'end', sessionId: SESSION });
   });
 
   it('answers_a_forged_session_url_404_without_asking_the_device', async () => {

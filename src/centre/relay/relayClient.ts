@@ -13,7 +13,7 @@ import {
   deviceTopics,
   RELAY_MAX_EXPIRY_SECONDS,
   type RelayIceServer,
-  type RelayMethod,
+  type RelayRoute,
   WHEP_RELAY_JWS_TYPE,
   type WhepRelayRequest,
   type WhepRelayResponse,
@@ -23,7 +23,7 @@ import type { CentreBroker, InboundMessage } from '../broker.ts';
 
 export interface RelayCall {
   deviceId: string;
-  method: RelayMethod;
+  route: RelayRoute;
   sessionId?: string;
   contentType?: string;
   ifMatch?: string;
@@ -79,7 +79,7 @@ export class WhepRelayClient {
       deviceId: call.deviceId,
       instanceId,
       issuedAt: this.#d.now(),
-      method: call.method,
+      route: call.route,
       body: call.body,
       ...optional(call),
     };

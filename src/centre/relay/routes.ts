@@ -41,7 +41,7 @@ export function registerRelayRoutes(app: FastifyInstance, deps: RelayRouteDeps):
   app.get<DeviceParams>('/d/:deviceId/api/state', limited, async (request, reply) => {
     const deviceId = deviceOf(request);
     const token = bearerToken(request);
-    const answer = await deps.relay.request({ deviceId, method: 'GET', body: '', token });
+    const answer = await deps.relay.request({ deviceId, route: 'state', body: '', token });
     if (answer.status !== 200 || !deps.turn) return relayed(reply, answer);
     // The device accepted the token: the viewer may now learn where to relay media through.
     const state = JSON.parse(answer.body) as Record<string, unknown>;
@@ -55,7 +55,7 @@ export function registerRelayRoutes(app: FastifyInstance, deps: RelayRouteDeps):
     const iceServers = deps.turn ? [deps.turn.mint(deps.randomId(), tokenExpiry(token))] : [];
     const answer = await deps.relay.request({
       deviceId,
-      method: 'POST',
+      route: 'offer',
       contentType: header(request, 'content-type'),
       body: String(request.body ?? ''),
       token,
@@ -71,15 +71,15 @@ export function registerRelayRoutes(app: FastifyInstance, deps: RelayRouteDeps):
   });
 
   const onSession =
-    (method: 'PATCH' | 'DELETE') => async (request: FastifyRequest<SessionParams>, reply: FastifyReply) => {
+    (route: 'trickle' | 'end') => async (request: FastifyRequest<SessionParams>, reply: FastifyReply) => {
       const deviceId = deviceOf(request);
       const sessionId = deps.sessionUrls.open(deviceId, request.params.handle);
       if (sessionId === undefined) return sendError(reply, 404, 'not_found', 'no such session');
       const call: RelayCall = {
         deviceId,
-        method,
+        route,
         sessionId,
-        body: method === 'PATCH' ? String(request.body ?? '') : '',
+        body: route === 'trickle' ? String(request.body ?? '') : '',
         token: bearerToken(request),
       };
       const contentType = header(request, 'content-type');
@@ -88,8 +88,8 @@ export function registerRelayRoutes(app: FastifyInstance, deps: RelayRouteDeps):
       if (ifMatch !== undefined) call.ifMatch = ifMatch;
       return relayed(reply, await deps.relay.request(call), ['location', 'link']);
     };
-  app.patch<SessionParams>('/d/:deviceId/whep/:handle', limited, onSession('PATCH'));
-  app.delete<SessionParams>('/d/:deviceId/whep/:handle', limited, onSession('DELETE'));
+  app.patch<SessionParams>('/d/:deviceId/whep/:handle', limited, onSession('trickle'));
+  app.delete<SessionParams>('/d/:deviceId/whep/:handle', limited, onSession('end'));
 }
 
 function deviceOf(request: FastifyRequest<DeviceParams>): string {
