@@ -146,11 +146,16 @@ export class OidcClient {
   }
 }
 
-/** An error's class and message for a log line; openid-client's messages hold no token values. */
+/**
+ * An error's class, code, the IdP's `error` and `error_description`, and the inner cause, for a log
+ * line; openid-client's errors hold no token values.
+ */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}: ${error.message}`;
-  }
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  const e = error as Error & { code?: unknown; error?: unknown; error_description?: unknown };
+  const parts = [`${e.name}${typeof e.code === 'string' ? ` ${e.code}` : ''}: ${e.message}`];
+  if (typeof e.error === 'string')
+    parts.push(`${e.error}${typeof e.error_description === 'string' ? ` (${e.error_description})` : ''}`);
+  if (e.cause instanceof Error) parts.push(e.cause.message);
+  return parts.join('; ');
 }

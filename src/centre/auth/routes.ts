@@ -56,14 +56,14 @@ export function authRoutes(auth: StaffAuth) {
           staffId: session.staffId,
           sessionId: session.sessionId,
         });
-        request.log.info({ staffId: session.staffId, groups: session.groups.length }, 'staff signed in');
+        auth.logger.info({ staffId: session.staffId, groups: session.groups.length }, 'staff signed in');
         // A page, not a redirect: a redirect chain that began at the IdP is cross-site, and the
         // browser would not send the new SameSite=Strict cookie with it (RFC 6265bis, 5.2).
         return reply.type('text/html; charset=utf-8').send(continuePage(tx.returnTo));
       } catch (error) {
         const code = error instanceof NattsynError ? error.code : 'sign_in_failed';
         await auth.audit({ type: 'sign_in_failed', at: auth.now(), code });
-        request.log.warn({ code, cause: causeOf(error) }, 'staff sign-in refused');
+        auth.logger.warn({ code, cause: causeOf(error) }, 'staff sign-in refused');
         return failPage(reply, error);
       }
     });

@@ -43,12 +43,14 @@ export class StaffAuth {
   readonly cookies: CookieNames;
   /** This centre's origin (from the redirect URL), for the sign-out Origin check. */
   readonly origin: string;
+  readonly logger: Logger;
   readonly #o: StaffAuthOptions;
   readonly #signIn: Sealer;
   readonly #staff = new WeakMap<FastifyRequest, StaffSession>();
 
   constructor(options: StaffAuthOptions) {
     this.#o = options;
+    this.logger = options.logger;
     const redirect = new URL(options.oidc.redirectUrl);
     this.origin = redirect.origin;
     this.cookies = cookieNames(redirect.protocol === 'https:');
@@ -81,7 +83,7 @@ export class StaffAuth {
 
   /** preHandler for pages: without a live session, a redirect to sign-in that comes back here. */
   requirePage = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (await this.#admit(request, reply)) return;
+    if ((await this.#admit(request, reply)) === undefined) return;
     const returnTo = encodeURIComponent(request.url);
     await reply.code(302).header('Location', `/auth/login?returnTo=${returnTo}`).send();
   };
