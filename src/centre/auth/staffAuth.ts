@@ -73,6 +73,10 @@ export class StaffAuth {
     });
   }
 
+  get oidcConfig(): OidcConfig {
+    return this.#o.oidc;
+  }
+
   async start(): Promise<void> {
     await this.oidc.start();
   }
