@@ -34,6 +34,8 @@ describe('staff sign-in at the OpenID provider', () => {
     expect(centre.audit.events).toEqual([
       expect.objectContaining({ type: 'sign_in', staffId: TEST_NURSE.staffId, sessionId: session.sessionId }),
     ]);
+    // Nothing the IdP issued (code, ID or access token) reaches a log line.
+    expect(centre.logs.text).not.toMatch(/eyJ|code=/);
     const round = await agent.request(`${centre.origin}/round`);
     expect(JSON.parse(round.body)).toEqual({
       staffId: TEST_NURSE.staffId,
