@@ -18,6 +18,12 @@ export function safeReturnTo(value: unknown): string {
 
 export function authRoutes(auth: StaffAuth) {
   return async function routes(app: FastifyInstance): Promise<void> {
+    // Sign-out is a plain form post from the round page; its (empty) form body is not read.
+    app.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: 1024 },
+      (_r, _b, done) => done(null, undefined),
+    );
     app.addHook('onSend', async (_request, reply) => {
       reply
         .header('Cache-Control', 'no-store')
@@ -69,8 +75,10 @@ export function authRoutes(auth: StaffAuth) {
     });
 
     app.post('/auth/logout', async (request, reply) => {
+      // The SameSite=Strict cookie is what keeps other sites from signing staff out; the Origin
+      // check refuses what it can see. A page under `Referrer-Policy: no-referrer` sends "null".
       const origin = request.headers.origin;
-      if (origin !== undefined && origin !== auth.origin) {
+      if (origin !== undefined && origin !== 'null' && origin !== auth.origin) {
         return reply.code(403).send({ code: 'bad_origin', message: 'Sign-out must come from this site.' });
       }
       const session = await auth.sessionOf(request);
