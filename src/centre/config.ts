@@ -6,8 +6,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import { formatIssues } from '../policy/index.ts';
-import { TOPIC_ID } from '../protocol/index.ts';
+import { formatIssues, TOPIC_ID } from '../protocol/index.ts';
 
 const file = () => z.string().min(1);
 const LOOPBACK = /^(mqtt:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]))(:\d+)?\/?$/;
@@ -70,8 +69,11 @@ export const centreTurnSchema = z.strictObject({
 export const centreConfigSchema = z.strictObject({
   /** Names this instance in response topics; a random one per start when absent. */
   instanceId: z.string().regex(TOPIC_ID, 'expected 4-64 letters, digits or -').optional(),
-  /** ≥ 32 random bytes shared by every instance: signs session URLs and seals sign-in cookies. */
-  secretFile: file(),
+  /**
+   * The centre key (base64 text of ≥ 32 random bytes, mode 0600), the same file at every instance:
+   * seals sign-in cookies, signs session URLs and look handles.
+   */
+  keyFile: file(),
   http: centreHttpSchema.prefault({}),
   mqtt: centreMqttSchema,
   relay: centreRelaySchema,
@@ -93,7 +95,7 @@ export function parseCentreConfig(raw: unknown, configFile: string): CentreConfi
     ...c,
     http: { ...c.http, ...(c.http.tls ? { tls: mapFiles(c.http.tls, abs) } : {}) },
     mqtt: { ...c.mqtt, ...(c.mqtt.tls ? { tls: mapFiles(c.mqtt.tls, abs) } : {}) },
-    secretFile: abs(c.secretFile),
+    keyFile: abs(c.keyFile),
     relay: { ...c.relay, signingKey: abs(c.relay.signingKey) },
     ...(c.turn ? { turn: { ...c.turn, secretFile: abs(c.turn.secretFile) } } : {}),
   };

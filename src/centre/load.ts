@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { importPKCS8, type KeyObject } from 'jose';
 import { UsageError } from '../errors.ts';
-import { readPublicFile, readSecretFile } from '../platform/secretFile.ts';
+import { readConfiguredSecret, readPublicFile } from '../platform/secretFile.ts';
 import type { BrokerTlsMaterial } from './broker.ts';
 import { type CentreConfig, parseCentreConfig } from './config.ts';
+import { type CentreKey, loadCentreKey } from './keys/index.ts';
 
 export const DEFAULT_CENTRE_CONFIG_PATH = '/etc/nattsyn/centre.json';
 
@@ -16,7 +17,7 @@ export interface LoadedCentreConfig {
   file: string;
   config: CentreConfig;
   relayKey: KeyObject | CryptoKey;
-  sharedSecret: Buffer;
+  centreKey: CentreKey;
   turnSecret: Buffer | undefined;
   httpTls: { key: Buffer; cert: Buffer } | undefined;
   brokerTls: BrokerTlsMaterial | undefined;
@@ -41,13 +42,13 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
     }
   };
   const relayKey = await attempt(() => readEd25519Key(config.relay.signingKey, 'relay.signingKey'));
-  const sharedSecret = await attempt(() => readSharedSecret(config.secretFile, 'secretFile'));
+  const centreKey = await attempt(() => prefixed('keyFile', () => loadCentreKey(config.keyFile)));
   const turnSecret = config.turn
-    ? await attempt(() => readSecretFile(config.turn!.secretFile, 'turn.secretFile'))
+    ? await attempt(() => readConfiguredSecret(config.turn!.secretFile, 'turn.secretFile', 'not-world'))
     : undefined;
   const httpTls = config.http.tls
     ? await attempt(async () => ({
-        key: await readSecretFile(config.http.tls!.keyFile, 'http.tls.keyFile'),
+        key: await readConfiguredSecret(config.http.tls!.keyFile, 'http.tls.keyFile', 'owner-only'),
         cert: await readPublicFile(config.http.tls!.certFile, 'http.tls.certFile'),
       }))
     : undefined;
@@ -57,7 +58,7 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
     file: absolute,
     config,
     relayKey: relayKey!,
-    sharedSecret: sharedSecret!,
+    centreKey: centreKey!,
     turnSecret,
     httpTls,
     brokerTls,
@@ -65,7 +66,7 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
 }
 
 async function readEd25519Key(file: string, where: string): Promise<KeyObject | CryptoKey> {
-  const pem = (await readSecretFile(file, where)).toString('utf8');
+  const pem = (await readConfiguredSecret(file, where, 'owner-only')).toString('utf8');
   try {
     return await importPKCS8(pem, 'EdDSA');
   } catch {
@@ -73,17 +74,19 @@ async function readEd25519Key(file: string, where: string): Promise<KeyObject | 
   }
 }
 
-async function readSharedSecret(file: string, where: string): Promise<Buffer> {
-  const secret = await readSecretFile(file, where);
-  if (secret.length < 32) throw new UsageError(`${where}: ${file} must hold at least 32 random bytes`);
-  return secret;
+async function prefixed<T>(where: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw error instanceof UsageError ? new UsageError(`${where}: ${error.message}`) : error;
+  }
 }
 
 async function readBrokerTls(tls: NonNullable<CentreConfig['mqtt']['tls']>): Promise<BrokerTlsMaterial> {
   const [ca, cert, key] = await Promise.all([
     readPublicFile(tls.caFile, 'mqtt.tls.caFile'),
     readPublicFile(tls.certFile, 'mqtt.tls.certFile'),
-    readSecretFile(tls.keyFile, 'mqtt.tls.keyFile'),
+    readConfiguredSecret(tls.keyFile, 'mqtt.tls.keyFile', 'owner-only'),
   ]);
   return {
     ca: ca.toString('utf8'),

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../platform/ports.ts';
 import { buildCentreApp } from './app.ts';
 import { CentreBroker } from './broker.ts';
-import { CentreKeys, Tagger } from './keys.ts';
+import { Tagger } from './keys/index.ts';
 import type { LoadedCentreConfig } from './load.ts';
 import { WhepRelayClient } from './relay/relayClient.ts';
 import { registerRelayRoutes } from './relay/routes.ts';
@@ -47,7 +47,6 @@ export async function startCentre(loaded: LoadedCentreConfig, log: Logger): Prom
     });
     relay.start();
     stack.push(relay);
-    const keys = new CentreKeys(loaded.sharedSecret);
     const turn =
       config.turn && loaded.turnSecret
         ? new TurnMinter({ ...config.turn, secret: loaded.turnSecret, now: Date.now })
@@ -55,7 +54,7 @@ export async function startCentre(loaded: LoadedCentreConfig, log: Logger): Prom
     const app = await buildCentreApp({ http: config.http, tls: loaded.httpTls, log });
     registerRelayRoutes(app, {
       relay,
-      sessionUrls: new SessionUrls(new Tagger(keys.derive('session-url'))),
+      sessionUrls: new SessionUrls(new Tagger(loaded.centreKey.subkey('session-url'))),
       turn,
       randomId,
       rateLimitPerMinute: config.http.rateLimitPerMinute,

@@ -1,6 +1,7 @@
 /** The installer and operations surface (issue 5): what src/cli.ts and src/main.ts wire in. */
+
+export { carePlanRefProblem } from '../protocol/carePlanRef.ts';
 export { type BrokerSession, brokerConnector, type ConnectBroker } from './brokerSession.ts';
-export { carePlanRefProblem } from './carePlanRef.ts';
 export { buildSelftestChecks, type SelftestWiring } from './checks.ts';
 export { type CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './cliCommon.ts';
 export { REGISTER_HELP, type RegisterIo, runRegister } from './cliRegister.ts';

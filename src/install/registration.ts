@@ -10,7 +10,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { NattsynError, UsageError } from '../errors.ts';
 import { writeFileAtomic } from '../platform/fsStore.ts';
-import { carePlanRefProblem } from './carePlanRef.ts';
+import { carePlanRefProblem } from '../protocol/carePlanRef.ts';
 import { bindConfig } from './configBinding.ts';
 import {
   BROKER_CA_FILE,

@@ -1,3 +1,5 @@
 /** The wire format both processes speak: topics, payloads and the WHEP relay envelope. */
+
+export * from './signedJson.ts';
 export * from './topics.ts';
 export * from './whepRelay.ts';

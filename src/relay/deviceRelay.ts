@@ -7,13 +7,13 @@
  */
 import type { KeyObject } from 'jose';
 import type { Logger, TimerHandle, Timers } from '../platform/ports.ts';
-import { verifySignedJson } from '../policy/index.ts';
 import {
   deviceTopics,
   RELAY_CLOCK_SKEW_MS,
   RELAY_MAX_EXPIRY_SECONDS,
   type RelayRefusalCode,
   TOPIC_ID,
+  verifySignedJson,
   WHEP_RELAY_JWS_TYPE,
   type WhepRelayRequest,
   type WhepRelayResponse,

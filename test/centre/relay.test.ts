@@ -213,7 +213,7 @@ describe('the centre config', () => {
   it('refuses_a_secret_file_readable_by_every_user', async () => {
     await chmod(join(lab.dir, 'turn.secret'), 0o644);
     await expect(loadCentreConfig(join(lab.dir, 'centre.json'))).rejects.toThrow(
-      /turn\.secretFile: .* readable by every user/,
+      /turn\.secretFile: .*too open for a secret/,
     );
     await chmod(join(lab.dir, 'turn.secret'), 0o600);
   });
@@ -221,7 +221,7 @@ describe('the centre config', () => {
   it('lists_every_problem_as_path_and_message', async () => {
     await writeFile(join(lab.dir, 'bad.json'), JSON.stringify({ mqtt: { url: 'mqtt://203.0.113.5:1883' } }));
     await expect(loadCentreConfig(join(lab.dir, 'bad.json'))).rejects.toThrow(
-      /secretFile: .*\n(.|\n)*mqtt\.url: plain mqtt:\/\/ is only for a broker on this machine(.|\n)*relay: /,
+      /keyFile: .*\n(.|\n)*mqtt\.url: plain mqtt:\/\/ is only for a broker on this machine(.|\n)*relay: /,
     );
   });
 });

@@ -28,11 +28,11 @@ export async function startRelayLab(extra: Record<string, unknown> = {}): Promis
   const dir = await mkdtemp(join(tmpdir(), 'nattsyn-centre-'));
   const { privateKey, publicKey } = await generateKeyPair('Ed25519', { extractable: true });
   await writeFile(join(dir, 'relay.key'), await exportPKCS8(privateKey), { mode: 0o600 });
-  await writeFile(join(dir, 'secret'), randomBytes(32), { mode: 0o600 });
+  await writeFile(join(dir, 'centre.key'), randomBytes(48).toString('base64'), { mode: 0o600 });
   await writeFile(join(dir, 'turn.secret'), 'turn-secret-for-tests', { mode: 0o600 });
   const config = {
     instanceId: 'centre-test',
-    secretFile: 'secret',
+    keyFile: 'centre.key',
     http: { host: '127.0.0.1', port: 0 },
     mqtt: { url: broker.url },
     relay: { signingKey: 'relay.key', timeoutMs: 1500 },

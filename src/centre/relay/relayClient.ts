@@ -8,12 +8,12 @@
 import type { KeyObject } from 'jose';
 import { NattsynError } from '../../errors.ts';
 import type { Logger } from '../../platform/ports.ts';
-import { signJson } from '../../policy/index.ts';
 import {
   deviceTopics,
   RELAY_MAX_EXPIRY_SECONDS,
   type RelayIceServer,
   type RelayRoute,
+  signJson,
   WHEP_RELAY_JWS_TYPE,
   type WhepRelayRequest,
   type WhepRelayResponse,

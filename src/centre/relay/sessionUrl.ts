@@ -5,7 +5,7 @@
  * forged or altered URL is answered 404 without disturbing the device.
  */
 import { opaqueIdSchema } from '../../protocol/index.ts';
-import type { Tagger } from '../keys.ts';
+import type { Tagger } from '../keys/index.ts';
 
 export class SessionUrls {
   readonly #tagger: Tagger;
