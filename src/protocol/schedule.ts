@@ -54,3 +54,16 @@ export const lookOutcomeSchema = z.strictObject({
 /** Reasons a staff member may pick for a look outside a window (where the policy allows it). */
 export const LOOK_REASONS = ['follow_up', 'alarm', 'phone_call', 'other_concern'] as const;
 export type LookReason = (typeof LOOK_REASONS)[number];
+
+/**
+ * A WHEP session's state as the device reports it (GET /whep/<session>): the page asks when its
+ * picture stops, so it can say why in words. `endCode` is a session end code (window_end, paused…).
+ */
+export const sessionStatusSchema = z.strictObject({
+  live: z.boolean(),
+  until: isoTime.nullable(),
+  endCode: z.string().max(64).nullable(),
+  /** For `paused`: until when, when the device knows it. */
+  pausedUntil: isoTime.nullable(),
+});
+export type SessionStatus = z.infer<typeof sessionStatusSchema>;

@@ -23,9 +23,10 @@ export const RELAY_MAX_BODY_BYTES = 32_768;
 /**
  * What a relayed request asks of the device's WHEP service, one name per route of its local HTTP
  * face: `state` = GET /api/state (the viewer page's window state), `offer` = POST /whep, `trickle` =
- * PATCH and `end` = DELETE on /whep/<session>, `outcome` = what the staff member saw on a look.
+ * PATCH and `end` = DELETE on /whep/<session>, `status` = GET /whep/<session> (live, or why it
+ * ended), `outcome` = POST /whep/<session>/outcome (what the staff member saw on the look).
  */
-export const RELAY_ROUTES = ['state', 'offer', 'trickle', 'end', 'outcome'] as const;
+export const RELAY_ROUTES = ['state', 'offer', 'trickle', 'end', 'status', 'outcome'] as const;
 export type RelayRoute = (typeof RELAY_ROUTES)[number];
 
 /** 128 random bits or more, base64url: request ids and WHEP session ids alike. */
