@@ -1,0 +1,121 @@
+/**
+ * The network lab itself (test/support/netns), before anything is built on it: behind the lab's
+ * NATs two werift peers meet only through coturn, the carrier-grade NAT really is symmetric (and a
+ * cone NAT in its place is not), the UDP-blocked phone gets through on `turns:` 443, and nothing of the lab survives its disposal.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCa } from '../install/pki.ts';
+import type { Agent } from '../support/netns/agent.ts';
+import { type Coturn, startCoturn } from '../support/netns/coturn.ts';
+import { runSync } from '../support/netns/run.ts';
+import { ADDRESSES, buildNatLab, type NatLab } from '../support/netns/topology.ts';
+
+const PEER = join(import.meta.dirname, '../support/netns/agents/weriftPeer.ts');
+
+interface Pair {
+  local: string;
+  remote: string;
+}
+
+describe('the nat lab', () => {
+  let net: NatLab;
+  let turn: Coturn;
+  let home: Agent;
+  let phone: Agent;
+
+  beforeAll(async () => {
+    net = await buildNatLab();
+    const caDir = join(net.lab.dir, 'ca');
+    mkdirSync(caDir);
+    turn = await startCoturn(net.public, net.lab.dir, await makeCa(caDir), ADDRESSES.server);
+    [home, phone] = await Promise.all([net.home.agent(PEER), net.phone.agent(PEER)]);
+  });
+
+  afterAll(async () => {
+    await net?.dispose();
+  });
+
+  /** The home peer offers video, the phone answers; both report their selected pair. */
+  async function meet(homeUrl: string, phoneUrl: string, connectMs = 15_000) {
+    const server = (url: string, session: string) => {
+      const c = turn.credential(session);
+      return [{ urls: url, username: c.username, credential: c.credential }];
+    };
+    await Promise.all([home.call('close'), phone.call('close')]);
+    const offer = await home.call<string>('offer', { role: 'send', iceServers: server(homeUrl, 'home') });
+    const answer = await phone.call<string>('answer', {
+      role: 'recv',
+      offer,
+      iceServers: server(phoneUrl, 'phone'),
+      caPem: turn.caPem,
+    });
+    await home.call('accept', { answer });
+    const [atHome, atPhone] = await Promise.all([
+      home.call<Pair>('connected', { timeoutMs: connectMs }, connectMs + 5000),
+      phone.call<Pair>('connected', { timeoutMs: connectMs }, connectMs + 5000),
+    ]);
+    return { atHome, atPhone, offer, answer };
+  }
+
+  it('a_home_peer_and_a_phone_behind_symmetric_cgnat_meet_through_turn_and_media_flows', async () => {
+    const { atHome, atPhone, offer, answer } = await meet(turn.urls.udp, turn.urls.udp);
+    expect(offer).toContain('typ relay');
+    expect(answer).toContain('typ relay');
+    expect([atHome.local, atHome.remote]).toContain('relay');
+    expect([atPhone.local, atPhone.remote]).toContain('relay');
+    expect(await phone.call<number>('received', { packets: 20 })).toBeGreaterThanOrEqual(20);
+  });
+
+  /** Both sides learn their public mapping from coturn's plain STUN on 3478, and no relay. */
+  async function punch(connectMs: number) {
+    const stun = [{ urls: `stun:${ADDRESSES.server}:3478` }];
+    await Promise.all([home.call('close'), phone.call('close')]);
+    const offer = await home.call<string>('offer', { role: 'send', iceServers: stun });
+    const answer = await phone.call<string>('answer', { role: 'recv', offer, iceServers: stun });
+    expect(offer).toContain(`typ srflx raddr ${ADDRESSES.home}`);
+    expect(answer).toContain(`typ srflx raddr ${ADDRESSES.phone}`);
+    await home.call('accept', { answer });
+    return phone.call<Pair>('connected', { timeoutMs: connectMs }, connectMs + 5000);
+  }
+
+  it('without_a_relay_the_symmetric_cgnat_defeats_hole_punching', async () => {
+    await expect(punch(6000)).rejects.toThrow(/not connected/);
+  });
+
+  it('behind_a_cone_nat_instead_the_same_peers_punch_through_directly', async () => {
+    await net.phoneNat('cone');
+    try {
+      const atPhone = await punch(10_000);
+      expect([atPhone.local, atPhone.remote]).not.toContain('relay');
+    } finally {
+      await net.phoneNat('symmetric');
+    }
+  });
+
+  it('a_phone_whose_udp_is_dropped_gets_through_on_turns_443', async () => {
+    await net.blockPhoneUdp(true);
+    try {
+      const { atPhone } = await meet(turn.urls.udp, turn.urls.tls);
+      expect(atPhone.local).toBe('relay');
+      expect(await phone.call<number>('received', { packets: 20 })).toBeGreaterThanOrEqual(20);
+    } finally {
+      await net.blockPhoneUdp(false);
+    }
+  });
+
+  it('leaves_no_namespace_veth_nft_table_file_or_process_behind', async () => {
+    const { lab } = net;
+    const pids = [net.public, net.home, net.phone].flatMap((ns) => ns.pids());
+    expect(pids.length).toBeGreaterThanOrEqual(3); // coturn and the two peers
+    expect(lab.leftovers()).toHaveLength(5);
+    await net.dispose();
+    expect(lab.leftovers()).toEqual([]);
+    expect(pids.filter((pid) => existsSync(`/proc/${pid}`))).toEqual([]);
+    expect(runSync('ip', ['-o', 'link']).includes(lab.id)).toBe(false);
+    expect(runSync('nft', ['list', 'tables'])).not.toMatch(/router|udpblock|noinbound/);
+    expect(existsSync(lab.dir)).toBe(false);
+    expect(existsSync('/etc/netns') ? runSync('ls', ['/etc/netns']) : '').not.toContain(lab.id);
+  });
+});
