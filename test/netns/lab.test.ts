@@ -9,10 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa } from '../install/pki.ts';
 import type { Agent } from '../support/netns/agent.ts';
 import { type Coturn, startCoturn } from '../support/netns/coturn.ts';
+import { type LabBroker, startLabMosquitto } from '../support/netns/mosquitto.ts';
 import { runSync } from '../support/netns/run.ts';
 import { ADDRESSES, buildNatLab, type NatLab } from '../support/netns/topology.ts';
 
 const PEER = join(import.meta.dirname, '../support/netns/agents/weriftPeer.ts');
+const MQTT = join(import.meta.dirname, '../support/netns/agents/mqttClient.ts');
 
 interface Pair {
   local: string;
@@ -22,6 +24,7 @@ interface Pair {
 describe('the nat lab', () => {
   let net: NatLab;
   let turn: Coturn;
+  let broker: LabBroker;
   let home: Agent;
   let phone: Agent;
 
@@ -29,7 +32,11 @@ describe('the nat lab', () => {
     net = await buildNatLab();
     const caDir = join(net.lab.dir, 'ca');
     mkdirSync(caDir);
-    turn = await startCoturn(net.public, net.lab.dir, await makeCa(caDir), ADDRESSES.server);
+    const ca = await makeCa(caDir);
+    [turn, broker] = await Promise.all([
+      startCoturn(net.public, net.lab.dir, ca, ADDRESSES.server),
+      startLabMosquitto(net.public, net.lab.dir, ca, ADDRESSES.server),
+    ]);
     [home, phone] = await Promise.all([net.home.agent(PEER), net.phone.agent(PEER)]);
   });
 
@@ -81,7 +88,7 @@ describe('the nat lab', () => {
   }
 
   it('without_a_relay_the_symmetric_cgnat_defeats_hole_punching', async () => {
-    await expect(punch(6000)).rejects.toThrow(/not connected/);
+    await expect(punch(3000)).rejects.toThrow(/not connected/);
   });
 
   it('behind_a_cone_nat_instead_the_same_peers_punch_through_directly', async () => {
@@ -105,10 +112,29 @@ describe('the nat lab', () => {
     }
   });
 
+  it('a_device_at_home_reaches_the_broker_with_its_certificate_and_only_its_own_subtree', async () => {
+    const [device, centre] = await Promise.all([net.home.agent(MQTT), net.public.agent(MQTT)]);
+    const connect = async (agent: Agent, cn: string) =>
+      agent.call('connect', {
+        url: broker.url,
+        ca: broker.caPem,
+        clientId: cn,
+        ...(await broker.client(cn)),
+      });
+    await Promise.all([connect(device, 'dev-1'), connect(centre, 'centre')]);
+    await centre.call('subscribe', { topic: 'nattsyn/v1/#' });
+    expect(await device.call('publish', { topic: 'nattsyn/v1/dev-1/status', payload: 'online' })).toBe(0);
+    expect(await device.call('publish', { topic: 'nattsyn/v1/dev-2/status', payload: 'forged' })).toBe(135);
+    await expect
+      .poll(() => centre.call<{ topic: string }[]>('arrived'))
+      .toEqual([{ topic: 'nattsyn/v1/dev-1/status', payload: 'online' }]);
+    await Promise.all([device.stop(), centre.stop()]);
+  });
+
   it('leaves_no_namespace_veth_nft_table_file_or_process_behind', async () => {
     const { lab } = net;
     const pids = [net.public, net.home, net.phone].flatMap((ns) => ns.pids());
-    expect(pids.length).toBeGreaterThanOrEqual(3); // coturn and the two peers
+    expect(pids.length).toBeGreaterThanOrEqual(4); // coturn, mosquitto and the two peers
     expect(lab.leftovers()).toHaveLength(5);
     await net.dispose();
     expect(lab.leftovers()).toEqual([]);
