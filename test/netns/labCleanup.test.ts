@@ -50,9 +50,9 @@ describe('lab clean-up', () => {
   it('a_killed_process_leaves_its_namespaces_to_the_next_lab_which_sweeps_them', async () => {
     const { child, line, exited } = abandon('hang');
     const { id, agent } = await line;
+    expect(namespaces(id)).toHaveLength(1); // its process lives: no sweep may touch it
     child.kill('SIGKILL');
     await exited;
-    expect(namespaces(id)).toHaveLength(1);
     const next = await createLab();
     await next.dispose();
     expect(namespaces(id)).toEqual([]);
