@@ -14,6 +14,7 @@ import { runSync } from '../support/netns/run.ts';
 import { ADDRESSES, buildNatLab, type NatLab } from '../support/netns/topology.ts';
 
 const PEER = join(import.meta.dirname, '../support/netns/agents/weriftPeer.ts');
+const ECHO = join(import.meta.dirname, '../support/netns/agents/udpEcho.ts');
 const MQTT = join(import.meta.dirname, '../support/netns/agents/mqttClient.ts');
 
 interface Pair {
@@ -109,6 +110,38 @@ describe('the nat lab', () => {
       expect(await phone.call<number>('received', { packets: 20 })).toBeGreaterThanOrEqual(20);
     } finally {
       await net.blockPhoneUdp(false);
+    }
+  });
+
+  it('coturn_relays_only_for_a_live_credential_and_opens_no_admin_port', async () => {
+    const expired = turn.credential('late', -60);
+    const forged = { ...turn.credential('forged'), credential: 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=' };
+    for (const c of [forged, expired]) {
+      const client = `turnutils_uclient -n 1 -m 1 -y -u ${c.username} -w ${c.credential} ${ADDRESSES.server}`;
+      expect(await net.home.exec('sh', ['-c', `${client} 2>&1; echo "exit $?"`])).toMatch(
+        /Cannot complete Allocation[\s\S]*exit 255/,
+      );
+      expect(turn.log()).toContain(`Cannot find credentials of user <${c.username}>`);
+    }
+    const ports = (await net.public.listening())
+      .filter((l) => l.includes('turnserver'))
+      .map((l) => Number(l.split(/\s+/)[4]!.split(':').at(-1)));
+    expect(ports.filter((p) => p !== 3478 && p !== 443 && p < 49152)).toEqual([]);
+  });
+
+  it('a_device_closed_to_inbound_connections_still_meets_the_phone_through_turn', async () => {
+    const [echo, prober] = await Promise.all([net.home.agent(ECHO), net.homeGw.agent(ECHO)]);
+    await echo.call('serve', { address: ADDRESSES.home, port: 7 });
+    await net.closeInbound(net.home);
+    try {
+      const probe = { address: ADDRESSES.home, port: 7, count: 3, intervalMs: 10 };
+      expect(await prober.call('probe', probe)).toMatchObject({ lost: 3 });
+      const { atHome } = await meet(turn.urls.udp, turn.urls.udp);
+      expect([atHome.local, atHome.remote]).toContain('relay');
+      expect(await phone.call<number>('received', { packets: 20 })).toBeGreaterThanOrEqual(20);
+    } finally {
+      await net.closeInbound(net.home, false);
+      await Promise.all([echo.stop(), prober.stop()]);
     }
   });
 
