@@ -9,6 +9,7 @@ import type { SessionEndCode, SessionTicket } from '../access/types.ts';
 import type { Logger } from '../camera/index.ts';
 import type { StreamHub } from './hub.ts';
 import type { DevicePeer } from './peer.ts';
+import { MDNS_CANDIDATE } from './sdpGuard.ts';
 import { ViewerFeed } from './viewerFeed.ts';
 
 export interface SessionHooks {
@@ -135,7 +136,7 @@ export class WhepSession {
    */
   addCandidates(candidates: readonly string[], mid: string | undefined): void {
     for (const candidate of candidates) {
-      if (/ \S+\.local /.test(candidate)) continue;
+      if (MDNS_CANDIDATE.test(candidate)) continue;
       void this.#peer.pc
         .addIceCandidate({ candidate, sdpMid: mid ?? '0', sdpMLineIndex: 0 })
         .catch(() => undefined);
