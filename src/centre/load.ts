@@ -18,7 +18,7 @@ export interface LoadedCentreConfig {
   config: CentreConfig;
   relayKey: KeyObject | CryptoKey;
   centreKey: CentreKey;
-  turnSecret: Buffer | undefined;
+  turnSecret: string | undefined;
   httpTls: { key: Buffer; cert: Buffer } | undefined;
   brokerTls: BrokerTlsMaterial | undefined;
 }
@@ -44,7 +44,11 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
   const relayKey = await attempt(() => readEd25519Key(config.relay.signingKey, 'relay.signingKey'));
   const centreKey = await attempt(() => prefixed('keyFile', () => loadCentreKey(config.keyFile)));
   const turnSecret = config.turn
-    ? await attempt(() => readConfiguredSecret(config.turn!.secretFile, 'turn.secretFile', 'not-world'))
+    ? await attempt(async () =>
+        (await readConfiguredSecret(config.turn!.secretFile, 'turn.secretFile', 'not-world'))
+          .toString('utf8')
+          .trim(),
+      )
     : undefined;
   const httpTls = config.http.tls
     ? await attempt(async () => ({

@@ -3,4 +3,5 @@
 export * from './schedule.ts';
 export * from './signedJson.ts';
 export * from './topics.ts';
+export * from './turn.ts';
 export * from './whepRelay.ts';

@@ -1,18 +1,23 @@
 /**
- * TURN credentials in coturn's `use-auth-secret` scheme (the TURN REST API draft): the username is
- * `<expiry>:<look>`, the password base64(HMAC-SHA1(secret, username)). coturn refuses them after
- * the expiry, so a credential lives no longer than the look it was minted for. Minted only for a
- * request whose token the device has accepted; never announced to anyone else.
+ * TURN credentials per look (coturn `use-auth-secret`; the scheme lives in src/protocol/turn.ts).
+ * coturn refuses them after their expiry, so a credential lives no longer than the look it was
+ * minted for. Minted only for a request whose token the device has accepted; never announced to
+ * anyone else.
  */
 import { createHmac } from 'node:crypto';
-import type { RelayIceServer } from '../../protocol/index.ts';
+import { mintTurnCredential } from '../../protocol/turn.ts';
+import type { RelayIceServer } from '../../protocol/whepRelay.ts';
 
 export interface TurnMinterDeps {
   urls: readonly string[];
-  secret: Buffer;
+  /** coturn's `static-auth-secret`, as its file holds it. */
+  secret: string;
   ttlSeconds: number;
   now: () => number;
 }
+
+const hmacSha1Base64 = (secret: string, message: string) =>
+  createHmac('sha1', secret).update(message).digest('base64');
 
 export class TurnMinter {
   readonly #d: TurnMinterDeps;
@@ -26,8 +31,11 @@ export class TurnMinter {
     const now = this.#d.now();
     const cap = now + this.#d.ttlSeconds * 1000;
     const expiryMs = notAfterMs === undefined ? cap : Math.max(now, Math.min(cap, notAfterMs));
-    const username = `${Math.floor(expiryMs / 1000)}:${look}`;
-    const credential = createHmac('sha1', this.#d.secret).update(username).digest('base64');
+    const { username, credential } = mintTurnCredential(
+      { session: look, expiresAt: Math.ceil(expiryMs / 1000) },
+      this.#d.secret,
+      hmacSha1Base64,
+    );
     return { urls: [...this.#d.urls], username, credential };
   }
 }
