@@ -239,13 +239,13 @@ async function record(outcome) {
   closeLook(t('recorded', { room: look.device.room, outcome: t(outcome) }));
 }
 
-function closeLook(note) {
+async function closeLook(note) {
   look?.player.close();
   look = null;
   $('look').hidden = true;
   document.body.classList.remove('looking');
-  status(note ?? '');
-  load();
+  await load();
+  if (note) status(note);
 }
 
 for (const b of document.querySelectorAll('[data-outcome]'))
