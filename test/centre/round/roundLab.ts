@@ -55,6 +55,8 @@ export interface RoundLabOptions {
   overrides?: CentreOverrides;
   /** Centre settings merged into the config file. */
   config?: Record<string, unknown>;
+  /** Another roster (the bench's hundred devices). */
+  roster?: object;
 }
 
 export class OffsetClock {
@@ -82,7 +84,7 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
   await secret('issuer.key', await exportPKCS8(issuerKeys.privateKey));
   await secret('centre.key', randomBytes(48).toString('base64'));
   await secret('oidc.secret', TEST_CLIENT.clientSecret);
-  await writeFile(join(dir, 'roster.json'), JSON.stringify(ROUND_ROSTER));
+  await writeFile(join(dir, 'roster.json'), JSON.stringify(options.roster ?? ROUND_ROSTER));
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const idp: DemoIdp = await startTestIdp(origin, [TEST_NURSE, RELIEF_NURSE]);
