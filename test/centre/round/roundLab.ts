@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportPKCS8, generateKeyPair } from 'jose';
+import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { MemoryAuditSink } from '../../../src/centre/auth/index.ts';
 import type { DemoIdp, DemoIdpUser } from '../../../src/centre/demoIdp/index.ts';
@@ -131,6 +131,8 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
     centre,
     publisher,
     issuerPublicKey: issuerKeys.publicKey,
+    /** The centre's relay key as a device pins it (SPKI PEM). */
+    relayPublicKeyPem: await exportSPKI(relayKeys.publicKey),
     /** Another centre instance on the same broker and centre key (a second one behind a load balancer). */
     async anotherInstance(): Promise<RunningCentre> {
       const other = await start('centre-b.json', {
