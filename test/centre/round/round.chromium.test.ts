@@ -110,7 +110,7 @@ describe('the night round on a phone', () => {
     expect(await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage))).toBe(
       '{}{}',
     );
-    await shot(page, 'look.png');
+    await shot(page, 'round-look.png');
     await page.setViewportSize({ width: 844, height: 390 });
     const landscape = (await page.locator('#look-frame').boundingBox())!;
     expect(landscape.height).toBe(390);
@@ -122,7 +122,7 @@ describe('the night round on a phone', () => {
     const followUp = `#checks li[data-kind="follow_up"][data-device="${DEVICES.ready}"]`;
     await page.waitForSelector(followUp, { timeout: 5000 });
     expect(await page.textContent(`${followUp} .when`)).toMatch(/^Uppföljning \d\d:\d\d$/);
-    await shot(page, 'outcome.png');
+    await shot(page, 'round-outcome.png');
     await page.reload();
     await page.waitForSelector(followUp);
     expect(
