@@ -4,7 +4,7 @@
  * end of her shift (her session's absolute end), read fresh from the broker's retained state and
  * the look history on every request, so a reload or another centre instance shows the same round.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StaffAuth } from '../auth/index.ts';
 import type { Roster } from '../roster/index.ts';
 import { buildRound, LOOKBACK_MS } from './checks.ts';
@@ -12,6 +12,9 @@ import type { RoundConfig } from './config.ts';
 import type { Fleet } from './fleet.ts';
 import type { LookHistory } from './lookHistory.ts';
 import { roundAssets, roundCsp } from './page/assets.ts';
+
+/** Marks the round page's automatic refresh (`auto`), which is not staff activity. */
+export const REFRESH_HEADER = 'nattsyn-refresh';
 
 export interface RoundRouteDeps {
   auth: StaffAuth;
@@ -37,7 +40,12 @@ export function registerRoundRoutes(app: FastifyInstance, deps: RoundRouteDeps):
     );
   }
 
-  app.get('/round/api/round', { preHandler: auth.requireApi }, async (request) => {
+  // The page's own 30-second refresh says so, and does not keep an idle session alive.
+  const quietly = (request: FastifyRequest, reply: FastifyReply) =>
+    request.headers[REFRESH_HEADER] === 'auto'
+      ? auth.requireApiQuiet(request, reply)
+      : auth.requireApi(request, reply);
+  app.get('/round/api/round', { preHandler: quietly }, async (request) => {
     const staff = auth.staffOf(request);
     const now = deps.now();
     const devices = deps.roster.devicesFor(staff.groups);

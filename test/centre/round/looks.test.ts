@@ -210,4 +210,29 @@ describe('the shift', () => {
       lab.clock.advance(-(12 * 3_600_000 + 1000));
     }
   });
+
+  it('the_pages_own_refresh_does_not_keep_an_idle_session_alive_but_a_tap_does', async () => {
+    const [idle, busy] = [new HttpAgent(), new HttpAgent()];
+    await signIn(idle, lab.origin, TEST_NURSE, '/round');
+    await signIn(busy, lab.origin, TEST_NURSE, '/round');
+    const api = (agent: HttpAgent, auto: boolean) =>
+      agent.request(`${lab.origin}/round/api/round`, { headers: auto ? { 'nattsyn-refresh': 'auto' } : {} });
+    let moved = 0;
+    const advance = (ms: number) => {
+      lab.clock.advance(ms);
+      moved += ms;
+    };
+    try {
+      advance(20 * 60_000);
+      expect((await api(idle, true)).status).toBe(200);
+      expect((await api(busy, false)).status).toBe(200);
+      advance(11 * 60_000);
+      const stale = await api(idle, true);
+      expect(stale.status).toBe(401);
+      expect(JSON.parse(stale.body).code).toBe('session_expired');
+      expect((await api(busy, true)).status).toBe(200);
+    } finally {
+      lab.clock.advance(-moved);
+    }
+  });
 });

@@ -166,4 +166,24 @@ describe('the night round on a phone', () => {
     expect(await page.textContent('#lang')).toBe('Svenska');
     await page.context().close();
   });
+
+  it('sends_the_phone_to_sign_in_when_its_shift_session_has_expired', async () => {
+    const page = await signedInRound();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/auth/login')) asked.push(new URL(r.url()).search);
+    });
+    const statesBefore = lab.device!.served.filter((r) => r.route === 'state').length;
+    const shift = 12 * 3_600_000 + 1000;
+    lab.clock.advance(shift);
+    try {
+      await lookButton(page, DEVICES.ready).click();
+      await expect.poll(() => asked).toEqual(['?returnTo=%2Fround']);
+      expect(await page.isVisible('#look')).toBe(false);
+      expect(lab.device!.served.filter((r) => r.route === 'state').length).toBe(statesBefore);
+    } finally {
+      lab.clock.advance(-shift);
+    }
+    await page.context().close();
+  });
 });

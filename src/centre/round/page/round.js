@@ -28,8 +28,9 @@ function toSignIn() {
   location.assign(`/auth/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`);
 }
 
-async function load() {
-  const res = await fetch('/round/api/round', { cache: 'no-store' }).catch(() => null);
+async function load(auto = false) {
+  const headers = auto ? { 'Nattsyn-Refresh': 'auto' } : {};
+  const res = await fetch('/round/api/round', { cache: 'no-store', headers }).catch(() => null);
   if (!res) return status(say('connection_lost', lang ?? 'sv'), true);
   if (res.status === 401) return toSignIn();
   const body = await res.json().catch(() => ({}));
@@ -253,6 +254,6 @@ for (const b of document.querySelectorAll('[data-outcome]'))
 $('look-close').addEventListener('click', () => closeLook());
 window.addEventListener('pagehide', () => look?.player.close());
 setInterval(() => {
-  if (!look && document.visibilityState === 'visible') load();
+  if (!look && document.visibilityState === 'visible') load(true);
 }, 30_000);
 load();
