@@ -7,7 +7,7 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { NattsynError } from '../errors.ts';
 import type { Logger } from '../platform/ports.ts';
-import { centreTopics, parseDeviceTopic } from '../protocol/index.ts';
+import { centreTopics, parseDeviceTopic, TOPIC_ROOT } from '../protocol/index.ts';
 import type { CentreConfig } from './config.ts';
 
 export type Presence = 'online' | 'stopped' | 'offline';
@@ -30,8 +30,13 @@ export interface BrokerTlsMaterial {
   serverName?: string;
 }
 
+/** Device topics a feature asks the centre to follow besides presence and relay answers. */
+export type WatchedTopic = 'schedule' | 'health' | 'audit';
+
 export interface CentreBrokerDeps {
   config: CentreConfig['mqtt'];
+  /** The round follows every device's retained schedule and health (and audit, for look outcomes). */
+  watch?: readonly WatchedTopic[];
   tls: BrokerTlsMaterial | undefined;
   instanceId: string;
   log: Logger;
@@ -69,10 +74,11 @@ export class CentreBroker {
     const client = (this.#d.connect ?? mqtt.connect)(config.url, this.#options());
     this.#client = client;
     const topics = centreTopics(instanceId);
+    const watched = (this.#d.watch ?? []).map((w) => (w === 'audit' ? `${TOPIC_ROOT}/+/audit` : topics[w]));
     client.on('connect', () => {
       // Subscriptions are renewed on every connection (clean start: the broker keeps nothing for us).
       client
-        .subscribeAsync([topics.status, topics.whepResponses], { qos: 1 })
+        .subscribeAsync([topics.status, topics.whepResponses, ...watched], { qos: 1 })
         .then(() => this.#d.log.info({ instanceId }, 'centre broker link up'))
         .catch((error) => this.#d.log.warn({ err: String(error) }, 'centre subscribe failed'));
     });

@@ -7,6 +7,10 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import { formatIssues, TOPIC_ID } from '../protocol/index.ts';
+import { oidcConfigSchema, sessionConfigSchema } from './auth/config.ts';
+import { rosterConfigSchema } from './roster/config.ts';
+import { roundConfigSchema } from './round/config.ts';
+import { staffTokensConfigSchema } from './tokens/config.ts';
 
 const file = () => z.string().min(1);
 const LOOPBACK = /^(mqtt:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]))(:\d+)?\/?$/;
@@ -66,22 +70,43 @@ export const centreTurnSchema = z.strictObject({
   ttlSeconds: z.number().int().min(60).max(3600).default(600),
 });
 
-export const centreConfigSchema = z.strictObject({
-  /** Names this instance in response topics; a random one per start when absent. */
-  instanceId: z.string().regex(TOPIC_ID, 'expected 4-64 letters, digits or -').optional(),
-  /**
-   * The centre key (base64 text of ≥ 32 random bytes, mode 0600), the same file at every instance:
-   * seals sign-in cookies, signs session URLs and look handles.
-   */
-  keyFile: file(),
-  http: centreHttpSchema.prefault({}),
-  mqtt: centreMqttSchema,
-  relay: centreRelaySchema,
-  turn: centreTurnSchema.optional(),
-  log: z
-    .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info') })
-    .prefault({}),
-});
+/** Staff features need all three: who signs in, what she may see, and the key that mints her looks. */
+const STAFF_SECTIONS = ['oidc', 'roster', 'staffTokens'] as const;
+
+export const centreConfigSchema = z
+  .strictObject({
+    /** Names this instance in response topics; a random one per start when absent. */
+    instanceId: z.string().regex(TOPIC_ID, 'expected 4-64 letters, digits or -').optional(),
+    /**
+     * The centre key (base64 text of ≥ 32 random bytes, mode 0600), the same file at every instance:
+     * seals sign-in cookies, signs session URLs and look handles.
+     */
+    keyFile: file(),
+    http: centreHttpSchema.prefault({}),
+    mqtt: centreMqttSchema,
+    relay: centreRelaySchema,
+    turn: centreTurnSchema.optional(),
+    /** Staff sign-in at the municipality's IdP; without it the centre is a relay only. */
+    oidc: oidcConfigSchema.optional(),
+    session: sessionConfigSchema.prefault({}),
+    roster: rosterConfigSchema.optional(),
+    staffTokens: staffTokensConfigSchema.optional(),
+    round: roundConfigSchema.prefault({}),
+    log: z
+      .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info') })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const present = STAFF_SECTIONS.filter((k) => c[k] !== undefined);
+    if (present.length === 0 || present.length === STAFF_SECTIONS.length) return;
+    for (const missing of STAFF_SECTIONS.filter((k) => c[k] === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: `the round needs ${STAFF_SECTIONS.join(', ')} together (${present.join(', ')} given)`,
+      });
+    }
+  });
 export type CentreConfig = z.output<typeof centreConfigSchema>;
 
 /** Parses the raw JSON and makes every file path absolute, relative to the config file. */
@@ -98,6 +123,13 @@ export function parseCentreConfig(raw: unknown, configFile: string): CentreConfi
     keyFile: abs(c.keyFile),
     relay: { ...c.relay, signingKey: abs(c.relay.signingKey) },
     ...(c.turn ? { turn: { ...c.turn, secretFile: abs(c.turn.secretFile) } } : {}),
+    ...(c.oidc?.clientSecretFile
+      ? { oidc: { ...c.oidc, clientSecretFile: abs(c.oidc.clientSecretFile) } }
+      : {}),
+    ...(c.roster ? { roster: { ...c.roster, file: abs(c.roster.file) } } : {}),
+    ...(c.staffTokens
+      ? { staffTokens: { ...c.staffTokens, privateKeyFile: abs(c.staffTokens.privateKeyFile) } }
+      : {}),
   };
 }
 

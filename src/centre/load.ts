@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { importPKCS8, type KeyObject } from 'jose';
 import { UsageError } from '../errors.ts';
 import { readConfiguredSecret, readPublicFile } from '../platform/secretFile.ts';
+import { loadClientSecret } from './auth/index.ts';
 import type { BrokerTlsMaterial } from './broker.ts';
 import { type CentreConfig, parseCentreConfig } from './config.ts';
 import { type CentreKey, loadCentreKey } from './keys/index.ts';
@@ -19,6 +20,8 @@ export interface LoadedCentreConfig {
   relayKey: KeyObject | CryptoKey;
   centreKey: CentreKey;
   turnSecret: string | undefined;
+  /** The OIDC client secret; undefined for a public client or a relay-only centre. */
+  oidcClientSecret: string | undefined;
   httpTls: { key: Buffer; cert: Buffer } | undefined;
   brokerTls: BrokerTlsMaterial | undefined;
 }
@@ -57,6 +60,12 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
       }))
     : undefined;
   const brokerTls = config.mqtt.tls ? await attempt(() => readBrokerTls(config.mqtt.tls!)) : undefined;
+  const oidcClientSecret = config.oidc
+    ? await attempt(() => prefixed('oidc.clientSecretFile', () => loadClientSecret(config.oidc!)))
+    : undefined;
+  // Checked here so that every problem is listed at once; the issuer reads it again at start.
+  if (config.staffTokens)
+    await attempt(() => readEd25519Key(config.staffTokens!.privateKeyFile, 'staffTokens.privateKeyFile'));
   if (problems.length > 0) throw new UsageError(`invalid configuration\n${problems.join('\n')}`);
   return {
     file: absolute,
@@ -64,6 +73,7 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
     relayKey: relayKey!,
     centreKey: centreKey!,
     turnSecret,
+    oidcClientSecret,
     httpTls,
     brokerTls,
   };

@@ -28,6 +28,8 @@ export interface ViewerAsset {
 const FILES: [string, string, string][] = [
   ['', 'index.html', 'text/html; charset=utf-8'],
   ['viewer.js', 'viewer.js', 'text/javascript; charset=utf-8'],
+  ['player.js', 'player.js', 'text/javascript; charset=utf-8'],
+  ['reasons.js', 'reasons.js', 'text/javascript; charset=utf-8'],
   ['viewer.css', 'viewer.css', 'text/css; charset=utf-8'],
 ];
 

@@ -66,7 +66,7 @@ export interface FakeDevice {
 
 /** A device's MQTT side: retained presence, the relay's checks, and the WHEP service the test gives. */
 export async function fakeDevice(
-  lab: RelayLab,
+  lab: Pick<RelayLab, 'broker' | 'centrePublicKey'>,
   deviceId: string,
   serve: DeviceRelayDeps['serve'],
   answering = true,

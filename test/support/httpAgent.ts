@@ -35,7 +35,14 @@ export class HttpAgent {
   /** One request, no redirect following. */
   async request(
     url: string,
-    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      json?: unknown;
+      /** A raw body, sent as is (its content type in `headers`). */
+      body?: string;
+      headers?: Record<string, string>;
+    } = {},
   ): Promise<Hop> {
     const target = new URL(url);
     const headers: Record<string, string> = { ...init.headers };
@@ -47,6 +54,11 @@ export class HttpAgent {
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else if (init.body !== undefined) {
+      body = init.body;
+    } else if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers['content-type'] = 'application/json';
     }
     const response = await fetch(target, { method: init.method ?? 'GET', headers, body, redirect: 'manual' });
     const setCookies = response.headers.getSetCookie();

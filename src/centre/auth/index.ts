@@ -2,6 +2,7 @@
 export { loadClientSecret } from './clientSecret.ts';
 export { type OidcConfig, oidcConfigSchema, type SessionConfig, sessionConfigSchema } from './config.ts';
 export { cookieNames } from './cookies.ts';
+export { LogAuditSink } from './logAudit.ts';
 export { MemoryRevocations, type SessionRevocations } from './revocations.ts';
 export { authRoutes, safeReturnTo } from './routes.ts';
 export type { SessionProblem } from './session.ts';

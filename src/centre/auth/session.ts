@@ -64,8 +64,11 @@ export class SessionCodec {
     return { session, sealed: await this.#seal(session) };
   }
 
-  /** Opens and checks a cookie value; `refreshed` is the new cookie value when last-seen moved. */
-  async read(sealed: string | undefined): Promise<SessionRead> {
+  /**
+   * Opens and checks a cookie value; `refreshed` is the new cookie value when last-seen moved.
+   * `touch: false` reads without counting as use (a page refreshing itself is not staff at work).
+   */
+  async read(sealed: string | undefined, options: { touch?: boolean } = {}): Promise<SessionRead> {
     if (!sealed) return { ok: false, code: 'not_signed_in' };
     const parsed = sealedSession.safeParse(await this.#o.sealer.open(sealed));
     if (!parsed.success) return { ok: false, code: 'not_signed_in' };
@@ -74,7 +77,7 @@ export class SessionCodec {
     const { idleMs, absoluteMs, touchMs } = this.#o.times;
     if (now >= iat + absoluteMs || now >= seen + idleMs) return { ok: false, code: 'session_expired' };
     if (await this.#o.revocations.isRevoked(sid)) return { ok: false, code: 'session_ended' };
-    const touched = now - seen >= touchMs && now > seen;
+    const touched = options.touch !== false && now - seen >= touchMs && now > seen;
     const session: StaffSession = {
       sessionId: sid,
       staffId: sub,

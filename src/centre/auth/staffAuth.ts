@@ -99,6 +99,16 @@ export class StaffAuth {
     await reply.code(401).send({ code: problem, message: MESSAGES[problem] });
   };
 
+  /**
+   * preHandler for an API a page calls by itself (the round's refresh): like `requireApi`, but the
+   * call does not count as use, so a phone left on the round still reaches the idle timeout.
+   */
+  requireApiQuiet = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const problem = await this.#admit(request, reply, false);
+    if (problem === undefined) return;
+    await reply.code(401).send({ code: problem, message: MESSAGES[problem] });
+  };
+
   /** The signed-in staff member of a request that passed `requirePage` or `requireApi`. */
   staffOf(request: FastifyRequest): StaffSession {
     const staff = this.#staff.get(request);
@@ -146,8 +156,14 @@ export class StaffAuth {
     return this.#o.now();
   }
 
-  async #admit(request: FastifyRequest, reply: FastifyReply): Promise<SessionProblem | undefined> {
-    const read = await this.sessions.read(readCookie(request.headers.cookie, this.cookies.session));
+  async #admit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    touch = true,
+  ): Promise<SessionProblem | undefined> {
+    const read = await this.sessions.read(readCookie(request.headers.cookie, this.cookies.session), {
+      touch,
+    });
     if (!read.ok) {
       if (read.code !== 'not_signed_in')
         reply.header('Set-Cookie', clearCookie(this.cookies.session, 'strict'));

@@ -1,5 +1,6 @@
 /**
- * WHEP resource URLs handed out by the centre: `/d/<deviceId>/whep/<sessionId>.<tag>`. The tag
+ * WHEP resource URLs handed out by the centre: `<face>/whep/<sessionId>.<tag>`, where the face is
+ * `/d/<deviceId>` (a token-holding viewer) or `/round/look/<deviceId>` (the round). The tag
  * (HMAC with a key every instance derives from the shared secret) binds the device's session id to
  * the device, so any instance can route a PATCH or DELETE without remembering anything, and a
  * forged or altered URL is answered 404 without disturbing the device.
@@ -14,12 +15,15 @@ export class SessionUrls {
     this.#tagger = tagger;
   }
 
-  /** The centre's Location for the device's `/whep/<sessionId>`; undefined for anything else. */
-  locationFor(deviceId: string, deviceLocation: string | undefined): string | undefined {
+  /**
+   * The last segment of the centre's Location for the device's `/whep/<sessionId>`:
+   * `<sessionId>.<tag>`; undefined for anything else.
+   */
+  handleFor(deviceId: string, deviceLocation: string | undefined): string | undefined {
     const m = /^\/whep\/([A-Za-z0-9_-]+)$/.exec(deviceLocation ?? '');
     const sessionId = m?.[1];
     if (sessionId === undefined || !opaqueIdSchema.safeParse(sessionId).success) return undefined;
-    return `/d/${deviceId}/whep/${sessionId}.${this.#tagger.tag(deviceId, sessionId)}`;
+    return `${sessionId}.${this.#tagger.tag(deviceId, sessionId)}`;
   }
 
   /** The device's session id behind a handle this centre issued for this device. */

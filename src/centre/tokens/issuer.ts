@@ -92,8 +92,16 @@ export class StaffTokenIssuer {
     return { token, handle: await this.#handles.sign(claims, key.keyId), claims };
   }
 
-  /** The token of a look the centre minted earlier (byte-identical), for the same staff and device. */
-  async remint(handle: string, expected: { staffId: string; deviceId: string }): Promise<string> {
+  /**
+   * The token of a look the centre minted earlier (byte-identical), for the same staff and device.
+   * `graceMs` lets a look's status and outcome be asked a while after its token ended (a look cut
+   * at the window's end is asked why, then given its outcome); the device applies its own limit.
+   */
+  async remint(
+    handle: string,
+    expected: { staffId: string; deviceId: string },
+    options: { graceMs?: number } = {},
+  ): Promise<string> {
     const key = this.#signingKey();
     const opened = await this.#handles.open(handle);
     if (!opened || opened.claims.sub !== expected.staffId || opened.claims.aud !== expected.deviceId) {
@@ -105,7 +113,7 @@ export class StaffTokenIssuer {
       throw new NattsynError('look_handle_stale', 'The issuer key has changed; start a new look.', {
         status: 409,
       });
-    if (opened.claims.exp * 1000 <= this.#o.now())
+    if (opened.claims.exp * 1000 + (options.graceMs ?? 0) <= this.#o.now())
       throw new NattsynError('token_expired', 'The look has ended.', { status: 401 });
     return signLookToken(opened.claims, key);
   }
