@@ -1,0 +1,12 @@
+/** The audit archive: every device's audit trail stored, verified and acknowledged (issue 10). */
+export { type ChainHead, judge, type Verdict, walk } from './chain.ts';
+export {
+  type ArchiveConfig,
+  type ArchiveDatabaseConfig,
+  archiveConfigSchema,
+  archiveDatabaseSchema,
+} from './config.ts';
+export { openDatabase } from './db/open.ts';
+export type { Dialect, SqlDatabase } from './db/sql.ts';
+export { loadMigrations, migrate } from './migrations.ts';
+export { ArchiveStore, type AuditIngest, type StoredAlarm } from './store.ts';
