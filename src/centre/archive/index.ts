@@ -1,4 +1,7 @@
 /** The audit archive: every device's audit trail stored, verified and acknowledged (issue 10). */
+
+export { AckPublisher } from './acks.ts';
+export { type ArchiveMqtt, type ArchiveStats, AuditArchive, type AuditArchiveDeps } from './archive.ts';
 export { type ChainHead, judge, type Verdict, walk } from './chain.ts';
 export {
   type ArchiveConfig,
@@ -9,4 +12,5 @@ export {
 export { openDatabase } from './db/open.ts';
 export type { Dialect, SqlDatabase } from './db/sql.ts';
 export { loadMigrations, migrate } from './migrations.ts';
+export { ResendScheduler } from './resend.ts';
 export { ArchiveStore, type AuditIngest, type StoredAlarm } from './store.ts';
