@@ -151,7 +151,16 @@ export class AuditArchive {
     this.#stopping = true;
     this.#resend?.stop();
     await this.#work.catch(() => undefined);
-    await Promise.race([this.#acks?.idle(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    // Acks in flight get a moment to leave; the retained ack is republished by whoever comes next.
+    const timers = this.#d.timers ?? realTimers;
+    let grace: ReturnType<Timers['setTimeout']> | undefined;
+    await Promise.race([
+      this.#acks?.idle(),
+      new Promise((resolve) => {
+        grace = timers.setTimeout(() => resolve(undefined), 2000);
+      }),
+    ]);
+    if (grace !== undefined) timers.clearTimeout(grace);
     const client = this.#client;
     this.#client = undefined;
     if (client) {

@@ -14,6 +14,7 @@ import {
   auditRecordHash,
   auditResendTopic,
   auditTopic,
+  eventTopic,
 } from '../../../src/protocol/index.ts';
 import { DATABASE_KINDS, type DatabaseFixture, databaseFixture } from '../../support/archiveDb.ts';
 import { makeRecords } from '../../support/auditRecords.ts';
@@ -132,9 +133,17 @@ describe.each(DATABASE_KINDS)('audit archive on %s', (kind) => {
     await until(() => requests.length > 0, 'a resend request');
     expect(JSON.parse(requests[0]!)).toEqual({ fromSeq: 4 });
     await publisher.publishAsync(auditTopic(device), JSON.stringify(records[3]), { qos: 1 });
+    const event = { eventId: 'e-1', seq: 1, code: 'camera_covered', ts: '2026-11-23T01:00:00.000Z' };
+    for (let i = 0; i < 2; i++)
+      await publisher.publishAsync(eventTopic(device), JSON.stringify(event), { qos: 1 });
     const db = await readerOf(database);
     await until(async () => (await chainOf(db, device)).verifiedSeq === 6, 'the gap filled');
-    expect(archive.stats()).toMatchObject({ verified: 4, pending: 2, suspect: 0 });
+    // Two subscriptions are two streams: the broker keeps no order between the records and the events.
+    await until(() => archive.stats().events === 1, 'the event stored');
+    expect(archive.stats()).toMatchObject({ verified: 4, pending: 2, suspect: 0, events: 1 });
+    expect(await db.all('SELECT event_id, code FROM archive_events')).toMatchObject([
+      { event_id: 'e-1', code: 'camera_covered' },
+    ]);
   });
 
   it('keeps_a_forged_record_as_suspect_raises_an_alarm_and_leaves_the_verified_count', async () => {
