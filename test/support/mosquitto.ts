@@ -41,11 +41,15 @@ export interface Broker {
   /** Stops and removes the temp dir. */
   dispose(): Promise<void>;
   running(): boolean;
+  /** What the broker logged on stderr since it was created (the `logTypes` it was given). */
+  log(): string;
 }
 
 export interface BrokerOptions {
   tls?: boolean;
   persistence?: boolean;
+  /** mosquitto `log_type`s to write (default `error`); `notice` shows messages dropped past a queue. */
+  logTypes?: string[];
 }
 
 export async function startMosquitto(options: BrokerOptions = {}): Promise<Broker> {
@@ -53,20 +57,27 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   const port = await freePort();
   const tls = options.tls ? await makePki(dir) : undefined;
   const conf = join(dir, 'mosquitto.conf');
-  await writeFile(conf, await configText(dir, port, tls !== undefined, options.persistence ?? false));
+  const logTypes = options.logTypes ?? ['error'];
+  await writeFile(
+    conf,
+    await configText(dir, port, tls !== undefined, options.persistence ?? false, logTypes),
+  );
   let child: ChildProcess | undefined;
+  let output = '';
   const broker: Broker = {
     port,
     url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     dir,
     tls,
     running: () => child !== undefined && child.exitCode === null,
+    log: () => output,
     async start() {
       if (broker.running()) return;
       const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       proc.stderr?.on('data', (d: Buffer) => {
         stderr += d.toString();
+        output = (output + d.toString()).slice(-100_000);
       });
       child = proc;
       await waitForPort(port, proc, () => stderr);
@@ -88,11 +99,17 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   return broker;
 }
 
-async function configText(dir: string, port: number, tls: boolean, persistence: boolean): Promise<string> {
+async function configText(
+  dir: string,
+  port: number,
+  tls: boolean,
+  persistence: boolean,
+  logTypes: string[],
+): Promise<string> {
   const lines = [
     `listener ${port} 127.0.0.1`,
     'log_dest stderr',
-    'log_type error',
+    ...logTypes.map((t) => `log_type ${t}`),
     `persistence ${persistence}`,
     `persistence_location ${dir}/`,
     'autosave_interval 0',
