@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runAudit } from './cli/audit.ts';
+import { runCentre } from './cli/centre.ts';
 import { runDemo } from './cli/demo.ts';
 import { runKeys } from './cli/keys.ts';
 import { runPolicy } from './cli/policy.ts';
@@ -18,6 +19,7 @@ import { type CliIo, EXIT, exitCodeOf, processIo, type Verb } from './platform/c
 
 const VERBS: Record<string, { run: Verb; summary: string }> = {
   run: { run: runRun, summary: 'run the service (what systemd starts)' },
+  centre: { run: runCentre, summary: 'run the centre: staff reach devices in homes through it' },
   demo: { run: runDemo, summary: 'run the service on a synthetic IR camera, ready to view in a browser' },
   register: { run: registerVerb, summary: 'create the device identity and bind it to a care plan' },
   selftest: {

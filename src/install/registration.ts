@@ -11,8 +11,8 @@ import { z } from 'zod';
 import { NattsynError, UsageError } from '../errors.ts';
 import { topicsFor } from '../health/payloads.ts';
 import { writeFileAtomic } from '../platform/fsStore.ts';
+import { carePlanRefProblem } from '../protocol/carePlanRef.ts';
 import type { Publish } from './brokerSession.ts';
-import { carePlanRefProblem } from './carePlanRef.ts';
 import { bindConfig } from './configBinding.ts';
 import {
   BROKER_CA_FILE,

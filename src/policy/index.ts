@@ -1,4 +1,11 @@
 /** The policy core's public surface: pure decisions on windows, policies, tokens, access and audit. */
+
+export {
+  type SignedJsonOptions,
+  type SignedJsonVerdict,
+  signJson,
+  verifySignedJson,
+} from '../protocol/signedJson.ts';
 export { AuditLog, type AuditLogOptions, DEFAULT_AUDIT_OPTIONS } from './audit/log.ts';
 export {
   AUDIT_TYPES,
@@ -39,7 +46,6 @@ export {
   type Weekday,
   type WindowOccurrence,
 } from './schedule.ts';
-export { type SignedJsonOptions, type SignedJsonVerdict, signJson, verifySignedJson } from './signedJson.ts';
 export * from './time.ts';
 export {
   DEFAULT_MAX_LIFETIME_SECONDS,

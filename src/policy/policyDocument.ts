@@ -5,11 +5,11 @@
  */
 import type { KeyObject } from 'jose';
 import { z } from 'zod';
+import { signJson, verifySignedJson } from '../protocol/signedJson.ts';
 import type { PolicyRejectCode } from './codes.ts';
 import { isKnownTimeZone, MAX_WINDOW_MINUTES, Schedule, WEEKDAYS } from './schedule.ts';
-import { signJson, verifySignedJson } from './signedJson.ts';
 
-export { formatIssues } from './signedJson.ts';
+export { formatIssues } from '../protocol/signedJson.ts';
 
 /** Explicit JWS type (RFC 8725 §3.11) so a policy can never pass for a token, nor the reverse. */
 export const POLICY_JWS_TYPE = 'nattsyn-policy+json';

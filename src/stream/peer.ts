@@ -78,6 +78,7 @@ export async function answerOffer(
       streams: [new MediaStream([track])],
     });
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    if (!hasStunServer(iceServers)) withoutDefaultStun(pc);
     await pc.setLocalDescription(await pc.createAnswer());
     await gathered(pc, time, gatherTimeoutMs);
     const answer = pc.localDescription?.sdp;
@@ -87,6 +88,19 @@ export async function answerOffer(
     await pc.close();
     throw error;
   }
+}
+
+const hasStunServer = (servers: readonly IceServerConfig[]) =>
+  servers.some((s) => [s.urls].flat().some((u) => /^stuns?:/i.test(u)));
+
+/**
+ * werift's ICE agent falls back to stun.l.google.com:19302 whenever no `stun:` URL is configured,
+ * even for `iceServers: []` (werift issue #691): every look would resolve that name and tell Google
+ * that someone watches the bedroom. Its transports exist once the offer is set and gather only in
+ * setLocalDescription, so clearing the fallback in between makes "no STUN server" mean none.
+ */
+function withoutDefaultStun(pc: RTCPeerConnection): void {
+  for (const transport of pc.iceTransports) transport.connection.stunServer = undefined;
 }
 
 function gathered(pc: RTCPeerConnection, time: Pick<Timers, 'timeout'>, timeoutMs: number): Promise<void> {

@@ -5,6 +5,9 @@
  * stripped and the video section is made `recvonly`, so werift never sets up a receiver. Only H.264
  * constrained baseline 42e01f with packetization-mode 1 (and its RTX) is kept, first: werift sends
  * with the first H.264 rtpmap of the offer, and the answer must say what the camera sends.
+ * mDNS (`.local`) candidates are dropped, as on the trickle path: werift would resolve them by
+ * multicasting on the resident's LAN from a socket bound to 0.0.0.0:5353 (issue 13, item 2); the
+ * viewer's connectivity checks reveal its address anyway.
  */
 import { NattsynError } from '../errors.ts';
 import type { ReasonCode } from '../reasons.ts';
@@ -94,6 +97,8 @@ export function pickH264(lines: readonly string[]): { h264: string; rtx: string 
 
 const PT_LINE = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
 const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive)(:|$)/;
+/** A candidate whose connection address (the fifth field) is an mDNS name. */
+export const MDNS_CANDIDATE = /^(a=)?candidate:(\S+ ){4}\S+\.local /i;
 
 function guardVideo(section: Section): { lines: string[]; payloadType: number } {
   const direction =
@@ -108,7 +113,7 @@ function guardVideo(section: Section): { lines: string[]; payloadType: number } 
   const lines = section.lines.filter((l) => {
     const pt = PT_LINE.exec(l)?.[2];
     if (pt !== undefined && pt !== '*' && !keep.has(pt)) return false;
-    return !SEND_LINES.test(l);
+    return !SEND_LINES.test(l) && !MDNS_CANDIDATE.test(l);
   });
   const m = `m=video ${section.port} ${section.proto} ${[...keep].join(' ')}`;
   return { lines: [m, ...lines, 'a=recvonly'], payloadType: Number(picked.h264) };

@@ -11,6 +11,7 @@ import type { Logger } from '../camera/index.ts';
 import type { EpochMillis, Time, Timer } from '../platform/time.ts';
 import type { StreamHub } from './hub.ts';
 import type { DevicePeer } from './peer.ts';
+import { MDNS_CANDIDATE } from './sdpGuard.ts';
 import { ViewerFeed } from './viewerFeed.ts';
 
 /** How long after the grant's end the session closes itself if access control has not cut it. */
@@ -144,7 +145,7 @@ export class WhepSession {
    */
   addCandidates(candidates: readonly string[], mid: string | undefined): void {
     for (const candidate of candidates) {
-      if (/ \S+\.local /.test(candidate)) continue;
+      if (MDNS_CANDIDATE.test(candidate)) continue;
       void this.#peer.pc
         .addIceCandidate({ candidate, sdpMid: mid ?? '0', sdpMLineIndex: 0 })
         .catch(() => undefined);

@@ -24,7 +24,7 @@ const tlsOptions = async (cert: { certFile: string; keyFile: string }, caFile = 
 
 beforeAll(async () => {
   broker = await startMosquitto({ tls: true });
-  centre = await startCentre(broker.url, await tlsOptions(await broker.tls!.clientCert('centre')));
+  centre = await startCentre(broker.url, await tlsOptions(await broker.tls!.clientCert('nattsyn-centre')));
   dir = await mkdtemp(join(tmpdir(), 'nattsyn-tls-'));
 });
 
@@ -58,8 +58,8 @@ describe('MQTT over TLS with client certificates and an ACL', () => {
     await client
       .publishAsync('nattsyn/v1/dev-b/status', '{"state":"stopped"}', { qos: 1 })
       .catch(() => undefined);
-    await client.publishAsync('nattsyn/v1/dev-a/marker', 'after', { qos: 1 });
-    await centre.waitFor((m) => m.some((x) => x.topic === 'nattsyn/v1/dev-a/marker'));
+    await client.publishAsync('nattsyn/v1/dev-a/event', 'after', { qos: 1 });
+    await centre.waitFor((m) => m.some((x) => x.topic === 'nattsyn/v1/dev-a/event' && x.text === 'after'));
     expect(centre.messages.some((m) => m.topic.startsWith('nattsyn/v1/dev-b/'))).toBe(false);
     await client.endAsync();
   });

@@ -14,8 +14,8 @@ export interface TestCa {
   dir: string;
   caPem: string;
   sign(csrPem: string): Promise<string>;
-  /** A server certificate for 127.0.0.1 (mosquitto's listener). */
-  server(): Promise<{ certFile: string; keyFile: string }>;
+  /** A server certificate for an IP address (mosquitto's listener; 127.0.0.1 unless named). */
+  server(ip?: string): Promise<{ certFile: string; keyFile: string }>;
   /** A client key and certificate with the given common name (the monitoring centre's subscriber). */
   client(cn: string): Promise<{ key: string; cert: string }>;
 }
@@ -59,11 +59,11 @@ export async function makeCa(dir: string): Promise<TestCa> {
       await writeFile(csrFile, csrPem);
       return signFile(csrFile, path.join(dir, `dev-${serial}.crt`));
     },
-    async server() {
-      const { keyFile, csrFile } = await keyAndCsr('server', '/CN=127.0.0.1');
-      const certFile = path.join(dir, 'server.crt');
-      const ext = path.join(dir, 'server.ext');
-      await writeFile(ext, 'subjectAltName=IP:127.0.0.1\n');
+    async server(ip = '127.0.0.1') {
+      const { keyFile, csrFile } = await keyAndCsr(`server-${ip}`, `/CN=${ip}`);
+      const certFile = path.join(dir, `server-${ip}.crt`);
+      const ext = path.join(dir, `server-${ip}.ext`);
+      await writeFile(ext, `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
       await signFile(csrFile, certFile, ext);
       return { certFile, keyFile };
     },

@@ -65,6 +65,15 @@ describe('guardOffer', () => {
     expect(guarded.sdp).not.toMatch(/a=ssrc|a=msid:|a=sendrecv/);
     expect(guarded.sdp).toContain('a=recvonly');
   });
+
+  it('drops mdns candidates from the offer and keeps address candidates', () => {
+    const mdns = 'a=candidate:1 1 udp 2122260223 3f1c0d4e-7b2a-4c1d-9e8f-0a1b2c3d4e5f.local 54321 typ host';
+    const host = 'a=candidate:2 1 udp 2122260223 192.0.2.7 54322 typ host';
+    const offer = sdp('chromium-video').replace('a=rtcp-mux', `a=rtcp-mux\r\n${mdns}\r\n${host}`);
+    const guarded = guardOffer(offer);
+    expect(guarded.sdp).not.toMatch(/\.local/);
+    expect(guarded.sdp).toContain(host);
+  });
 });
 
 describe('buildAnswer', () => {

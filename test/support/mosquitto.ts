@@ -2,13 +2,14 @@
  * A real mosquitto for integration tests: a free loopback port, a generated config in a temp dir,
  * optional persistence (so a stopped broker keeps a centre's queued messages), and a TLS variant
  * with a throwaway CA, server and client certificates made by `openssl`, client certificates
- * required and an ACL that confines each device to its own subtree.
+ * required and the ACL nattsyn ships (deploy/mosquitto/nattsyn.acl).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -40,11 +41,15 @@ export interface Broker {
   /** Stops and removes the temp dir. */
   dispose(): Promise<void>;
   running(): boolean;
+  /** What the broker logged on stderr since it was created (the `logTypes` it was given). */
+  log(): string;
 }
 
 export interface BrokerOptions {
   tls?: boolean;
   persistence?: boolean;
+  /** mosquitto `log_type`s to write (default `error`); `notice` shows messages dropped past a queue. */
+  logTypes?: string[];
 }
 
 export async function startMosquitto(options: BrokerOptions = {}): Promise<Broker> {
@@ -52,20 +57,27 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   const port = await freePort();
   const tls = options.tls ? await makePki(dir) : undefined;
   const conf = join(dir, 'mosquitto.conf');
-  await writeFile(conf, await configText(dir, port, tls !== undefined, options.persistence ?? false));
+  const logTypes = options.logTypes ?? ['error'];
+  await writeFile(
+    conf,
+    await configText(dir, port, tls !== undefined, options.persistence ?? false, logTypes),
+  );
   let child: ChildProcess | undefined;
+  let output = '';
   const broker: Broker = {
     port,
     url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     dir,
     tls,
     running: () => child !== undefined && child.exitCode === null,
+    log: () => output,
     async start() {
       if (broker.running()) return;
       const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       proc.stderr?.on('data', (d: Buffer) => {
         stderr += d.toString();
+        output = (output + d.toString()).slice(-100_000);
       });
       child = proc;
       await waitForPort(port, proc, () => stderr);
@@ -87,11 +99,17 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   return broker;
 }
 
-async function configText(dir: string, port: number, tls: boolean, persistence: boolean): Promise<string> {
+async function configText(
+  dir: string,
+  port: number,
+  tls: boolean,
+  persistence: boolean,
+  logTypes: string[],
+): Promise<string> {
   const lines = [
     `listener ${port} 127.0.0.1`,
     'log_dest stderr',
-    'log_type error',
+    ...logTypes.map((t) => `log_type ${t}`),
     `persistence ${persistence}`,
     `persistence_location ${dir}/`,
     'autosave_interval 0',
@@ -99,19 +117,8 @@ async function configText(dir: string, port: number, tls: boolean, persistence: 
   // Running as root, mosquitto would drop to a `mosquitto` user that cannot read the temp dir.
   if (process.getuid?.() === 0) lines.push('user root');
   if (tls) {
-    const acl = join(dir, 'acl');
-    await writeFile(
-      acl,
-      [
-        'user centre',
-        'topic readwrite nattsyn/v1/#',
-        'topic read homeassistant/#',
-        '',
-        'pattern readwrite nattsyn/v1/%u/#',
-        'pattern readwrite homeassistant/+/%u/#',
-        '',
-      ].join('\n'),
-    );
+    // The ACL nattsyn ships (deploy/mosquitto): tests run against the production rules.
+    const acl = fileURLToPath(new URL('../../deploy/mosquitto/nattsyn.acl', import.meta.url));
     lines.push(
       `cafile ${join(dir, 'ca.pem')}`,
       `certfile ${join(dir, 'server.pem')}`,

@@ -90,3 +90,23 @@ describe('systemd/nattsyn.service', () => {
     expect(directives(text, 'Environment')).toContain('MALLOC_ARENA_MAX=2');
   });
 });
+
+describe('systemd/nattsyn-centre.service', () => {
+  const CENTRE = path.resolve('systemd/nattsyn-centre.service');
+
+  it('scores an exposure of 2.0 or lower in systemd-analyze security', async () => {
+    const { exposure } = await analyze(CENTRE);
+    expect(exposure).toBeLessThanOrEqual(2.0);
+  });
+
+  it('runs the centre verb with no device at all, no capabilities and no restart on a config error', async () => {
+    const text = await readFile(CENTRE, 'utf8');
+    expect(directives(text, 'ExecStart')).toEqual([
+      '/opt/nattsyn/node/bin/node /opt/nattsyn/src/cli.ts centre --config /etc/nattsyn/centre.json',
+    ]);
+    expect(directives(text, 'PrivateDevices')).toEqual(['yes']);
+    expect(directives(text, 'CapabilityBoundingSet')).toEqual(['']);
+    expect(directives(text, 'RestartPreventExitStatus')).toContain('2');
+    expect(directives(text, 'MemoryDenyWriteExecute')).toEqual([]);
+  });
+});

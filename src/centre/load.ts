@@ -1,0 +1,111 @@
+/**
+ * Loads the centre's config file and every key and secret it names, so that a missing, unreadable,
+ * world-readable or malformed file stops the start with `<path>: <message>` (exit 2).
+ */
+import { readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { importPKCS8, type KeyObject } from 'jose';
+import { UsageError } from '../errors.ts';
+import { readConfiguredSecret, readPublicFile } from '../platform/secretFile.ts';
+import { loadClientSecret } from './auth/index.ts';
+import type { BrokerTlsMaterial } from './broker.ts';
+import { type CentreConfig, parseCentreConfig } from './config.ts';
+import { type CentreKey, loadCentreKey } from './keys/index.ts';
+
+export const DEFAULT_CENTRE_CONFIG_PATH = '/etc/nattsyn/centre.json';
+
+export interface LoadedCentreConfig {
+  file: string;
+  config: CentreConfig;
+  relayKey: KeyObject | CryptoKey;
+  centreKey: CentreKey;
+  turnSecret: string | undefined;
+  /** The OIDC client secret; undefined for a public client or a relay-only centre. */
+  oidcClientSecret: string | undefined;
+  httpTls: { key: Buffer; cert: Buffer } | undefined;
+  brokerTls: BrokerTlsMaterial | undefined;
+}
+
+export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig> {
+  const absolute = path.resolve(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(absolute, 'utf8'));
+  } catch (cause) {
+    throw new UsageError(`${absolute}: cannot read the configuration as JSON (${(cause as Error).message})`);
+  }
+  const config = parseCentreConfig(raw, absolute);
+  const problems: string[] = [];
+  const attempt = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (error) {
+      problems.push((error as Error).message);
+      return undefined;
+    }
+  };
+  const relayKey = await attempt(() => readEd25519Key(config.relay.signingKey, 'relay.signingKey'));
+  const centreKey = await attempt(() => prefixed('keyFile', () => loadCentreKey(config.keyFile)));
+  const turnSecret = config.turn
+    ? await attempt(async () =>
+        (await readConfiguredSecret(config.turn!.secretFile, 'turn.secretFile', 'not-world'))
+          .toString('utf8')
+          .trim(),
+      )
+    : undefined;
+  const httpTls = config.http.tls
+    ? await attempt(async () => ({
+        key: await readConfiguredSecret(config.http.tls!.keyFile, 'http.tls.keyFile', 'owner-only'),
+        cert: await readPublicFile(config.http.tls!.certFile, 'http.tls.certFile'),
+      }))
+    : undefined;
+  const brokerTls = config.mqtt.tls ? await attempt(() => readBrokerTls(config.mqtt.tls!)) : undefined;
+  const oidcClientSecret = config.oidc
+    ? await attempt(() => prefixed('oidc.clientSecretFile', () => loadClientSecret(config.oidc!)))
+    : undefined;
+  // Checked here so that every problem is listed at once; the issuer reads it again at start.
+  if (config.staffTokens)
+    await attempt(() => readEd25519Key(config.staffTokens!.privateKeyFile, 'staffTokens.privateKeyFile'));
+  if (problems.length > 0) throw new UsageError(`invalid configuration\n${problems.join('\n')}`);
+  return {
+    file: absolute,
+    config,
+    relayKey: relayKey!,
+    centreKey: centreKey!,
+    turnSecret,
+    oidcClientSecret,
+    httpTls,
+    brokerTls,
+  };
+}
+
+async function readEd25519Key(file: string, where: string): Promise<KeyObject | CryptoKey> {
+  const pem = (await readConfiguredSecret(file, where, 'owner-only')).toString('utf8');
+  try {
+    return await importPKCS8(pem, 'EdDSA');
+  } catch {
+    throw new UsageError(`${where}: ${file} is not an Ed25519 private key (PKCS#8 PEM)`);
+  }
+}
+
+async function prefixed<T>(where: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw error instanceof UsageError ? new UsageError(`${where}: ${error.message}`) : error;
+  }
+}
+
+async function readBrokerTls(tls: NonNullable<CentreConfig['mqtt']['tls']>): Promise<BrokerTlsMaterial> {
+  const [ca, cert, key] = await Promise.all([
+    readPublicFile(tls.caFile, 'mqtt.tls.caFile'),
+    readPublicFile(tls.certFile, 'mqtt.tls.certFile'),
+    readConfiguredSecret(tls.keyFile, 'mqtt.tls.keyFile', 'owner-only'),
+  ]);
+  return {
+    ca: ca.toString('utf8'),
+    cert: cert.toString('utf8'),
+    key: key.toString('utf8'),
+    ...(tls.serverName ? { serverName: tls.serverName } : {}),
+  };
+}

@@ -1,0 +1,259 @@
+// The night round on a phone: tonight's checks from the centre (GET /round/api/round), one tap to
+// look, one tap for what was seen. The page holds no token: a look is started at the centre,
+// which answers with a look handle, and every WHEP request carries the session cookie and that
+// handle. One language at a time (Swedish by default, English by the switch, kept in the URL).
+import { hasWebRTC, Player } from './player.js';
+import { fmtDate, fmtTime, say, sayEnd } from './reasons.js';
+import { TEXT } from './texts.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+let lang = params.get('lang') === 'en' ? 'en' : params.get('lang') === 'sv' ? 'sv' : null;
+let round = null;
+let look = null;
+const t = (key, vars = {}) => (TEXT[lang ?? 'sv'][key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('data-')) node.setAttribute(k, v);
+    else node[k] = v;
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+function toSignIn() {
+  location.assign(`/auth/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`);
+}
+
+async function load(auto = false) {
+  const headers = auto ? { 'Nattsyn-Refresh': 'auto' } : {};
+  const res = await fetch('/round/api/round', { cache: 'no-store', headers }).catch(() => null);
+  if (!res) return status(say('connection_lost', lang ?? 'sv'), true);
+  if (res.status === 401) return toSignIn();
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) return status(say(body.code, lang ?? 'sv', body.message), true);
+  round = body;
+  lang ??= body.language;
+  render();
+}
+
+function status(text, error) {
+  $('status').textContent = text;
+  $('status').className = error ? 'status error' : 'status';
+}
+
+function translateStatic() {
+  document.documentElement.lang = lang;
+  for (const node of document.querySelectorAll('[data-t]')) node.textContent = t(node.dataset.t);
+  const other = lang === 'en' ? 'sv' : 'en';
+  const link = $('lang');
+  link.textContent = other === 'en' ? 'English' : 'Svenska';
+  link.lang = other;
+  const next = new URLSearchParams(location.search);
+  next.set('lang', other);
+  link.href = `?${next}`;
+}
+
+function render() {
+  translateStatic();
+  const devices = new Map(round.devices.map((d) => [d.deviceId, d]));
+  $('shift').textContent = t('shiftUntil', { time: fmtTime(round.shiftEnd, lang) });
+  $('checks').replaceChildren(...round.checks.map((c) => checkItem(c, devices.get(c.deviceId))));
+  const listed = new Set(round.checks.map((c) => c.deviceId));
+  const quiet = round.devices.filter((d) => !listed.has(d.deviceId));
+  $('quiet').hidden = quiet.length === 0;
+  $('others').replaceChildren(...quiet.map((d) => deviceItem(d)));
+  if (!hasWebRTC()) status(say('no_webrtc', lang), true);
+  else if (round.checks.length === 0 && quiet.length === 0) status(t('empty'));
+  else status('');
+}
+
+function checkItem(check, device) {
+  const tz = device.timeZone;
+  const when =
+    check.end === null
+      ? t('followUpAt', { time: fmtTime(check.start, lang, tz) })
+      : `${fmtTime(check.start, lang, tz)}–${fmtTime(check.end, lang, tz)}`;
+  const state =
+    check.status === 'done'
+      ? t('doneAt', { time: fmtTime(check.outcome.at, lang, tz), outcome: t(check.outcome.outcome) })
+      : t(check.status);
+  const reason = check.kind === 'follow_up' ? 'follow_up' : undefined;
+  return el(
+    'li',
+    {
+      class: `check ${check.status}`,
+      'data-device': check.deviceId,
+      'data-kind': check.kind,
+      'data-status': check.status,
+    },
+    el('p', { class: 'when' }, when),
+    el('p', { class: 'room' }, device.room),
+    readinessBadge(device),
+    el('p', { class: 'state' }, state),
+    lookButton(device, check.look, reason),
+  );
+}
+
+function deviceItem(device) {
+  const extra = device.extraLook
+    ? el(
+        'button',
+        {
+          type: 'button',
+          class: 'look secondary',
+          'data-device': device.deviceId,
+          onclick: () => chooseReason(device),
+        },
+        t('extraLook'),
+      )
+    : null;
+  const paused = device.pause
+    ? el(
+        'p',
+        { class: 'state' },
+        device.pause.until
+          ? say('paused_until', lang).replace('{date}', fmtDate(device.pause.until, lang, device.timeZone))
+          : say('paused', lang),
+      )
+    : null;
+  return el(
+    'li',
+    { class: 'check quiet', 'data-device': device.deviceId },
+    el('p', { class: 'room' }, device.room),
+    readinessBadge(device),
+    paused,
+    extra,
+  );
+}
+
+function readinessBadge(device) {
+  const problems = device.problems.map((p) => t(`problem_${p}`)).join(', ');
+  const text = device.readiness === 'at_risk' ? t('at_risk', { problems }) : t(device.readiness);
+  return el('p', { class: `badge ${device.readiness}`, 'data-readiness': device.readiness }, text);
+}
+
+function lookButton(device, option, reason) {
+  const button = el('button', { type: 'button', class: 'look', 'data-device': device.deviceId }, t('look'));
+  if (option.enabled && hasWebRTC()) {
+    button.onclick = () => startLook(device, reason);
+    return button;
+  }
+  button.disabled = true;
+  const why =
+    option.code === 'paused' && option.until
+      ? say('paused_until', lang).replace('{date}', fmtDate(option.until, lang, device.timeZone))
+      : say(option.code ?? 'no_webrtc', lang);
+  return el('div', { class: 'look-off' }, button, el('p', { class: 'why' }, why));
+}
+
+function chooseReason(device) {
+  const dialog = $('reason');
+  $('reasons').replaceChildren(
+    ...['alarm', 'phone_call', 'other_concern', 'follow_up'].map((r) =>
+      el('button', { value: r, type: 'submit' }, t(`reason_${r}`)),
+    ),
+  );
+  dialog.onclose = () => {
+    if (dialog.returnValue) startLook(device, dialog.returnValue);
+  };
+  dialog.showModal();
+}
+
+async function startLook(device, reason) {
+  if (look) return;
+  status(say('connecting', lang));
+  const res = await fetch(`/round/look/${device.deviceId}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(reason ? { reason } : {}),
+  }).catch(() => null);
+  if (!res) return status(say('connection_lost', lang), true);
+  if (res.status === 401) return toSignIn();
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok) return status(`${device.room}: ${say(body.code, lang, body.message)}`, true);
+  status('');
+  openLook(device, body);
+}
+
+function openLook(device, started) {
+  $('look-room').textContent = device.room;
+  $('look-message').textContent = say('connecting', lang);
+  $('look-message').className = 'message';
+  $('look').hidden = false;
+  document.body.classList.add('looking');
+  for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = false;
+  const player = new Player({
+    frame: $('look-frame'),
+    video: $('look-video'),
+    whep: `/round/look/${device.deviceId}/whep`,
+    headers: () => ({ 'Nattsyn-Look': started.handle }),
+    iceServers: started.iceServers,
+    onEvent: (e) => onLookEvent(e, device),
+  });
+  look = { device, player };
+  player.start().catch(() => player.close());
+}
+
+function onLookEvent(e, device) {
+  const message = $('look-message');
+  const show = (text, error) => {
+    message.textContent = text;
+    message.className = error ? 'message error' : 'message';
+  };
+  if (e.type === 'playing' || e.type === 'resumed') show('');
+  if (e.type === 'stalled') show(say('stalled', lang), true);
+  if (e.type === 'tick') {
+    const sec = Math.ceil(e.remainingMs / 1000);
+    $('look-remaining').textContent = `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`;
+    $('look-remaining').hidden = false;
+  }
+  if (e.type === 'refused') {
+    if (e.status === 401 && ['not_signed_in', 'session_expired', 'signed_out'].includes(e.code))
+      return toSignIn();
+    show(say(e.code, lang, e.message), true);
+    $('look-remaining').hidden = true;
+    // No session was opened: there is nothing to note.
+    for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = true;
+  }
+  if (e.type === 'ended') {
+    $('look-remaining').hidden = true;
+    if (e.status.endCode !== 'closed_by_viewer') show(sayEnd(e.status, lang, device.timeZone), true);
+  }
+}
+
+async function record(outcome) {
+  if (!look) return;
+  const { player } = look;
+  for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = true;
+  await player.close();
+  const result = await player.outcome(outcome);
+  if (!result.ok) {
+    $('look-message').textContent = say(result.code, lang, result.message);
+    $('look-message').className = 'message error';
+    for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = false;
+    return;
+  }
+  closeLook(t('recorded', { room: look.device.room, outcome: t(outcome) }));
+}
+
+async function closeLook(note) {
+  look?.player.close();
+  look = null;
+  $('look').hidden = true;
+  document.body.classList.remove('looking');
+  await load();
+  if (note) status(note);
+}
+
+for (const b of document.querySelectorAll('[data-outcome]'))
+  b.addEventListener('click', () => record(b.dataset.outcome));
+$('look-close').addEventListener('click', () => closeLook());
+window.addEventListener('pagehide', () => look?.player.close());
+setInterval(() => {
+  if (!look && document.visibilityState === 'visible') load(true);
+}, 30_000);
+load();

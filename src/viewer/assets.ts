@@ -1,0 +1,43 @@
+/**
+ * The staff viewer page (static files beside this module), served by the device on `/` and by the
+ * centre on `/d/<deviceId>/`. Its URLs are relative, so the same page talks to whichever served it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The page may talk only to where it came from, and run only its own script. */
+export const VIEWER_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self' blob:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export interface ViewerAsset {
+  /** Relative to the page's base: '' is the page itself. */
+  path: string;
+  type: string;
+  body: string;
+}
+
+const FILES: [string, string, string][] = [
+  ['', 'index.html', 'text/html; charset=utf-8'],
+  ['viewer.js', 'viewer.js', 'text/javascript; charset=utf-8'],
+  ['player.js', 'player.js', 'text/javascript; charset=utf-8'],
+  ['reasons.js', 'reasons.js', 'text/javascript; charset=utf-8'],
+  ['viewer.css', 'viewer.css', 'text/css; charset=utf-8'],
+];
+
+/** Reads the page's files once (at start, so a missing file stops the start, not a viewer). */
+export function viewerAssets(): ViewerAsset[] {
+  return FILES.map(([path, file, type]) => ({
+    path,
+    type,
+    body: readFileSync(join(import.meta.dirname, file), 'utf8'),
+  }));
+}
