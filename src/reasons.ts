@@ -126,7 +126,7 @@ export const REASONS = {
   session_expired: 401,
   signed_out: 401,
   sign_in_expired: 400,
-  sign_in_failed: 502,
+  sign_in_failed: 400,
   idp_unavailable: 503,
   staff_id_missing: 403,
   too_many_groups: 403,

@@ -51,6 +51,7 @@ export async function makeCa(dir: string): Promise<TestCa> {
     await openssl([...newKey, '-keyout', keyFile, '-out', csrFile, '-subj', subject]);
     return { keyFile, csrFile };
   };
+  const servers = new Map<string, Promise<{ certFile: string; keyFile: string }>>();
   return {
     dir,
     caPem: await readFile(crt, 'utf8'),
@@ -59,13 +60,22 @@ export async function makeCa(dir: string): Promise<TestCa> {
       await writeFile(csrFile, csrPem);
       return signFile(csrFile, path.join(dir, `dev-${serial}.crt`));
     },
-    async server(ip = '127.0.0.1') {
-      const { keyFile, csrFile } = await keyAndCsr(`server-${ip}`, `/CN=${ip}`);
-      const certFile = path.join(dir, `server-${ip}.crt`);
-      const ext = path.join(dir, `server-${ip}.ext`);
-      await writeFile(ext, `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
-      await signFile(csrFile, certFile, ext);
-      return { certFile, keyFile };
+    server(ip = '127.0.0.1') {
+      // One certificate per address: servers sharing an address (mosquitto and coturn in the lab's
+      // public namespace) ask at once, and must not overwrite each other's key.
+      let issued = servers.get(ip);
+      if (!issued) {
+        issued = (async () => {
+          const { keyFile, csrFile } = await keyAndCsr(`server-${ip}`, `/CN=${ip}`);
+          const certFile = path.join(dir, `server-${ip}.crt`);
+          const ext = path.join(dir, `server-${ip}.ext`);
+          await writeFile(ext, `subjectAltName=IP:${ip}\nextendedKeyUsage=serverAuth\n`);
+          await signFile(csrFile, certFile, ext);
+          return { certFile, keyFile };
+        })();
+        servers.set(ip, issued);
+      }
+      return issued;
     },
     async client(cn) {
       const { keyFile, csrFile } = await keyAndCsr(cn, `/CN=${cn}`);

@@ -104,7 +104,7 @@ describe('sign-out', () => {
     agent.setCookie(centre.origin, 'nattsyn-session', cookie);
     const replay = await me();
     expect(replay.status).toBe(401);
-    expect(JSON.parse(replay.body).code).toBe('session_ended');
+    expect(JSON.parse(replay.body).code).toBe('signed_out');
     expect(centre.audit.events.map((e) => e.type)).toEqual(['sign_in', 'sign_out']);
     expect(centre.audit.events[1]).toMatchObject({ staffId: TEST_NURSE.staffId, sessionId });
   });
