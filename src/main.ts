@@ -21,7 +21,8 @@ import { FsStore } from './platform/fsStore.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
-import { type StreamingDeps, StreamingService } from './stream/index.ts';
+import { PerMinuteLimiter, RelayEndpoint, relayServe } from './relay/index.ts';
+import { type StreamingDeps, StreamingService, viewerState } from './stream/index.ts';
 
 export interface ServiceOptions {
   systemd?: SystemdEnvironment;
@@ -36,8 +37,8 @@ export interface RunningService {
   audit: AuditLog;
   streaming: StreamingService;
   health: HealthService | undefined;
-  /** The viewer page and WHEP base URL. */
-  url: string;
+  /** The viewer page and WHEP base URL; undefined with the device's own listener off. */
+  url: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -141,6 +142,9 @@ export async function startService(
         }),
       );
     } else log.warn('no mqtt section in the config: health, events and audit delivery are off');
+    if (health && config.relay) {
+      stack.push(startRelay(loaded, { health, streaming, access, audit, time, log }));
+    }
 
     const notify = new SdNotify({
       socketPath: options.systemd?.notifySocket,
@@ -150,10 +154,47 @@ export async function startService(
     });
     await notify.ready();
     stack.push({ stop: () => notify.stopping() });
-    log.info({ url: streaming.url, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
-    return { access, audit, streaming, health, url: streaming.url, stop: stopAll };
+    const url = streaming.server.listening ? streaming.url : undefined;
+    log.info({ url: url ?? null, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
+    return { access, audit, streaming, health, url, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+interface RelayParts {
+  health: HealthService;
+  streaming: StreamingService;
+  access: AccessController;
+  audit: AuditLog;
+  time: Time;
+  log: Logger;
+}
+
+/** The centre's relay on the health link, serving the same WHEP service as the device's own route. */
+function startRelay(loaded: LoadedConfig<Config>, p: RelayParts): RelayEndpoint {
+  const { config } = loaded;
+  const relayConfig = config.relay!;
+  const relayLog = p.log.child({ module: 'relay' });
+  const endpoint = new RelayEndpoint({
+    deviceId: config.deviceId,
+    centreKeys: loaded.relayKeys,
+    link: p.health.link,
+    serve: relayServe({
+      whep: p.streaming.server.sessions,
+      state: (token) => viewerState({ config: config.stream, access: p.access, time: p.time }, token),
+      perStaff: new PerMinuteLimiter(relayConfig.rateLimitPerMinute, p.time),
+      perDevice: new PerMinuteLimiter(relayConfig.deviceRateLimitPerMinute, p.time),
+    }),
+    refused: (code, detail) =>
+      p.audit
+        .append({ type: 'deny', actor: 'unknown', code, detail })
+        .then(() => undefined)
+        .catch((error) => relayLog.error({ err: String(error) }, 'relay refusal not audited')),
+    time: p.time,
+    log: relayLog,
+  });
+  endpoint.start();
+  return endpoint;
 }

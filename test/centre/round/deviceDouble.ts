@@ -14,7 +14,7 @@
  */
 import { decodeJwt } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
-import { realTimers, silentLogger } from '../../../src/platform/ports.ts';
+import { silentLogger } from '../../../src/platform/ports.ts';
 import {
   deviceTopics,
   lookOutcomeSchema,
@@ -140,8 +140,7 @@ export async function startDeviceDouble(o: DeviceDoubleOptions) {
     publish: (topic, payload, correlationData) =>
       client.publishAsync(topic, payload, { qos: 1, properties: { correlationData } }).then(() => undefined),
     refused: async () => undefined,
-    now: stack.time.now,
-    timers: realTimers,
+    time: stack.time,
     log: silentLogger,
   });
   await client.subscribeAsync(topics.whepRequest, { qos: 1 });
