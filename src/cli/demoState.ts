@@ -30,8 +30,8 @@ export async function prepareDemoState(
   stateDir: string,
   now: Date,
   extraConfig: Record<string, unknown>,
+  deviceId = `demo-${randomBytes(3).toString('hex')}`,
 ): Promise<DemoState> {
-  const deviceId = `demo-${randomBytes(3).toString('hex')}`;
   const keysDir = path.join(stateDir, 'keys');
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
   const issuer = await newKeyPair();
