@@ -14,7 +14,7 @@ export interface LookResult {
   /** Every response header the browser saw (to check that no credential reached a refusal). */
   headers: Record<string, string>;
   stateBody: string;
-  /** From the tap (the state request) to the first decoded frame. */
+  /** From the tap (or, without `readMs`, the state request) to the first decoded frame. */
   tapToFrameMs?: number;
   framesDecoded: number;
   /** The selected pair's candidate types, and how the local side reached its TURN server. */
@@ -30,12 +30,17 @@ export function lookThroughCentre(
     policy?: RTCIceTransportPolicy;
     /** Offer at once, without asking for the window state (and its TURN servers) first. */
     skipState?: boolean;
+    /**
+     * The nurse reads the screen this long between the page showing the window and the tap; the
+     * time to the first frame is then counted from the tap (otherwise from the state request).
+     */
+    readMs?: number;
   } = {},
 ): Promise<LookResult> {
   return page.evaluate(
     async ({ deviceId, token, o }) => {
       const auth = { Authorization: `Bearer ${token}` };
-      const t0 = performance.now();
+      let t0 = performance.now();
       const headers: Record<string, string> = {};
       let stateBody = '{}';
       if (!o.skipState) {
@@ -49,10 +54,17 @@ export function lookThroughCentre(
         }
       }
       const state = JSON.parse(stateBody) as { iceServers?: RTCIceServer[] };
+      // As the viewer page does once it has the window state: the browser gathers (and allocates its
+      // TURN relay) while the nurse reads the screen, so the tap does not wait for it.
       const pc = new RTCPeerConnection({
         iceServers: state.iceServers ?? [],
+        iceCandidatePoolSize: 1,
         ...(o.policy ? { iceTransportPolicy: o.policy } : {}),
       });
+      if (o.readMs) {
+        await new Promise((r) => setTimeout(r, o.readMs));
+        t0 = performance.now();
+      }
       pc.addTransceiver('video', { direction: 'recvonly' });
       const track = new Promise<MediaStream>((resolve) => {
         pc.ontrack = (e) => resolve(e.streams[0] ?? new MediaStream([e.track]));
