@@ -18,10 +18,11 @@ import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
+import { PerMinuteLimiter } from './platform/limiter.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
-import { PerMinuteLimiter, RelayEndpoint, relayServe } from './relay/index.ts';
+import { RelayEndpoint, relayServe } from './relay/index.ts';
 import { type StreamingDeps, StreamingService, viewerState } from './stream/index.ts';
 
 export interface ServiceOptions {

@@ -44,6 +44,8 @@ export const centreHttpSchema = z
     trustProxy: z.union([z.boolean(), z.array(z.string())]).default(false),
     /** Requests per client address per minute on the relay routes. */
     rateLimitPerMinute: z.number().int().min(1).default(60),
+    /** Requests per signed-in staff member per minute on the round's look routes (a look is ~8). */
+    staffRateLimitPerMinute: z.number().int().min(1).default(120),
     maxBodyBytes: z.number().int().min(1024).max(32_768).default(16_384),
   })
   .refine((c) => c.tls !== undefined || ['127.0.0.1', '::1', 'localhost'].includes(c.host), {

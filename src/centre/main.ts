@@ -82,6 +82,7 @@ export async function startCentre(
           timers: overrides.timers ?? realTimers,
           randomId,
           log,
+          staffRateLimitPerMinute: config.http.staffRateLimitPerMinute,
         })
       : undefined;
     staff?.attach();

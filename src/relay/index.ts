@@ -2,5 +2,5 @@
 export { type RelayConfig, relayConfigSchema } from './config.ts';
 export { DeviceRelay, errorAnswer, type RelayAnswer } from './deviceRelay.ts';
 export { RelayEndpoint, type RelayLinkPort } from './endpoint.ts';
-export { PerMinuteLimiter } from './limiter.ts';
+
 export { relayServe } from './serve.ts';

@@ -4,11 +4,11 @@
  * relay's limits (per staff subject and per device) and its origin audited as `relay`.
  */
 
+import type { PerMinuteLimiter } from '../platform/limiter.ts';
 import type { RelayReplyHeader, WhepRelayRequest } from '../protocol/index.ts';
 import { RELAY_REPLY_HEADERS } from '../protocol/index.ts';
 import { errorReply, staffSubjectOf, type WhepReply, type WhepService } from '../stream/index.ts';
 import type { RelayAnswer } from './deviceRelay.ts';
-import type { PerMinuteLimiter } from './limiter.ts';
 
 export interface RelayServeDeps {
   whep: Pick<WhepService, 'handle' | 'status' | 'outcome'>;

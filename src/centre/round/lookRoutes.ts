@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { NattsynError } from '../../errors.ts';
+import type { PerMinuteLimiter } from '../../platform/limiter.ts';
 import { LOOK_REASONS } from '../../protocol/index.ts';
 import type { StaffAuth } from '../auth/index.ts';
 import { deviceOf, type RelayRouteDeps, registerRelayFace, relayed } from '../relay/face.ts';
@@ -27,6 +28,8 @@ export interface LookRouteDeps extends RelayRouteDeps {
   issuer: StaffTokenIssuer;
   fleet: Pick<Fleet, 'snapshot'>;
   now: () => number;
+  /** Requests per signed-in staff member (the per-address limit alone would let one user starve others behind a NAT). */
+  perStaff: PerMinuteLimiter;
 }
 
 const startSchema = z.strictObject({ reason: z.enum(LOOK_REASONS).optional() });
@@ -36,7 +39,11 @@ type DeviceParams = { Params: { deviceId: string } };
 export function registerLookRoutes(app: FastifyInstance, deps: LookRouteDeps): void {
   const { auth, gate, issuer } = deps;
   const staffOf = (request: FastifyRequest) => auth.staffOf(request);
-  const preHandler = [auth.requireApi, gate.preHandler(staffOf)];
+  const limitStaff = async (request: FastifyRequest) => {
+    if (!deps.perStaff.take(staffOf(request).staffId))
+      throw new NattsynError('rate_limited', 'too many requests; try again shortly');
+  };
+  const preHandler = [auth.requireApi, limitStaff, gate.preHandler(staffOf)];
   const limited = { config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } } };
 
   app.post<DeviceParams>('/round/look/:deviceId', { preHandler, ...limited }, async (request, reply) => {

@@ -5,7 +5,9 @@
  * sections; a relay-only centre runs without it.
  */
 import type { FastifyInstance } from 'fastify';
+import { PerMinuteLimiter } from '../../platform/limiter.ts';
 import type { Logger, Timers } from '../../platform/ports.ts';
+import { systemTime } from '../../platform/time.ts';
 import {
   authRoutes,
   type CentreAuditSink,
@@ -48,6 +50,8 @@ export interface StaffServiceDeps {
   randomId: () => string;
   log: Logger;
   rosterFs?: RosterFs;
+  /** Requests per signed-in staff member per minute on the look routes. */
+  staffRateLimitPerMinute: number;
 }
 
 export class StaffService {
@@ -118,7 +122,16 @@ export class StaffService {
       config: this.#d.config.round,
       now,
     });
-    registerLookRoutes(app, { ...relay, auth: this.auth, gate, issuer: this.issuer, fleet: this.fleet, now });
+    const perStaff = new PerMinuteLimiter(this.#d.staffRateLimitPerMinute, systemTime);
+    registerLookRoutes(app, {
+      ...relay,
+      auth: this.auth,
+      gate,
+      issuer: this.issuer,
+      fleet: this.fleet,
+      now,
+      perStaff,
+    });
   }
 
   async stop(): Promise<void> {

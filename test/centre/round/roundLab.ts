@@ -57,6 +57,8 @@ export interface RoundLabOptions {
   config?: Record<string, unknown>;
   /** Another roster (the bench's hundred devices). */
   roster?: object;
+  /** The centre's limit per signed-in staff member (high unless a test is about it). */
+  staffRateLimitPerMinute?: number;
 }
 
 export class OffsetClock {
@@ -100,7 +102,12 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
   const config = {
     instanceId: 'centre-round',
     keyFile: 'centre.key',
-    http: { host: '127.0.0.1', port, rateLimitPerMinute: 1000 },
+    http: {
+      host: '127.0.0.1',
+      port,
+      rateLimitPerMinute: 1000,
+      staffRateLimitPerMinute: options.staffRateLimitPerMinute ?? 1000,
+    },
     mqtt: { url: broker.url },
     relay: { signingKey: 'relay.key', timeoutMs: 3000 },
     oidc: centreOidcConfig(idp.issuer, origin, 'oidc.secret'),
