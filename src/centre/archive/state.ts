@@ -9,7 +9,11 @@ import { type ArchiveDeviceState, archiveStateTopic } from '../../protocol/index
 import type { Publish } from './acks.ts';
 import { asNumber, type SqlExecutor } from './db/sql.ts';
 
-/** The device's archive state now; undefined for a device the archive has never heard of. */
+/**
+ * The device's archive state now; undefined for a device the archive has never heard of. Every
+ * record above the verified head is pending (promotion verifies all up to the head), so the count
+ * is a range of the primary key, cheap however long the chain.
+ */
 export async function archiveStateOf(
   db: SqlExecutor,
   deviceId: string,
@@ -18,7 +22,7 @@ export async function archiveStateOf(
   const rows = await db.all(
     `SELECT d.verified_seq, d.suspect_count, d.last_record_ms,
        (SELECT MAX(seq) FROM audit_records r WHERE r.device_id = d.device_id) AS top,
-       (SELECT COUNT(*) FROM audit_records r WHERE r.device_id = d.device_id AND r.status = 'pending') AS pending,
+       (SELECT COUNT(*) FROM audit_records r WHERE r.device_id = d.device_id AND r.seq > d.verified_seq) AS pending,
        (SELECT MIN(seq) FROM audit_suspects s WHERE s.device_id = d.device_id
           AND s.seq = d.verified_seq + 1 AND s.reason <> 'audit_malformed') AS broken_at
      FROM archive_devices d WHERE d.device_id = ?`,
