@@ -27,6 +27,8 @@ export interface LookRouteDeps extends RelayRouteDeps {
   gate: RosterGate;
   issuer: StaffTokenIssuer;
   fleet: Pick<Fleet, 'snapshot'>;
+  /** The staff member's job title from the roster's roles (what a resident's page shows). */
+  roleOf: (groups: readonly string[]) => string | undefined;
   now: () => number;
   /** Requests per signed-in staff member (the per-address limit alone would let one user starve others behind a NAT). */
   perStaff: PerMinuteLimiter;
@@ -71,6 +73,15 @@ export function registerLookRoutes(app: FastifyInstance, deps: LookRouteDeps): v
       scope: option.scope,
       reason: option.scope === 'emergency' ? option.reason : undefined,
       until: option.until,
+    });
+    await auth.audit({
+      type: 'look_token_issued',
+      at: deps.now(),
+      staffId: staff.staffId,
+      deviceId,
+      tokenId: look.claims.jti,
+      scope: look.claims.scope,
+      role: deps.roleOf(staff.groups) ?? null,
     });
     const answer = await deps.relay.request({ deviceId, route: 'state', body: '', token: look.token });
     if (answer.status !== 200) return relayed(reply, answer);
