@@ -183,6 +183,8 @@ async function writeCentreFiles(
       claims: DEMO_CLAIMS,
     },
     roster: { file: 'roster.json' },
+    // The audit archive, so outcomes and the who-looked pages outlive a reload (docs/centre.md).
+    archive: { database: { kind: 'sqlite', file: 'archive.db' } },
     staffTokens: { issuer: DEMO_ISSUER, privateKeyFile: path.join(keysDir, 'issuer.key'), keyId: 'demo-1' },
     log: { level: 'warn' },
   };
