@@ -96,7 +96,13 @@ export function pickH264(lines: readonly string[]): { h264: string; rtx: string 
 }
 
 const PT_LINE = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
-const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive)(:|$)/;
+/**
+ * The viewer's own send side, and simulcast (RFC 8853 `a=rid` / `a=simulcast`): werift would answer
+ * simulcast as something the device receives, next to `a=sendonly` (issue 13, item 7).
+ */
+const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive|rid|simulcast)(:|$)/;
+/** An RFC 5888 identification tag: what a BUNDLE group names (JSEP: every section has one). */
+const MID = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
 /** A candidate whose connection address (the fifth field) is an mDNS name. */
 export const MDNS_CANDIDATE = /^(a=)?candidate:(\S+ ){4}\S+\.local /i;
 
@@ -127,6 +133,10 @@ export function guardOffer(sdp: string): GuardedOffer {
   const { s: video, i: videoIndex } = videos[0]!;
   const guarded = guardVideo(video);
   const videoMid = attr(video.lines, 'mid');
+  // werift cannot bundle a section it cannot name: without this the viewer got a 500.
+  if (videoMid === undefined || !MID.test(videoMid)) {
+    throw reject('sdp_malformed', 'the video section has no valid a=mid');
+  }
   const declined = sections
     .map((s, index) => ({ s, index }))
     .filter(({ index }) => index !== videoIndex)
@@ -138,7 +148,7 @@ export function guardOffer(sdp: string): GuardedOffer {
       mid: attr(s.lines, 'mid'),
     }));
   const sessionLines = session.map((l) =>
-    l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE${videoMid ? ` ${videoMid}` : ''}` : l,
+    l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${videoMid}` : l,
   );
   return {
     sdp: `${[...sessionLines, ...guarded.lines].join('\r\n')}\r\n`,

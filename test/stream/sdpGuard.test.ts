@@ -74,6 +74,26 @@ describe('guardOffer', () => {
     expect(guarded.sdp).not.toMatch(/\.local/);
     expect(guarded.sdp).toContain(host);
   });
+
+  it('strips_simulcast_rids_so_the_device_never_offers_to_receive_layers', () => {
+    const simulcast = sdp('chromium-video').replace(
+      'a=mid:0',
+      'a=mid:0\r\na=rid:hi send\r\na=rid:lo send\r\na=simulcast:send hi;lo',
+    );
+    const guarded = guardOffer(simulcast);
+    expect(guarded.sdp).not.toMatch(/a=rid|a=simulcast/);
+  });
+
+  it('answers_422_for_a_video_section_without_a_mid_that_a_bundle_group_could_name', () => {
+    const noMid = sdp('chromium-video').replace(/a=mid:0\r?\n/, '');
+    expect(codeOf(() => guardOffer(noMid))).toBe('422 sdp_malformed');
+    expect(codeOf(() => guardOffer(noMid.replace(/a=group:BUNDLE 0/, 'a=group:BUNDLE')))).toBe(
+      '422 sdp_malformed',
+    );
+    expect(codeOf(() => guardOffer(sdp('chromium-video').replace('a=mid:0', 'a=mid:')))).toBe(
+      '422 sdp_malformed',
+    );
+  });
 });
 
 describe('buildAnswer', () => {
