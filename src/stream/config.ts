@@ -34,7 +34,18 @@ export const streamConfigSchema = z
     connectTimeoutMs: z.number().int().min(1000).default(15_000),
     /** A connected viewer silent (no RTCP) this long has gone away: its session ends. */
     viewerSilenceMs: z.number().int().min(2000).default(6000),
-    corsOrigins: z.array(z.string()).default(['*']),
+    /**
+     * Other origins whose pages may call WHEP here (e.g. the centre's, when its pages reach the device
+     * directly). The device's own page is same-origin and needs none; `*` is refused (issue 13, item 13).
+     */
+    corsOrigins: z
+      .array(
+        z
+          .string()
+          .regex(/^https?:\/\/[^\s/?#*]+$/, 'expected an origin such as https://centre.example (never *)'),
+      )
+      .max(8)
+      .default([]),
     /** No default STUN server: only what is configured here is used and announced. */
     iceServers: z.array(iceServerSchema).default([]),
     ice: z

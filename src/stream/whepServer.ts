@@ -74,6 +74,9 @@ export class WhepServer {
       connectionTimeout: 10_000,
       requestTimeout: 15_000,
       ...(https ? { https } : {}),
+      // A URL fastify cannot decode gets our error shape, never its default body echoing the input.
+      frameworkErrors: (_error, _request, reply) =>
+        sendError(reply, 'bad_request', 'the request URL is malformed'),
     }) as unknown as FastifyInstance;
     const sessions = new WhepService({ ...this.#deps, config, logger: this.#deps.logger ?? silentLogger });
     this.#sessions = sessions;
