@@ -35,6 +35,7 @@ export const REASONS = {
   unsupported_media_type: 415,
   body_too_large: 413,
   rate_limited: 429,
+  too_many_candidates: 429,
   precondition_required: 428,
   precondition_failed: 412,
   ice_restart_unsupported: 422,

@@ -28,6 +28,13 @@ export const streamConfigSchema = z
     /** Requests per address per minute on the authenticated routes. */
     rateLimitPerMinute: z.number().int().min(1).default(30),
     retryAfterSeconds: z.number().int().min(1).default(2),
+    /**
+     * Remote ICE candidates one session may hand werift (offer and trickle together), and all live
+     * sessions together: werift pairs every one with every local candidate, so an unbounded trickle
+     * stalls every viewer's video (issue 13, item 6). Past either cap a PATCH answers 429.
+     */
+    maxCandidatesPerSession: z.number().int().min(4).max(256).default(24),
+    maxCandidatesTotal: z.number().int().min(4).max(1024).default(64),
     /** How long a granted POST waits for the camera's first keyframe before answering 409. */
     firstFrameWaitMs: z.number().int().min(0).max(30_000).default(4000),
     /** A peer that has not connected by then is ended as `ice_failed`. */

@@ -36,7 +36,12 @@ export interface GuardedOffer {
   videoMid: string | undefined;
   declined: DeclinedSection[];
   payloadType: number;
+  /** Remote candidates kept in the offer (werift gets these before any trickle). */
+  candidates: number;
 }
+
+/** The default cap of remote candidates kept from an offer (config: `stream.maxCandidatesPerSession`). */
+export const MAX_OFFER_CANDIDATES = 24;
 
 interface Section {
   kind: string;
@@ -106,7 +111,10 @@ const MID = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
 /** A candidate whose connection address (the fifth field) is an mDNS name. */
 export const MDNS_CANDIDATE = /^(a=)?candidate:(\S+ ){4}\S+\.local /i;
 
-function guardVideo(section: Section): { lines: string[]; payloadType: number } {
+function guardVideo(
+  section: Section,
+  maxCandidates: number,
+): { lines: string[]; payloadType: number; candidates: number } {
   const direction =
     section.lines.find((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l)) ?? 'a=sendrecv';
   if (direction === 'a=sendonly' || direction === 'a=inactive') {
@@ -116,22 +124,29 @@ function guardVideo(section: Section): { lines: string[]; payloadType: number } 
   if (!picked)
     throw reject('sdp_no_h264', 'the offer has no H.264 constrained baseline with packetization-mode 1');
   const keep = new Set([picked.h264, ...(picked.rtx ? [picked.rtx] : [])]);
+  let candidates = 0;
   const lines = section.lines.filter((l) => {
     const pt = PT_LINE.exec(l)?.[2];
     if (pt !== undefined && pt !== '*' && !keep.has(pt)) return false;
+    if (l.startsWith('a=candidate:') && !MDNS_CANDIDATE.test(l)) return ++candidates <= maxCandidates;
     return !SEND_LINES.test(l) && !MDNS_CANDIDATE.test(l);
   });
   const m = `m=video ${section.port} ${section.proto} ${[...keep].join(' ')}`;
-  return { lines: [m, ...lines, 'a=recvonly'], payloadType: Number(picked.h264) };
+  return {
+    lines: [m, ...lines, 'a=recvonly'],
+    payloadType: Number(picked.h264),
+    candidates: Math.min(candidates, maxCandidates),
+  };
 }
 
-export function guardOffer(sdp: string): GuardedOffer {
+/** `maxCandidates`: remote candidates kept, in offered order; the rest are dropped (item 6). */
+export function guardOffer(sdp: string, maxCandidates = MAX_OFFER_CANDIDATES): GuardedOffer {
   const { session, sections } = splitSdp(sdp);
   const videos = sections.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'video' && s.port !== '0');
   if (videos.length === 0) throw reject('sdp_no_video', 'the offer has no video section');
   if (videos.length > 1) throw reject('sdp_multiple_video', 'the offer has more than one video section');
   const { s: video, i: videoIndex } = videos[0]!;
-  const guarded = guardVideo(video);
+  const guarded = guardVideo(video, maxCandidates);
   const videoMid = attr(video.lines, 'mid');
   // werift cannot bundle a section it cannot name: without this the viewer got a 500.
   if (videoMid === undefined || !MID.test(videoMid)) {
@@ -156,5 +171,6 @@ export function guardOffer(sdp: string): GuardedOffer {
     videoMid,
     declined,
     payloadType: guarded.payloadType,
+    candidates: guarded.candidates,
   };
 }

@@ -17,7 +17,7 @@ import { buildAnswer } from './answer.ts';
 import type { StreamConfig } from './config.ts';
 import type { StreamHub } from './hub.ts';
 import { answerOffer } from './peer.ts';
-import { guardOffer } from './sdpGuard.ts';
+import { guardOffer, MDNS_CANDIDATE } from './sdpGuard.ts';
 import { errorReply, iceServerLinks, isType, type WhepReply, type WhepRequest } from './whepMessages.ts';
 import { WhepSession } from './whepSession.ts';
 
@@ -99,7 +99,7 @@ export class WhepService {
     if (!isType(request.contentType, 'application/sdp')) {
       return errorReply('unsupported_media_type', 'the offer must be application/sdp');
     }
-    const guarded = guardOffer(request.body);
+    const guarded = guardOffer(request.body, config.maxCandidatesPerSession);
     const admission = await access.admit(request.token, request.origin);
     if (!admission.ok) {
       const headers: Record<string, string> = {};
@@ -126,6 +126,7 @@ export class WhepService {
         connectTimeoutMs: config.connectTimeoutMs,
         viewerSilenceMs: config.viewerSilenceMs,
       });
+      session.candidates = guarded.candidates;
       answer = buildAnswer(peer.answer, guarded);
     } catch (error) {
       logger.warn({ err: String(error) }, 'peer could not answer');
@@ -181,6 +182,13 @@ export class WhepService {
     }
     const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6);
     const candidates = lines.filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
+    const added = candidates.filter((c) => !MDNS_CANDIDATE.test(c)).length;
+    const total = this.all().reduce((sum, s) => sum + s.candidates, 0);
+    const { maxCandidatesPerSession, maxCandidatesTotal } = this.#d.config;
+    // All or nothing: a refused fragment leaves werift exactly as it was.
+    if (session.candidates + added > maxCandidatesPerSession || total + added > maxCandidatesTotal) {
+      return errorReply('too_many_candidates', 'this session has all the candidates it may have');
+    }
     session.addCandidates(candidates, mid);
     return { status: 204, headers: {}, body: '' };
   }

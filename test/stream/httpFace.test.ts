@@ -3,6 +3,7 @@
  * route and its HEAD twin, CORS granted to the configured origins only (never `*`), and our error
  * shape for a URL the framework cannot decode.
  */
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamConfigSchema } from '../../src/stream/index.ts';
 import { type Stack, startStack } from '../fixtures/stream/stack.ts';
@@ -16,8 +17,7 @@ describe('the device HTTP face', () => {
   });
   afterAll(() => stack.stop());
 
-  const inject = async (options: Parameters<Awaited<ReturnType<Stack['server']['build']>>['inject']>[0]) =>
-    (await stack.server.build()).inject(options);
+  const inject = async (options: InjectOptions) => (await stack.server.build()).inject(options);
 
   it('counts_head_api_state_in_the_same_bucket_as_get', async () => {
     // rateLimitPerMinute 1 gives /api/state 4 a minute per address.
