@@ -26,6 +26,7 @@ import type {
   AccessControl,
   Admission,
   CameraSchedule,
+  Refusal,
   RequestOrigin,
   SessionEndCode,
   SessionTicket,
@@ -96,9 +97,10 @@ export class AccessController implements AccessControl {
     return this.#policy.policy;
   }
 
-  async checkToken(token: string | undefined): Promise<TokenCheck> {
+  async checkToken(token: string | undefined, origin?: RequestOrigin): Promise<TokenCheck> {
     const verdict = await this.#decision.verify(token, this.#d.time.now());
-    return verdict.ok ? { ok: true, staffId: verdict.claims.staffId, scope: verdict.claims.scope } : verdict;
+    if (verdict.ok) return { ok: true, staffId: verdict.claims.staffId, scope: verdict.claims.scope };
+    return origin ? this.#deny(verdict, undefined, origin) : verdict;
   }
 
   async admit(token: string | undefined, origin: RequestOrigin): Promise<Admission> {
@@ -239,7 +241,7 @@ export class AccessController implements AccessControl {
     refused: ReturnType<typeof refusal>,
     actor: string | undefined,
     origin: RequestOrigin,
-  ): Promise<Admission> {
+  ): Promise<Refusal> {
     const detail = { remote: origin.remote, transport: origin.transport };
     await this.#record({ type: 'deny', actor: actor ?? 'unknown', code: refused.code, detail });
     return refused;

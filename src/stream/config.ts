@@ -25,6 +25,12 @@ export const streamConfigSchema = z
     timeZone: z.string().refine(isKnownTimeZone, 'unknown IANA time zone').optional(),
     /** Upper bound of the offer and trickle bodies. */
     maxBodyBytes: z.number().int().min(1024).max(65536).default(16384),
+    /**
+     * How long a client may take to send its headers, and its whole request (body included): a
+     * slow sender is cut instead of holding a socket (issue 13, item 9).
+     */
+    headersTimeoutMs: z.number().int().min(500).max(60_000).default(5000),
+    requestTimeoutMs: z.number().int().min(500).max(120_000).default(10_000),
     /** Requests per address per minute on the authenticated routes. */
     rateLimitPerMinute: z.number().int().min(1).default(30),
     retryAfterSeconds: z.number().int().min(1).default(2),
@@ -73,6 +79,10 @@ export const streamConfigSchema = z
       .int()
       .min(65536)
       .default(4 * 1024 * 1024),
+  })
+  .refine((c) => c.headersTimeoutMs <= c.requestTimeoutMs, {
+    message: 'headersTimeoutMs cannot exceed requestTimeoutMs',
+    path: ['headersTimeoutMs'],
   })
   .refine((c) => c.tls !== undefined || LOOPBACK_HOSTS.has(c.host), {
     message: 'HTTPS is required off loopback: set stream.tls or listen on 127.0.0.1',
