@@ -18,6 +18,7 @@ import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
+import { prepareStateDir } from './platform/stateDir.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
@@ -48,6 +49,9 @@ export async function startService(
 ): Promise<RunningService> {
   const { config } = loaded;
   const time = options.time ?? systemTime;
+  const { removedTemps } = await prepareStateDir(config.stateDir);
+  if (removedTemps.length > 0)
+    log.warn({ count: removedTemps.length }, 'removed temp files a crash left behind');
   const state = new FsStore(config.stateDir);
   const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
   await openAuditLog(audit, log);

@@ -62,6 +62,8 @@ export const REASONS = {
   policy_rollback: null,
   policy_invalid: null,
   state_unwritable: 503,
+  // The state directory is writable by other users or holds a symbolic link: the service does not start.
+  state_insecure: null,
   cmd_bad_signature: null,
   cmd_malformed: null,
   cmd_wrong_device: null,
