@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { openAuditLog, recordServiceStart } from './access/auditStart.ts';
-import { AccessController } from './access/index.ts';
+import { AccessController, RefusalRecorder } from './access/index.ts';
 import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf } from './config.ts';
 import {
   CommandRegistry,
@@ -34,6 +34,8 @@ export interface ServiceOptions {
 
 export interface RunningService {
   access: AccessController;
+  /** The one refusal recorder (access/refusals.ts): the relay's `refused` hook writes through it too. */
+  refusals: RefusalRecorder;
   audit: AuditLog;
   streaming: StreamingService;
   health: HealthService | undefined;
@@ -75,6 +77,9 @@ export async function startService(
     );
     if (config.clock.assumeSynced)
       log.warn('clock.assumeSynced is set: the clock is trusted without NTP (demo only)');
+    // One recorder for every refusal, whichever path refuses: access control and the relay's checks.
+    const refusals = new RefusalRecorder({ audit, time, log: log.child({ module: 'refusals' }) });
+    stack.push(refusals);
     const access = await started(
       new AccessController({
         time,
@@ -86,6 +91,7 @@ export async function startService(
         onClockSyncChange: (listener) => clock.onChange(listener),
         randomId: () => randomBytes(18).toString('base64url'),
         log: log.child({ module: 'access' }),
+        refusals,
       }),
     );
     await recordServiceStart(audit, access.policy?.body.version ?? 0, log);
@@ -155,7 +161,7 @@ export async function startService(
     await notify.ready();
     stack.push({ stop: () => notify.stopping() });
     log.info({ url: streaming.url, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
-    return { access, audit, streaming, health, url: streaming.url, stop: stopAll };
+    return { access, refusals, audit, streaming, health, url: streaming.url, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -28,6 +28,8 @@ export const REASONS = {
   too_many_viewers: 503,
   audit_unavailable: 503,
   unknown_session: 404,
+  // Refusals naming nobody past the audit budget, written as one record per interval (access/refusals.ts).
+  refusals_aggregated: null,
   // A WHEP request the device cannot take as it is.
   token_in_query: 400,
   bad_request: 400,

@@ -21,6 +21,7 @@ import {
 } from '../policy/index.ts';
 import { AccessDecision, endCodeFor, refusal } from './decision.ts';
 import { PolicyInForce } from './policyInForce.ts';
+import { RefusalRecorder } from './refusals.ts';
 import { SessionTable } from './sessionTable.ts';
 import type {
   AccessControl,
@@ -48,6 +49,11 @@ export interface AccessControllerDeps {
   /** ≥ 128 random bits, URL-safe. */
   randomId: () => string;
   log: Logger;
+  /**
+   * The device's one refusal recorder, shared with the relay's own checks (main.ts); without it the
+   * controller keeps one of its own.
+   */
+  refusals?: RefusalRecorder;
 }
 
 export class AccessController implements AccessControl {
@@ -55,11 +61,16 @@ export class AccessController implements AccessControl {
   readonly #policy: PolicyInForce;
   readonly #sessions: SessionTable;
   readonly #decision: AccessDecision;
+  readonly #refusals: RefusalRecorder;
+  readonly #ownsRefusals: boolean;
   readonly #changed = new Emitter<[]>();
   readonly #subscriptions = new Subscriptions();
 
   constructor(deps: AccessControllerDeps) {
     this.#d = deps;
+    this.#ownsRefusals = deps.refusals === undefined;
+    this.#refusals =
+      deps.refusals ?? new RefusalRecorder({ audit: deps.audit, time: deps.time, log: deps.log });
     const record = (entry: AuditEntry) => this.#record(entry);
     const append = (entry: AuditEntry) => deps.audit.append(entry);
     this.#policy = new PolicyInForce({ ...deps, deviceId: deps.trust.deviceId, append, record });
@@ -87,6 +98,7 @@ export class AccessController implements AccessControl {
   async stop(): Promise<void> {
     await this.#sessions.endAll('shutdown');
     this.#subscriptions.clear();
+    if (this.#ownsRefusals) await this.#refusals.stop();
   }
 
   onChange(listener: () => void): () => void {
@@ -243,7 +255,7 @@ export class AccessController implements AccessControl {
     origin: RequestOrigin,
   ): Promise<Refusal> {
     const detail = { remote: origin.remote, transport: origin.transport };
-    await this.#record({ type: 'deny', actor: actor ?? 'unknown', code: refused.code, detail });
+    await this.#refusals.refused(refused.code, detail, actor);
     return refused;
   }
 
