@@ -11,6 +11,9 @@
  */
 import { NattsynError } from '../errors.ts';
 import type { ReasonCode } from '../reasons.ts';
+import { CANDIDATE, MDNS_CANDIDATE, MEDIA_LINE, MID, SESSION_LINE } from './sdpLines.ts';
+
+export { MDNS_CANDIDATE } from './sdpLines.ts';
 
 export const SDP_REJECT_CODES = [
   'sdp_malformed',
@@ -103,14 +106,10 @@ export function pickH264(lines: readonly string[]): { h264: string; rtx: string 
 const PT_LINE = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
 /**
  * The viewer's own send side, and simulcast (RFC 8853 `a=rid` / `a=simulcast`): werift would answer
- * simulcast as something the device receives, next to `a=sendonly` (issue 13, item 7).
+ * simulcast as something the device receives, next to `a=sendonly` (issue 13, item 7). A group
+ * belongs to the session part only (RFC 5888), never inside the section.
  */
-const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive|rid|simulcast)(:|$)/;
-/** An RFC 5888 identification tag: what a BUNDLE group names (JSEP: every section has one). */
-const MID = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
-/** A candidate whose connection address (the fifth field) is an mDNS name. */
-export const MDNS_CANDIDATE = /^(a=)?candidate:(\S+ ){4}\S+\.local /i;
-
+const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive|rid|simulcast|group)(:|$)/;
 function guardVideo(
   section: Section,
   maxCandidates: number,
@@ -128,8 +127,8 @@ function guardVideo(
   const lines = section.lines.filter((l) => {
     const pt = PT_LINE.exec(l)?.[2];
     if (pt !== undefined && pt !== '*' && !keep.has(pt)) return false;
-    if (l.startsWith('a=candidate:') && !MDNS_CANDIDATE.test(l)) return ++candidates <= maxCandidates;
-    return !SEND_LINES.test(l) && !MDNS_CANDIDATE.test(l);
+    if (CANDIDATE.test(l) && !MDNS_CANDIDATE.test(l)) return ++candidates <= maxCandidates;
+    return MEDIA_LINE.test(l) && !SEND_LINES.test(l);
   });
   const m = `m=video ${section.port} ${section.proto} ${[...keep].join(' ')}`;
   return {
@@ -162,9 +161,9 @@ export function guardOffer(sdp: string, maxCandidates = MAX_OFFER_CANDIDATES): G
       format: s.formats[0] ?? '0',
       mid: attr(s.lines, 'mid'),
     }));
-  const sessionLines = session.map((l) =>
-    l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${videoMid}` : l,
-  );
+  const sessionLines = session
+    .filter((l) => SESSION_LINE.test(l))
+    .map((l) => (l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${videoMid}` : l));
   return {
     sdp: `${[...sessionLines, ...guarded.lines].join('\r\n')}\r\n`,
     videoIndex,

@@ -17,7 +17,8 @@ import { buildAnswer } from './answer.ts';
 import type { StreamConfig } from './config.ts';
 import type { StreamHub } from './hub.ts';
 import { answerOffer } from './peer.ts';
-import { guardOffer, MDNS_CANDIDATE } from './sdpGuard.ts';
+import { guardOffer } from './sdpGuard.ts';
+import { parseTrickle } from './trickle.ts';
 import { errorReply, iceServerLinks, isType, type WhepReply, type WhepRequest } from './whepMessages.ts';
 import { WhepSession } from './whepSession.ts';
 
@@ -173,19 +174,14 @@ export class WhepService {
     if (request.ifMatch !== '*' && request.ifMatch !== session.etag) {
       return errorReply('precondition_failed', 'the session has changed');
     }
-    const lines = request.body.split(/\r?\n/);
-    const ufrag = lines.find((l) => l.startsWith('a=ice-ufrag:'));
     const remoteUfrag = /a=ice-ufrag:(\S+)/.exec(session.pc.remoteDescription?.sdp ?? '')?.[1];
-    if (ufrag && remoteUfrag && ufrag.slice(12).trim() !== remoteUfrag) {
-      const message = 'ICE restart is not supported; start a new session';
-      return errorReply('ice_restart_unsupported', message);
-    }
-    const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6);
-    const candidates = lines.filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
-    const added = candidates.filter((c) => !MDNS_CANDIDATE.test(c)).length;
+    const fragment = parseTrickle(request.body, remoteUfrag);
+    if (!fragment.ok) return errorReply(fragment.code, fragment.message);
+    const { mid, candidates } = fragment;
     const total = this.all().reduce((sum, s) => sum + s.candidates, 0);
     const { maxCandidatesPerSession, maxCandidatesTotal } = this.#d.config;
     // All or nothing: a refused fragment leaves werift exactly as it was.
+    const added = candidates.length;
     if (session.candidates + added > maxCandidatesPerSession || total + added > maxCandidatesTotal) {
       return errorReply('too_many_candidates', 'this session has all the candidates it may have');
     }

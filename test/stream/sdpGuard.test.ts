@@ -84,6 +84,18 @@ describe('guardOffer', () => {
     expect(guarded.sdp).not.toMatch(/a=rid|a=simulcast/);
   });
 
+  it('drops_lines_werift_cannot_parse_and_session_lines_that_speak_for_the_video_section', () => {
+    // Each found by the fuzzing run (test/fuzz): werift threw on the first two, the rest passed through.
+    const offer = sdp('chromium-video')
+      .replace('a=extmap-allow-mixed', 'a=extmap-allow-mixed\r\na=sendrecv\r\na=msid:s t')
+      .replace('a=mid:0', 'a=mid:0\r\na=rtcp\r\na=rtcp-fb\r\na=candidate:\r\na=group:BUNDLE');
+    const lines = guardOffer(offer).sdp.split('\r\n');
+    expect(lines.filter((l) => /^a=(rtcp|rtcp-fb|candidate:|sendrecv|msid:s|group:BUNDLE)$/.test(l))).toEqual(
+      [],
+    );
+    expect(lines.filter((l) => l.startsWith('a=group:'))).toEqual(['a=group:BUNDLE 0']);
+  });
+
   it('answers_422_for_a_video_section_without_a_mid_that_a_bundle_group_could_name', () => {
     const noMid = sdp('chromium-video').replace(/a=mid:0\r?\n/, '');
     expect(codeOf(() => guardOffer(noMid))).toBe('422 sdp_malformed');
