@@ -27,7 +27,7 @@ export const SESSION_LINE = new RegExp(
 
 /** RFC 8839 §5.1: foundation, component, transport, priority, address, port, `typ`, type, then extensions. */
 export const CANDIDATE =
-  /^(a=)?candidate:[A-Za-z0-9+/]{1,32} \d{1,3} (udp|tcp|UDP|TCP) \d{1,10} [A-Za-z0-9.:-]{1,255} \d{1,5} typ (host|srflx|prflx|relay)( [A-Za-z0-9.:/+-]{1,255}){0,8}$/;
+  /^(a=)?candidate:[A-Za-z0-9+/]{1,32} \d{1,3} (udp|tcp|UDP|TCP) \d{1,10} [A-Za-z0-9.:-]{1,255} \d{1,5} typ (host|srflx|prflx|relay)( [A-Za-z0-9.:/+-]{1,255}){0,16}$/;
 
 /** A candidate whose connection address (the fifth field) is an mDNS name. */
 export const MDNS_CANDIDATE = /^(a=)?candidate:(\S+ ){4}\S+\.local /i;

@@ -139,3 +139,21 @@ describe('buildAnswer', () => {
     expect(codeOf(() => buildAnswer('v=0\r\nm=audio 9 RTP/AVP 0\r\n', guarded))).toBe('500 internal');
   });
 });
+
+describe('candidate grammar', () => {
+  it('keeps_the_candidates_browsers_send_with_all_their_extensions', () => {
+    const browserCandidates = [
+      'candidate:1467250027 1 udp 2122260223 192.0.2.2 46243 typ host generation 0 network-id 1 network-cost 10',
+      'candidate:842163049 1 udp 1677729535 203.0.113.9 46243 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag ndQB network-id 1 network-cost 10',
+      'candidate:2 1 TCP 2105458943 198.51.100.4 9 typ host tcptype active',
+      'candidate:3 1 udp 41885439 100.64.0.7 3478 typ relay raddr 203.0.113.9 rport 46243 generation 0',
+    ];
+    const offer = sdp('chromium-video').replace(
+      'a=mid:0',
+      ['a=mid:0', ...browserCandidates.map((c) => `a=${c}`)].join('\r\n'),
+    );
+    const guarded = guardOffer(offer);
+    expect(guarded.candidates).toBe(4);
+    for (const c of browserCandidates) expect(guarded.sdp).toContain(`a=${c}\r\n`);
+  });
+});
