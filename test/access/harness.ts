@@ -28,7 +28,7 @@ export const ISSUER = 'https://care.example/issuer';
 export async function makeHarness(options: { start: string; synced?: boolean; fs?: FileSystem }) {
   const dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-access-'));
   const issuer = await generateKeyPair('EdDSA');
-  const policyKeys = await generateKeyPair('EdDSA');
+  const policyKeys = await generateKeyPair('EdDSA', { extractable: true });
   const time = new ManualTime(options.start);
   const store = new FaultyStore(new FsStore(dir, options.fs ? { fs: options.fs } : {}));
   let synced = options.synced ?? true;
@@ -80,6 +80,8 @@ export async function makeHarness(options: { start: string; synced?: boolean; fs
         },
         issuer.privateKey,
       ),
+    /** The pinned policy key's private half, for documents `policy()` would refuse to sign. */
+    policyPrivateKey: policyKeys.privateKey,
     policy: (body: Partial<PolicyInput> & { version: number }) =>
       signPolicy(
         {
