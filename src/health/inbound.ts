@@ -100,6 +100,8 @@ export class InboundHandler {
     const { command } = verdict;
     if (await this.#seen.has(command.id, now))
       return this.#answer(name, command.id, { ok: false, code: 'cmd_replayed' });
+    const handler = commands.get(name);
+    if (!handler) return this.#answer(name, command.id, { ok: false, code: 'cmd_unknown' });
     try {
       await this.#seen.remember(command.id, Date.parse(command.expiry), now);
     } catch (error) {
@@ -107,8 +109,6 @@ export class InboundHandler {
       this.#log.warn({ name, err: String(error) }, 'command id not stored');
       return this.#answer(name, command.id, { ok: false, code: 'cmd_failed' });
     }
-    const handler = commands.get(name);
-    if (!handler) return this.#answer(name, command.id, { ok: false, code: 'cmd_unknown' });
     try {
       const result = await withTimeout(
         this.#time,
