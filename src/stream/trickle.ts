@@ -29,8 +29,6 @@ export function parseTrickle(body: string, remoteUfrag: string | undefined): Tri
     };
   }
   const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6);
-  const candidates = lines
-    .filter((l) => CANDIDATE.test(l) && !MDNS_CANDIDATE.test(l))
-    .map((l) => l.slice(2));
+  const candidates = lines.filter((l) => CANDIDATE.test(l) && !MDNS_CANDIDATE.test(l)).map((l) => l.slice(2));
   return { ok: true, mid, candidates };
 }
