@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { openAuditLog, recordServiceStart } from './access/auditStart.ts';
-import { AccessController } from './access/index.ts';
+import { AccessController, RefusalRecorder } from './access/index.ts';
 import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf } from './config.ts';
 import {
   CommandRegistry,
@@ -19,6 +19,7 @@ import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
 import { PerMinuteLimiter } from './platform/limiter.ts';
+import { prepareStateDir } from './platform/stateDir.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
@@ -35,6 +36,8 @@ export interface ServiceOptions {
 
 export interface RunningService {
   access: AccessController;
+  /** The one refusal recorder (access/refusals.ts): the relay's `refused` hook writes through it too. */
+  refusals: RefusalRecorder;
   audit: AuditLog;
   streaming: StreamingService;
   health: HealthService | undefined;
@@ -50,6 +53,9 @@ export async function startService(
 ): Promise<RunningService> {
   const { config } = loaded;
   const time = options.time ?? systemTime;
+  const { removedTemps } = await prepareStateDir(config.stateDir);
+  if (removedTemps.length > 0)
+    log.warn({ count: removedTemps.length }, 'removed temp files a crash left behind');
   const state = new FsStore(config.stateDir);
   const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
   await openAuditLog(audit, log);
@@ -73,6 +79,9 @@ export async function startService(
     );
     if (config.clock.assumeSynced)
       log.warn('clock.assumeSynced is set: the clock is trusted without NTP (demo only)');
+    // One recorder for every refusal, whichever path refuses: access control and the relay's checks.
+    const refusals = new RefusalRecorder({ audit, time, log: log.child({ module: 'refusals' }) });
+    stack.push(refusals);
     const access = await started(
       new AccessController({
         time,
@@ -84,6 +93,7 @@ export async function startService(
         onClockSyncChange: (listener) => clock.onChange(listener),
         randomId: () => randomBytes(18).toString('base64url'),
         log: log.child({ module: 'access' }),
+        refusals,
       }),
     );
     await recordServiceStart(audit, access.policy?.body.version ?? 0, log);
@@ -144,7 +154,7 @@ export async function startService(
       );
     } else log.warn('no mqtt section in the config: health, events and audit delivery are off');
     if (health && config.relay) {
-      stack.push(startRelay(loaded, { health, streaming, access, audit, time, log }));
+      stack.push(startRelay(loaded, { refusals, health, streaming, access, audit, time, log }));
     }
 
     const notify = new SdNotify({
@@ -157,7 +167,7 @@ export async function startService(
     stack.push({ stop: () => notify.stopping() });
     const url = streaming.server.listening ? streaming.url : undefined;
     log.info({ url: url ?? null, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
-    return { access, audit, streaming, health, url, stop: stopAll };
+    return { access, refusals, audit, streaming, health, url, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -165,6 +175,7 @@ export async function startService(
 }
 
 interface RelayParts {
+  refusals: RefusalRecorder;
   health: HealthService;
   streaming: StreamingService;
   access: AccessController;
@@ -188,11 +199,8 @@ function startRelay(loaded: LoadedConfig<Config>, p: RelayParts): RelayEndpoint 
       perStaff: new PerMinuteLimiter(relayConfig.rateLimitPerMinute, p.time),
       perDevice: new PerMinuteLimiter(relayConfig.deviceRateLimitPerMinute, p.time),
     }),
-    refused: (code, detail) =>
-      p.audit
-        .append({ type: 'deny', actor: 'unknown', code, detail })
-        .then(() => undefined)
-        .catch((error) => relayLog.error({ err: String(error) }, 'relay refusal not audited')),
+    // Anonymous garbage on the request topic shares the refusal budget with the HTTP route's.
+    refused: (code, detail) => p.refusals.refused(code, detail),
     time: p.time,
     log: relayLog,
   });

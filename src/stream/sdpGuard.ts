@@ -11,6 +11,9 @@
  */
 import { NattsynError } from '../errors.ts';
 import type { ReasonCode } from '../reasons.ts';
+import { CANDIDATE, MDNS_CANDIDATE, MEDIA_LINE, MID, SESSION_LINE } from './sdpLines.ts';
+
+export { MDNS_CANDIDATE } from './sdpLines.ts';
 
 export const SDP_REJECT_CODES = [
   'sdp_malformed',
@@ -36,7 +39,12 @@ export interface GuardedOffer {
   videoMid: string | undefined;
   declined: DeclinedSection[];
   payloadType: number;
+  /** Remote candidates kept in the offer (werift gets these before any trickle). */
+  candidates: number;
 }
+
+/** The default cap of remote candidates kept from an offer (config: `stream.maxCandidatesPerSession`). */
+export const MAX_OFFER_CANDIDATES = 24;
 
 interface Section {
   kind: string;
@@ -96,11 +104,16 @@ export function pickH264(lines: readonly string[]): { h264: string; rtx: string 
 }
 
 const PT_LINE = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
-const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive)(:|$)/;
-/** A candidate whose connection address (the fifth field) is an mDNS name. */
-export const MDNS_CANDIDATE = /^(a=)?candidate:(\S+ ){4}\S+\.local /i;
-
-function guardVideo(section: Section): { lines: string[]; payloadType: number } {
+/**
+ * The viewer's own send side, and simulcast (RFC 8853 `a=rid` / `a=simulcast`): werift would answer
+ * simulcast as something the device receives, next to `a=sendonly` (issue 13, item 7). A group
+ * belongs to the session part only (RFC 5888), never inside the section.
+ */
+const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive|rid|simulcast|group)(:|$)/;
+function guardVideo(
+  section: Section,
+  maxCandidates: number,
+): { lines: string[]; payloadType: number; candidates: number } {
   const direction =
     section.lines.find((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l)) ?? 'a=sendrecv';
   if (direction === 'a=sendonly' || direction === 'a=inactive') {
@@ -110,23 +123,34 @@ function guardVideo(section: Section): { lines: string[]; payloadType: number } 
   if (!picked)
     throw reject('sdp_no_h264', 'the offer has no H.264 constrained baseline with packetization-mode 1');
   const keep = new Set([picked.h264, ...(picked.rtx ? [picked.rtx] : [])]);
+  let candidates = 0;
   const lines = section.lines.filter((l) => {
     const pt = PT_LINE.exec(l)?.[2];
     if (pt !== undefined && pt !== '*' && !keep.has(pt)) return false;
-    return !SEND_LINES.test(l) && !MDNS_CANDIDATE.test(l);
+    if (CANDIDATE.test(l) && !MDNS_CANDIDATE.test(l)) return ++candidates <= maxCandidates;
+    return MEDIA_LINE.test(l) && !SEND_LINES.test(l);
   });
   const m = `m=video ${section.port} ${section.proto} ${[...keep].join(' ')}`;
-  return { lines: [m, ...lines, 'a=recvonly'], payloadType: Number(picked.h264) };
+  return {
+    lines: [m, ...lines, 'a=recvonly'],
+    payloadType: Number(picked.h264),
+    candidates: Math.min(candidates, maxCandidates),
+  };
 }
 
-export function guardOffer(sdp: string): GuardedOffer {
+/** `maxCandidates`: remote candidates kept, in offered order; the rest are dropped (item 6). */
+export function guardOffer(sdp: string, maxCandidates = MAX_OFFER_CANDIDATES): GuardedOffer {
   const { session, sections } = splitSdp(sdp);
   const videos = sections.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'video' && s.port !== '0');
   if (videos.length === 0) throw reject('sdp_no_video', 'the offer has no video section');
   if (videos.length > 1) throw reject('sdp_multiple_video', 'the offer has more than one video section');
   const { s: video, i: videoIndex } = videos[0]!;
-  const guarded = guardVideo(video);
+  const guarded = guardVideo(video, maxCandidates);
   const videoMid = attr(video.lines, 'mid');
+  // werift cannot bundle a section it cannot name: without this the viewer got a 500.
+  if (videoMid === undefined || !MID.test(videoMid)) {
+    throw reject('sdp_malformed', 'the video section has no valid a=mid');
+  }
   const declined = sections
     .map((s, index) => ({ s, index }))
     .filter(({ index }) => index !== videoIndex)
@@ -137,14 +161,15 @@ export function guardOffer(sdp: string): GuardedOffer {
       format: s.formats[0] ?? '0',
       mid: attr(s.lines, 'mid'),
     }));
-  const sessionLines = session.map((l) =>
-    l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE${videoMid ? ` ${videoMid}` : ''}` : l,
-  );
+  const sessionLines = session
+    .filter((l) => SESSION_LINE.test(l))
+    .map((l) => (l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${videoMid}` : l));
   return {
     sdp: `${[...sessionLines, ...guarded.lines].join('\r\n')}\r\n`,
     videoIndex,
     videoMid,
     declined,
     payloadType: guarded.payloadType,
+    candidates: guarded.candidates,
   };
 }
