@@ -11,8 +11,7 @@ import { prepareDemoState, startDemoBroker } from '../demo.ts';
 import { UsageError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { startService } from '../main.ts';
-import { type CliIo, EXIT, parseVerbArgs, showHelp } from './io.ts';
-import { untilSignal } from './run.ts';
+import { type CliIo, EXIT, parseVerbArgs, showHelp, untilSignal } from './io.ts';
 
 export const DEMO_HELP = `Usage: nattsyn demo [--state DIR] [--port 8080] [--mqtt URL] [--log-level info]
 
