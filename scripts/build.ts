@@ -66,6 +66,10 @@ export interface BuildResult {
 
 export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
   const outDir = path.resolve(options.outDir);
+  // The folder is emptied first: never the checkout or anything holding it.
+  if (outDir === path.parse(outDir).root || !path.relative(outDir, ROOT).startsWith('..')) {
+    throw new Error(`--out ${outDir}: refusing to empty a folder that holds the sources`);
+  }
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
   const rewritten: string[] = [];
