@@ -7,11 +7,12 @@
  * Targets (issues 3 and 8): first frame p50 ≤ 200 ms, p95 ≤ 350 ms; latency p50 ≤ 120 ms;
  * ≤ 0.5 % of a core per viewer; RSS ≤ 90 MB with 5 viewers and ≤ 75 MB idle with the camera off.
  *
- * The service runs as production runs it (systemd/nattsyn.service): the same V8 flags and malloc
- * arena cap. `--node-flags="..."` replaces the flags (`--node-flags=` for none); MALLOC_ARENA_MAX in
+ * The service runs as production runs it: the V8 flags and malloc arena cap are read from
+ * systemd/nattsyn.service. `--node-flags="..."` replaces the flags (`--node-flags=` for none); MALLOC_ARENA_MAX in
  * the bench's environment replaces the cap; `--variants=bundle` measures one of the two.
  * NATTSYN_BENCH_JOINS sets the number of joins (24).
  */
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBundle } from '../scripts/build.ts';
@@ -19,10 +20,11 @@ import { launchChromium } from '../test/fixtures/stream/browser.ts';
 import { startMosquitto } from '../test/support/mosquitto.ts';
 import { type LifecycleFigures, measureLifecycle, type Usage, type Variant } from './lifecycle.ts';
 
-/** The flags systemd/nattsyn.service starts Node with (why: there). */
-export const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1'];
-const PRODUCTION_MALLOC_ARENA_MAX = '2';
 const ROOT = path.resolve(import.meta.dirname, '..');
+const UNIT = readFileSync(path.join(ROOT, 'systemd/nattsyn.service'), 'utf8');
+/** The Node flags and malloc arena cap systemd/nattsyn.service runs the service with (why: there). */
+export const PRODUCTION_NODE_FLAGS = /^ExecStart=\S+\/node((?: --\S+)*) /m.exec(UNIT)![1]!.trim().split(' ');
+const PRODUCTION_MALLOC_ARENA_MAX = /^Environment=MALLOC_ARENA_MAX=(\d+)$/m.exec(UNIT)![1]!;
 
 const { values } = parseArgs({
   options: {

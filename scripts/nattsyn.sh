@@ -6,7 +6,7 @@ set -euo pipefail
 app="${NATTSYN_APP:-/opt/nattsyn}"
 # The same memory settings as systemd/nattsyn.service (why: there), so `nattsyn run` by hand behaves alike.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
-cmd=("$app/node/bin/node" --max-semi-space-size=1 "$app/dist/nattsyn.mjs")
+cmd=("$app/node/bin/node" --max-semi-space-size=1 --v8-pool-size=1 "$app/dist/nattsyn.mjs")
 if [ "$(id -u)" -eq 0 ]; then
   exec runuser -u nattsyn -- "${cmd[@]}" "$@"
 fi
