@@ -14,7 +14,8 @@
  * it. The entry keeps its own `import.meta`: it is the file Node runs.
  *
  * Native packages stay outside the bundle and load from `node_modules` beside `<out>`: onoff and
- * its epoll addon (GPIO).
+ * its epoll addon (GPIO). Nothing else needs a file at run time: pino writes through sonic-boom on
+ * the main thread (no transport, so no worker script), werift has no optional or native parts.
  *
  *   node scripts/build.ts [--out DIR] [--no-splitting]
  */
