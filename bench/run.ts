@@ -41,14 +41,18 @@ const wanted = values.variants.split(',');
 const joins = Number(process.env.NATTSYN_BENCH_JOINS ?? 24);
 
 async function main(): Promise<void> {
+  // Measured in the order named (`--variants=bundle,source` checks that order does not matter).
   const variants: Variant[] = [];
-  if (wanted.includes('source')) {
-    variants.push({ name: 'source', entry: path.join(ROOT, 'src/cli.ts'), nodeFlags, mallocArenaMax });
-  }
-  if (wanted.includes('bundle')) {
-    // Inside the repository, so the bundle finds its external packages in node_modules as installed.
-    const { bundle } = await buildBundle({ outDir: path.join(ROOT, '.bench/bundle') });
-    variants.push({ name: 'bundle', entry: bundle, nodeFlags, mallocArenaMax });
+  for (const name of wanted) {
+    if (name === 'source') {
+      variants.push({ name, entry: path.join(ROOT, 'src/cli.ts'), nodeFlags, mallocArenaMax });
+    } else if (name === 'bundle') {
+      // Inside the repository, so the bundle finds its external packages in node_modules as installed.
+      const { bundle } = await buildBundle({ outDir: path.join(ROOT, '.bench/bundle') });
+      variants.push({ name, entry: bundle, nodeFlags, mallocArenaMax });
+    } else {
+      throw new Error(`--variants: unknown variant ${name} (source, bundle)`);
+    }
   }
   const broker = await startMosquitto();
   const browser = await launchChromium();
