@@ -5,7 +5,7 @@
  *  - idle CPU (% of one core) and RSS of that process with health reporting on (target ≤ 1 %);
  *  - the time from a broker restart to the last of N audit records appended during the outage
  *    arriving at a centre subscriber, in order;
- *  - the cost of one frame check (keyframe → ffmpeg → grey statistics), wall and CPU including ffmpeg.
+ *  - the cost of one frame check (keyframe → ffmpeg → sharp), wall and CPU including ffmpeg.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

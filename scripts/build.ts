@@ -13,9 +13,8 @@
  * file of `src/` that is not TypeScript is copied there, with `package.json` (the version) beside
  * it. The entry keeps its own `import.meta`: it is the file Node runs.
  *
- * Native packages stay outside the bundle and load from `node_modules` beside `<out>`: onoff and
- * its epoll addon (GPIO). Nothing else needs a file at run time: pino writes through sonic-boom on
- * the main thread (no transport, so no worker script), werift has no optional or native parts.
+ * Native and optional packages stay outside the bundle and load from `node_modules` beside `<out>`:
+ * sharp (libvips), onoff and its epoll addon.
  *
  *   node scripts/build.ts [--out DIR] [--no-splitting]
  */
@@ -30,7 +29,7 @@ const ENTRY = path.join(SRC, 'cli.ts');
 export const BUNDLE_FILE = 'nattsyn.mjs';
 
 /** Packages with native addons (or that load one): never bundled. */
-export const EXTERNAL_PACKAGES = ['onoff', 'epoll'];
+export const EXTERNAL_PACKAGES = ['sharp', 'onoff', 'epoll'];
 
 /**
  * CommonJS packages inside an ESM bundle still call `require` for Node's built-ins, and a few read

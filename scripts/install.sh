@@ -22,7 +22,7 @@ NPM_URL="https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz"
 # build-essential, python3: onoff's epoll addon is compiled at install time (no prebuilt binary).
 APT_PACKAGES=(ffmpeg rpicam-apps-lite curl ca-certificates openssl build-essential python3)
 RUNTIME_FILES=(package.json package-lock.json docs schemas)
-# The device is linux-arm64 (npm's --cpu/--os pick arm64 builds of native packages when installing elsewhere).
+# The device is linux-arm64 (npm's --cpu/--os pick sharp's arm64 build when installing elsewhere).
 TARGET_CPU=arm64
 CROSS_CC=aarch64-linux-gnu-gcc
 CROSS_CXX=aarch64-linux-gnu-g++
@@ -208,7 +208,7 @@ remove_stale() {
   [ "$dry_run" = 1 ] || find "$root/opt/nattsyn/$2" -depth -type d -empty -delete
 }
 
-# npm ci --omit=dev (the packages the bundle leaves outside: onoff and epoll) runs again only
+# npm ci --omit=dev (the packages the bundle leaves outside: sharp, onoff/epoll) runs again only
 # when the lock file changed (its hash is stamped after success). On the device it runs natively;
 # in a scratch root with --fetch it installs linux-arm64 packages and cross-builds epoll's addon.
 npm_ci() {

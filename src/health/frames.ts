@@ -155,8 +155,8 @@ export class FrameChecker {
       const pixels = thumb.data.length;
       if (this.#pairs === undefined || this.#previous?.pixels !== pixels)
         this.#pairs = fingerprintPairs(pixels, this.#deps.random);
-      const { mean } = greyStats(thumb);
-      const hash = wantHash ? thumbnailHash(thumb) : undefined;
+      const { mean } = await greyStats(thumb);
+      const hash = wantHash ? await thumbnailHash(thumb) : undefined;
       return { mean, fingerprint: noiseFingerprint(thumb, this.#pairs), hash };
     } finally {
       thumb.data.fill(0);

@@ -16,6 +16,9 @@ export interface Thumbnail {
   data: Uint8Array;
 }
 
+/** sharp (libvips, ~30 MiB resident) is loaded on the first check, not while no camera runs. */
+const loadSharp = async () => (await import('sharp')).default;
+
 export type ThumbnailDecoder = (au: Uint8Array) => Promise<Thumbnail>;
 
 export interface DecoderOptions {
@@ -60,56 +63,14 @@ export function ffmpegThumbnailDecoder(options: DecoderOptions = {}): ThumbnailD
     });
 }
 
-/**
- * Mean and (sample) standard deviation of the grey levels. Plain arithmetic over 19,200 bytes:
- * an image library here would cost the device ~30 MB of resident memory while the camera runs.
- */
-export function greyStats(thumb: Thumbnail): { mean: number; stdev: number } {
-  const n = thumb.data.length;
-  let sum = 0;
-  let squares = 0;
-  for (let i = 0; i < n; i++) {
-    const v = thumb.data[i]!;
-    sum += v;
-    squares += v * v;
-  }
-  const mean = n > 0 ? sum / n : 0;
-  const variance = n > 1 ? Math.max(0, (squares - sum * mean) / (n - 1)) : 0;
-  return { mean, stdev: Math.sqrt(variance) };
-}
-
-/** Area-average downscale of a grey picture: each output pixel is the mean of the area it covers. */
-export function downscale(thumb: Thumbnail, width: number, height: number): Uint8Array {
-  const columns = coverage(thumb.width, width);
-  const rows = coverage(thumb.height, height);
-  const out = new Uint8Array(width * height);
-  const line = new Float64Array(width);
-  for (let oy = 0; oy < height; oy++) {
-    const value = new Float64Array(width);
-    for (const [sy, wy] of rows[oy]!) {
-      line.fill(0);
-      for (let ox = 0; ox < width; ox++)
-        for (const [sx, wx] of columns[ox]!) line[ox]! += thumb.data[sy * thumb.width + sx]! * wx;
-      for (let ox = 0; ox < width; ox++) value[ox]! += line[ox]! * wy;
-    }
-    for (let ox = 0; ox < width; ox++) out[oy * width + ox] = Math.round(value[ox]!);
-  }
-  return out;
-}
-
-/** For each of `to` output cells, the source indices it covers and their weights (summing to 1). */
-function coverage(from: number, to: number): [number, number][][] {
-  const scale = from / to;
-  return Array.from({ length: to }, (_, o) => {
-    const start = o * scale;
-    const end = start + scale;
-    const cells: [number, number][] = [];
-    for (let s = Math.floor(start); s < Math.min(from, Math.ceil(end)); s++) {
-      const weight = Math.min(end, s + 1) - Math.max(start, s);
-      if (weight > 0) cells.push([s, weight / scale]);
-    }
-    return cells;
-  });
+/** Mean and standard deviation of the grey levels, by sharp. */
+export async function greyStats(thumb: Thumbnail): Promise<{ mean: number; stdev: number }> {
+  const sharp = await loadSharp();
+  const stats = await sharp(thumb.data, {
+    raw: { width: thumb.width, height: thumb.height, channels: 1 },
+  }).stats();
+  const channel = stats.channels[0]!;
+  return { mean: channel.mean, stdev: channel.stdev };
 }
 
 /**
@@ -160,8 +121,12 @@ const COS = Array.from({ length: 8 }, (_, u) =>
 );
 
 /** pHash: 32×32 grey, 2-D DCT, the 8×8 lowest frequencies against their median → 64 bits. */
-export function thumbnailHash(thumb: Thumbnail): string {
-  const small = downscale(thumb, HASH_SIZE, HASH_SIZE);
+export async function thumbnailHash(thumb: Thumbnail): Promise<string> {
+  const sharp = await loadSharp();
+  const small = await sharp(thumb.data, { raw: { width: thumb.width, height: thumb.height, channels: 1 } })
+    .resize(HASH_SIZE, HASH_SIZE, { fit: 'fill' })
+    .raw()
+    .toBuffer();
   const coefficients: number[] = [];
   for (let u = 0; u < 8; u++) {
     for (let v = 0; v < 8; v++) {
@@ -207,5 +172,5 @@ export async function perceptualHash(
 export async function meanLuma(au: AccessUnit | Uint8Array, decode?: ThumbnailDecoder): Promise<number> {
   const data = au instanceof Uint8Array ? au : au.data;
   defaultDecoder ??= ffmpegThumbnailDecoder();
-  return greyStats(await (decode ?? defaultDecoder)(data)).mean;
+  return (await greyStats(await (decode ?? defaultDecoder)(data))).mean;
 }

