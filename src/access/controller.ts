@@ -19,6 +19,7 @@ import {
   type PolicyVerdict,
   type TokenTrust,
 } from '../policy/index.ts';
+import { AuditProbe } from './auditProbe.ts';
 import { AccessDecision, endCodeFor, refusal } from './decision.ts';
 import { PolicyInForce } from './policyInForce.ts';
 import { SessionTable } from './sessionTable.ts';
@@ -54,13 +55,15 @@ export class AccessController implements AccessControl {
   readonly #policy: PolicyInForce;
   readonly #sessions: SessionTable;
   readonly #decision: AccessDecision;
+  readonly #probe: AuditProbe;
   readonly #changed = new Emitter<[]>();
   readonly #subscriptions = new Subscriptions();
 
   constructor(deps: AccessControllerDeps) {
     this.#d = deps;
     const record = (entry: AuditEntry) => this.#record(entry);
-    const append = (entry: AuditEntry) => deps.audit.append(entry);
+    const append = (entry: AuditEntry) => this.#append(entry);
+    this.#probe = new AuditProbe({ ...deps, onRestored: () => this.#changed.emit() });
     this.#policy = new PolicyInForce({ ...deps, deviceId: deps.trust.deviceId, append, record });
     this.#sessions = new SessionTable({ time: deps.time, record });
     this.#decision = new AccessDecision({
@@ -80,11 +83,13 @@ export class AccessController implements AccessControl {
       if (this.#d.onClockSyncChange) this.#subscriptions.add(this.#d.onClockSyncChange(changed));
     }
     await this.#policy.load();
+    this.#probe.start();
   }
 
   /** Ends every live session (audited as `shutdown`). */
   async stop(): Promise<void> {
     await this.#sessions.endAll('shutdown');
+    this.#probe.stop();
     this.#subscriptions.clear();
   }
 
@@ -106,6 +111,7 @@ export class AccessController implements AccessControl {
     const verdict = await this.#decision.verify(token, now);
     if (!verdict.ok) return this.#deny(verdict, undefined, origin);
     const { claims } = verdict;
+    await this.#probe.ensure(); // a log that failed earlier may be writable again: never refuse on stale news
     const decision = this.#decision.decide(claims, now);
     if (decision.kind === 'deny') return this.#deny(refusal(decision.code), claims.staffId, origin);
     const ticket: SessionTicket = {
@@ -120,7 +126,7 @@ export class AccessController implements AccessControl {
     };
     const live = this.#sessions.reserve(ticket, claims, endCodeFor(decision, claims, now, this.policy));
     try {
-      await this.#d.audit.append({
+      await this.#append({
         type: decision.scope === 'install' ? 'install_preview' : 'grant',
         actor: claims.staffId,
         sessionId: ticket.sessionId,
@@ -248,9 +254,19 @@ export class AccessController implements AccessControl {
   /** Appends to the audit log; a failure is logged (the log turns unwritable and the gate denies). */
   async #record(entry: AuditEntry): Promise<void> {
     try {
-      await this.#d.audit.append(entry);
+      await this.#append(entry);
     } catch (error) {
       this.#d.log.error({ err: error, type: entry.type }, 'audit append failed');
+    }
+  }
+
+  /** Appends; a failure arms the probe that notices when the log can be written again. */
+  async #append(entry: AuditEntry): Promise<void> {
+    try {
+      await this.#d.audit.append(entry);
+    } catch (error) {
+      this.#probe.watch();
+      throw error;
     }
   }
 }

@@ -25,6 +25,7 @@ export const AUDIT_TYPES = [
   'command',
   'decommissioned',
   'service_start',
+  'audit_restored',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
