@@ -1,7 +1,10 @@
 /**
  * The composition root: builds every part from the validated config and the real implementations
- * of the side-effect ports, starts them in order and stops them in reverse. It wires; every
- * decision (the camera's lead, the audit log's failure mode, the clock's trust) belongs to a part.
+ * of the side-effect ports, starts them in order and stops them within a bound (platform/
+ * lifecycle.ts): a start that fails stops whatever it started, and a stop first closes what takes
+ * requests (HTTP, so the sessions end and are audited, then access control) before draining the
+ * rest. It wires; every decision (the camera's lead, the audit log's failure mode, the clock's
+ * trust) belongs to a part.
  */
 import { randomBytes } from 'node:crypto';
 import { openAuditLog, recordServiceStart } from './access/auditStart.ts';
@@ -18,6 +21,7 @@ import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
+import { PartStack } from './platform/lifecycle.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
@@ -29,7 +33,16 @@ export interface ServiceOptions {
   streaming?: Pick<StreamingDeps, 'gpio' | 'spawn'>;
   /** The time port; the real one unless a test drives time. */
   time?: Time;
+  /** How long a stop may take in all (platform/lifecycle.ts). */
+  stopBoundMs?: number;
 }
+
+/**
+ * What stops first (issue 9, item 11): systemd's notice, then the stream (no new request, every live
+ * session ended and audited, the camera off), then access control (any session still being set up);
+ * the health link drains its inbound messages and says `stopped` after that, within the bound.
+ */
+const STOP_FIRST = ['notify', 'streaming', 'access'];
 
 export interface RunningService {
   access: AccessController;
@@ -51,17 +64,15 @@ export async function startService(
   const state = new FsStore(config.stateDir);
   const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
   await openAuditLog(audit, log);
-  const stack: { stop(): unknown }[] = [];
-  const started = async <P extends { start(): unknown; stop(): unknown }>(part: P): Promise<P> => {
-    await part.start();
-    stack.push(part);
-    return part;
-  };
-  const stopAll = async () => {
-    for (const part of stack.splice(0).reverse()) await part.stop();
-  };
+  const stack = new PartStack({
+    time,
+    log,
+    ...(options.stopBoundMs ? { boundMs: options.stopBoundMs } : {}),
+  });
+  const stopAll = () => stack.stop(STOP_FIRST);
   try {
-    const clock = await started(
+    const clock = await stack.start(
+      'clock',
       new ClockSync({
         probe: timesyncProbe(config.clock.timesyncFile),
         assumeSynced: config.clock.assumeSynced,
@@ -71,7 +82,8 @@ export async function startService(
     );
     if (config.clock.assumeSynced)
       log.warn('clock.assumeSynced is set: the clock is trusted without NTP (demo only)');
-    const access = await started(
+    const access = await stack.start(
+      'access',
       new AccessController({
         time,
         audit,
@@ -87,10 +99,11 @@ export async function startService(
     await recordServiceStart(audit, access.policy?.body.version ?? 0, log);
 
     const installWindow = new InstallWindow({ store: state, time, audit, perceptualHash });
+    stack.add('installWindow', installWindow);
     await installWindow.start((until) => access.setInstallPreview(until));
-    stack.push(installWindow);
 
-    const streaming = await started(
+    const streaming = await stack.start(
+      'streaming',
       new StreamingService(config, {
         access,
         time,
@@ -119,7 +132,8 @@ export async function startService(
           time,
         }),
       );
-      health = await started(
+      health = await stack.start(
+        'health',
         new HealthService({
           deviceId: config.deviceId,
           softwareVersion: await softwareVersion(),
@@ -148,8 +162,8 @@ export async function startService(
       mainPid: process.pid,
       time,
     });
+    stack.add('notify', { stop: () => notify.stopping() });
     await notify.ready();
-    stack.push({ stop: () => notify.stopping() });
     log.info({ url: streaming.url, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
     return { access, audit, streaming, health, url: streaming.url, stop: stopAll };
   } catch (error) {
