@@ -140,13 +140,16 @@ export class WhepServer {
     this.#url = await app.listen({ host: this.#config.host, port: this.#config.port });
   }
 
-  /** Ends every session (audited as `shutdown`), closes peers and the listener. Idempotent. */
+  /**
+   * Takes no new request first (fastify answers 503 while it closes; requests in hand finish), then
+   * ends every session (audited as `shutdown`) and closes the peers. Idempotent.
+   */
   async stop(): Promise<void> {
-    await this.#sessions?.stop();
     const app = this.#app;
     this.#app = undefined;
     this.#url = undefined;
     await app?.close();
+    await this.#sessions?.stop();
   }
 
   async #tlsOptions(): Promise<{ key: string | Buffer; cert: string | Buffer } | undefined> {
