@@ -21,12 +21,14 @@ import {
 } from '../policy/index.ts';
 import { AuditProbe } from './auditProbe.ts';
 import { AccessDecision, endCodeFor, refusal } from './decision.ts';
+import { PauseExpiry, pauseInForce } from './pause.ts';
 import { PolicyInForce } from './policyInForce.ts';
 import { SessionTable } from './sessionTable.ts';
 import type {
   AccessControl,
   Admission,
   CameraSchedule,
+  PauseOptions,
   RequestOrigin,
   SessionEndCode,
   SessionTicket,
@@ -56,6 +58,7 @@ export class AccessController implements AccessControl {
   readonly #sessions: SessionTable;
   readonly #decision: AccessDecision;
   readonly #probe: AuditProbe;
+  readonly #pauseExpiry: PauseExpiry;
   readonly #changed = new Emitter<[]>();
   readonly #subscriptions = new Subscriptions();
 
@@ -63,8 +66,10 @@ export class AccessController implements AccessControl {
     this.#d = deps;
     const record = (entry: AuditEntry) => this.#record(entry);
     const append = (entry: AuditEntry) => this.#append(entry);
-    this.#probe = new AuditProbe({ ...deps, onRestored: () => this.#changed.emit() });
+    const changed = () => this.#changed.emit();
+    this.#probe = new AuditProbe({ ...deps, onRestored: changed });
     this.#policy = new PolicyInForce({ ...deps, deviceId: deps.trust.deviceId, append, record });
+    this.#pauseExpiry = new PauseExpiry({ ...deps, policy: this.#policy, onEnded: changed });
     this.#sessions = new SessionTable({ time: deps.time, record });
     this.#decision = new AccessDecision({
       trust: deps.trust,
@@ -79,7 +84,11 @@ export class AccessController implements AccessControl {
   async start(): Promise<void> {
     if (!this.#subscriptions.active) {
       const changed = () => this.#changed.emit();
-      this.#subscriptions.add(this.#policy.onChange(changed), this.#sessions.onChanged(changed));
+      this.#subscriptions.add(
+        this.#policy.onChange(changed),
+        this.#policy.onChange(() => this.#pauseExpiry.arm()),
+        this.#sessions.onChanged(changed),
+      );
       if (this.#d.onClockSyncChange) this.#subscriptions.add(this.#d.onClockSyncChange(changed));
     }
     await this.#policy.load();
@@ -90,6 +99,7 @@ export class AccessController implements AccessControl {
   async stop(): Promise<void> {
     await this.#sessions.endAll('shutdown');
     this.#probe.stop();
+    this.#pauseExpiry.stop();
     this.#subscriptions.clear();
   }
 
@@ -178,13 +188,14 @@ export class AccessController implements AccessControl {
   windowState(): WindowState {
     const now = this.#d.time.now();
     const { policy } = this.#policy;
-    const schedule = policy?.schedule;
     const preview = this.#policy.installPreviewUntil;
     const { open, next } = this.#policy.windowsAt(now);
+    const pause = pauseInForce(this.#policy, now);
     return {
       open,
       next,
-      paused: this.#policy.pausedByResident || (schedule?.isPausedAt(now) ?? false),
+      paused: pause !== undefined,
+      pause,
       policyVersion: policy?.body.version,
       timeZone: policy?.body.timeZone,
       clockSynced: this.#d.clockSynced(),
@@ -202,7 +213,8 @@ export class AccessController implements AccessControl {
     const { open, next } = state;
     const soon = next !== undefined && next.start - now <= leadMs;
     const byWindows = state.clockSynced && !state.paused && (open !== undefined || soon);
-    const edges = [open?.end, next && next.start - leadMs, next?.start].filter(
+    const pauseEnd = this.#policy.pauseAt(now)?.until;
+    const edges = [open?.end, next && next.start - leadMs, next?.start, pauseEnd].filter(
       (t): t is number => t !== undefined && t > now,
     );
     const recheckAt = edges.length > 0 ? epochMillis(Math.min(...edges)) : undefined;
@@ -215,10 +227,11 @@ export class AccessController implements AccessControl {
     return verdict;
   }
 
-  /** The resident's pause button: pausing cuts live sessions at once, even unaudited (fail closed). */
-  async setPaused(paused: boolean, actor: string): Promise<void> {
+  /** The resident's pause: pausing cuts live sessions at once, even unaudited (fail closed). */
+  async setPaused(paused: boolean, actor: string, options: PauseOptions = {}): Promise<void> {
     if (!paused) return this.#policy.resume(actor);
-    await this.#policy.pause(actor);
+    const by = options.by ?? (actor === 'centre' ? 'centre' : 'resident');
+    await this.#policy.pause({ by, actor, since: this.#d.time.now(), until: options.until });
     await this.#sessions.endAll('paused');
     await this.#policy.storePause();
   }

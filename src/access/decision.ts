@@ -66,15 +66,15 @@ export class AccessDecision {
 
   /** May these claims look now? `excludeSession`: judge a live session against the others. */
   decide(claims: StaffClaims, now: EpochMillis, excludeSession?: string): Decision {
-    return authorize(claims, now, this.gateState(excludeSession));
+    return authorize(claims, now, this.gateState(now, excludeSession));
   }
 
-  gateState(excludeSession?: string): GateState {
+  gateState(now: EpochMillis, excludeSession?: string): GateState {
     const { policy } = this.#d;
     return {
       clockSynced: this.#d.clockSynced(),
       policy: policy.policy,
-      pausedByResident: policy.pausedByResident,
+      pausedByResident: policy.pauseAt(now) !== undefined,
       auditWritable: this.#d.auditWritable(),
       installPreviewUntil: policy.installPreviewUntil,
       liveSessions: this.#d.sessions.gateView(excludeSession),
