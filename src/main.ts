@@ -13,6 +13,7 @@ import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf }
 import {
   CommandRegistry,
   HealthService,
+  pauseCommands,
   perceptualHash,
   readinessCameraLeadMs,
   SdNotify,
@@ -117,6 +118,9 @@ export async function startService(
     let health: HealthService | undefined;
     if (config.mqtt) {
       const commands = new CommandRegistry();
+      const pause = pauseCommands({ access, time });
+      commands.register('pause', pause.pause);
+      commands.register('resume', pause.resume);
       commands.register(
         'selftest',
         remoteSelftestCommand({

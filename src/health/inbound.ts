@@ -9,6 +9,7 @@
  */
 import type { KeyObject } from 'jose';
 import type { AccessControl } from '../access/types.ts';
+import { NattsynError } from '../errors.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
 import { systemTime, type Time, withTimeout } from '../platform/time.ts';
@@ -129,7 +130,9 @@ export class InboundHandler {
       await this.#answer(name, command.id, { ok: true, result });
     } catch (error) {
       this.#log.warn({ name, err: String(error) }, 'command failed');
-      await this.#answer(name, command.id, { ok: false, code: 'cmd_failed' });
+      // A handler refusing its arguments says so (cmd_malformed); anything else failed.
+      const refused = error instanceof NattsynError && error.code === 'cmd_malformed';
+      await this.#answer(name, command.id, { ok: false, code: refused ? 'cmd_malformed' : 'cmd_failed' });
     }
   }
 
