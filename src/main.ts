@@ -7,7 +7,7 @@
  * trust) belongs to a part.
  */
 import { randomBytes } from 'node:crypto';
-import { openAuditLog, recordServiceStart } from './access/auditStart.ts';
+import { openAuditLog } from './access/auditStart.ts';
 import { AccessController } from './access/index.ts';
 import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf } from './config.ts';
 import {
@@ -97,7 +97,7 @@ export async function startService(
         log: log.child({ module: 'access' }),
       }),
     );
-    await recordServiceStart(audit, access.policy?.body.version ?? 0, log);
+    await access.recordServiceStart();
 
     const installWindow = new InstallWindow({ store: state, time, audit, perceptualHash });
     stack.add('installWindow', installWindow);

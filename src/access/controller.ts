@@ -20,7 +20,7 @@ import {
   type TokenTrust,
 } from '../policy/index.ts';
 import { AuditProbe } from './auditProbe.ts';
-import { AccessDecision, endCodeFor, refusal } from './decision.ts';
+import { AccessDecision, endCodeFor, grantDetail, refusal } from './decision.ts';
 import { PauseExpiry, pauseInForce } from './pause.ts';
 import { PolicyInForce } from './policyInForce.ts';
 import { SessionTable } from './sessionTable.ts';
@@ -101,6 +101,15 @@ export class AccessController implements AccessControl {
     this.#probe.stop();
     this.#pauseExpiry.stop();
     this.#subscriptions.clear();
+  }
+
+  /**
+   * The `service_start` record, with the policy version the service starts under. A log that
+   * cannot take it is re-probed from now on, so it comes back without waiting for a request.
+   */
+  recordServiceStart(): Promise<void> {
+    const policyVersion = this.#policy.policy?.body.version ?? 0;
+    return this.#record({ type: 'service_start', actor: 'device', detail: { policyVersion } });
   }
 
   onChange(listener: () => void): () => void {
@@ -282,17 +291,4 @@ export class AccessController implements AccessControl {
       throw error;
     }
   }
-}
-
-function grantDetail(ticket: SessionTicket, claims: { reason: string | undefined }, origin: RequestOrigin) {
-  return {
-    scope: ticket.scope,
-    tokenId: ticket.tokenId,
-    until: new Date(ticket.until).toISOString(),
-    emergency: ticket.emergency,
-    remote: origin.remote,
-    transport: origin.transport,
-    ...(ticket.windowId ? { windowId: ticket.windowId } : {}),
-    ...(claims.reason ? { reason: claims.reason } : {}),
-  };
 }

@@ -86,6 +86,17 @@ describe('admission', () => {
 });
 
 describe('an audit log that can be written again (issue 9, item 7)', () => {
+  it('records_the_service_start_and_re_probes_a_log_that_could_not_take_it', async () => {
+    await h.access.recordServiceStart();
+    expect((await h.records()).at(-1)).toMatchObject({ type: 'service_start', detail: { policyVersion: 1 } });
+    h.store.failing.add('append');
+    await h.access.recordServiceStart(); // a read-only disk at start: nothing has asked yet
+    expect(h.time.scheduled()).toContainEqual({ name: 'audit-probe', inMs: 15_000 });
+    h.store.failing.delete('append');
+    await h.time.run(15_000);
+    await expect.poll(async () => (await h.records()).at(-1)?.type).toBe('audit_restored');
+  });
+
   it('admits_the_first_request_after_the_log_becomes_writable_again', async () => {
     h.store.failing.add('append');
     expect(await h.access.admit(await h.token(), REMOTE)).toMatchObject({ code: 'audit_unavailable' });
