@@ -6,10 +6,10 @@
 import type { Logger } from '../log.ts';
 import type { Time, Timer } from '../platform/time.ts';
 import { type EpochMillis, epochMillis } from '../policy/index.ts';
+import type { PAUSE_SOURCES } from '../protocol/index.ts';
 import type { PolicyInForce } from './policyInForce.ts';
 
 /** Who paused: the resident's button, the centre (the resident phoned), or the signed policy. */
-export const PAUSE_SOURCES = ['resident', 'centre', 'policy'] as const;
 export type PauseSource = (typeof PAUSE_SOURCES)[number];
 
 export interface PauseState {
