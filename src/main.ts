@@ -23,10 +23,12 @@ import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
 import { PartStack } from './platform/lifecycle.ts';
+import { PerMinuteLimiter } from './platform/limiter.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
-import { type StreamingDeps, StreamingService } from './stream/index.ts';
+import { RelayEndpoint, relayServe } from './relay/index.ts';
+import { type StreamingDeps, StreamingService, viewerState } from './stream/index.ts';
 
 export interface ServiceOptions {
   systemd?: SystemdEnvironment;
@@ -39,19 +41,20 @@ export interface ServiceOptions {
 }
 
 /**
- * What stops first (issue 9, item 11): systemd's notice, then the stream (no new request, every live
- * session ended and audited, the camera off), then access control (any session still being set up);
- * the health link drains its inbound messages and says `stopped` after that, within the bound.
+ * What stops first (issue 9, item 11): systemd's notice, then what takes requests (the centre's
+ * relay, then the stream: no new request, every live session ended and audited, the camera off),
+ * then access control (any session still being set up); the health link drains its inbound
+ * messages and says `stopped` after that, within the bound.
  */
-const STOP_FIRST = ['notify', 'streaming', 'access'];
+const STOP_FIRST = ['notify', 'relay', 'streaming', 'access'];
 
 export interface RunningService {
   access: AccessController;
   audit: AuditLog;
   streaming: StreamingService;
   health: HealthService | undefined;
-  /** The viewer page and WHEP base URL. */
-  url: string;
+  /** The viewer page and WHEP base URL; undefined with the device's own listener off. */
+  url: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -159,6 +162,9 @@ export async function startService(
         }),
       );
     } else log.warn('no mqtt section in the config: health, events and audit delivery are off');
+    if (health && config.relay) {
+      stack.add('relay', startRelay(loaded, { health, streaming, access, audit, time, log }));
+    }
 
     const notify = new SdNotify({
       socketPath: options.systemd?.notifySocket,
@@ -168,10 +174,47 @@ export async function startService(
     });
     stack.add('notify', { stop: () => notify.stopping() });
     await notify.ready();
-    log.info({ url: streaming.url, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
-    return { access, audit, streaming, health, url: streaming.url, stop: stopAll };
+    const url = streaming.server.listening ? streaming.url : undefined;
+    log.info({ url: url ?? null, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
+    return { access, audit, streaming, health, url, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+interface RelayParts {
+  health: HealthService;
+  streaming: StreamingService;
+  access: AccessController;
+  audit: AuditLog;
+  time: Time;
+  log: Logger;
+}
+
+/** The centre's relay on the health link, serving the same WHEP service as the device's own route. */
+function startRelay(loaded: LoadedConfig<Config>, p: RelayParts): RelayEndpoint {
+  const { config } = loaded;
+  const relayConfig = config.relay!;
+  const relayLog = p.log.child({ module: 'relay' });
+  const endpoint = new RelayEndpoint({
+    deviceId: config.deviceId,
+    centreKeys: loaded.relayKeys,
+    link: p.health.link,
+    serve: relayServe({
+      whep: p.streaming.server.sessions,
+      state: (token) => viewerState({ config: config.stream, access: p.access, time: p.time }, token),
+      perStaff: new PerMinuteLimiter(relayConfig.rateLimitPerMinute, p.time),
+      perDevice: new PerMinuteLimiter(relayConfig.deviceRateLimitPerMinute, p.time),
+    }),
+    refused: (code, detail) =>
+      p.audit
+        .append({ type: 'deny', actor: 'unknown', code, detail })
+        .then(() => undefined)
+        .catch((error) => relayLog.error({ err: String(error) }, 'relay refusal not audited')),
+    time: p.time,
+    log: relayLog,
+  });
+  endpoint.start();
+  return endpoint;
 }

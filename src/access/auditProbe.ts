@@ -1,5 +1,6 @@
 /**
- * Re-probes an audit log that could not be written (issue 9, item 7). While the log is unwritable
+ * Access control's way to the audit log: appends that notice a failure, and the re-probe of a log
+ * that could not be written (issue 9, item 7). While the log is unwritable
  * the gate refuses every request with `audit_unavailable`; before this probe, the first request
  * after the disk came back was refused too, because only its own denial record reopened the log.
  * The probe is the record that says the log is back (`audit_restored`, with when access control
@@ -8,7 +9,7 @@
  */
 import type { Logger } from '../log.ts';
 import type { Time, Timer } from '../platform/time.ts';
-import type { AuditLog, EpochMillis } from '../policy/index.ts';
+import type { AuditEntry, AuditLog, AuditRecord, EpochMillis } from '../policy/index.ts';
 
 /** How often an unwritable log is tried again when no request comes. */
 export const AUDIT_PROBE_PERIOD_MS = 15_000;
@@ -42,6 +43,23 @@ export class AuditProbe {
     this.#active = false;
     this.#timer?.cancel();
     this.#timer = undefined;
+  }
+
+  /** Appends and resolves once durable; a failure arms the re-probe, then throws. */
+  async append(entry: AuditEntry): Promise<AuditRecord> {
+    try {
+      return await this.#d.audit.append(entry);
+    } catch (error) {
+      this.watch();
+      throw error;
+    }
+  }
+
+  /** Appends, logging a failure instead of throwing (fail-closed paths: the gate then denies). */
+  async record(entry: AuditEntry): Promise<void> {
+    await this.append(entry).catch((error) => {
+      this.#d.log.error({ err: error, type: entry.type }, 'audit append failed');
+    });
   }
 
   /** Called wherever a write may have failed: arms the timer while the log is unwritable. */

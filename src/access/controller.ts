@@ -9,18 +9,19 @@ import type { KeyObject } from 'jose';
 import type { Logger } from '../log.ts';
 import { Emitter, Subscriptions } from '../platform/emitter.ts';
 import type { Time } from '../platform/time.ts';
-import {
-  type ActivePolicy,
-  type AuditEntry,
-  type AuditLog,
-  type DurableStore,
-  type EpochMillis,
-  epochMillis,
-  type PolicyVerdict,
-  type TokenTrust,
+import type {
+  ActivePolicy,
+  AuditEntry,
+  AuditLog,
+  DurableStore,
+  EpochMillis,
+  PolicyVerdict,
+  TokenTrust,
 } from '../policy/index.ts';
 import { AuditProbe } from './auditProbe.ts';
+import { cameraScheduleAt } from './cameraSchedule.ts';
 import { AccessDecision, endCodeFor, grantDetail, refusal } from './decision.ts';
+import { type FollowUpRefusal, LookFollowUp, type LookStatus } from './followUp.ts';
 import { PauseExpiry, pauseInForce } from './pause.ts';
 import { PolicyInForce } from './policyInForce.ts';
 import { SessionTable } from './sessionTable.ts';
@@ -28,6 +29,7 @@ import type {
   AccessControl,
   Admission,
   CameraSchedule,
+  LookPlan,
   PauseOptions,
   RequestOrigin,
   SessionEndCode,
@@ -59,15 +61,16 @@ export class AccessController implements AccessControl {
   readonly #decision: AccessDecision;
   readonly #probe: AuditProbe;
   readonly #pauseExpiry: PauseExpiry;
+  readonly #followUp: LookFollowUp;
   readonly #changed = new Emitter<[]>();
   readonly #subscriptions = new Subscriptions();
 
   constructor(deps: AccessControllerDeps) {
     this.#d = deps;
-    const record = (entry: AuditEntry) => this.#record(entry);
-    const append = (entry: AuditEntry) => this.#append(entry);
     const changed = () => this.#changed.emit();
     this.#probe = new AuditProbe({ ...deps, onRestored: changed });
+    const record = (entry: AuditEntry) => this.#probe.record(entry);
+    const append = (entry: AuditEntry) => this.#probe.append(entry);
     this.#policy = new PolicyInForce({ ...deps, deviceId: deps.trust.deviceId, append, record });
     this.#pauseExpiry = new PauseExpiry({ ...deps, policy: this.#policy, onEnded: changed });
     this.#sessions = new SessionTable({ time: deps.time, record });
@@ -77,6 +80,12 @@ export class AccessController implements AccessControl {
       sessions: this.#sessions,
       clockSynced: deps.clockSynced,
       auditWritable: () => deps.audit.writable,
+    });
+    this.#followUp = new LookFollowUp({
+      time: deps.time,
+      sessions: this.#sessions,
+      decision: this.#decision,
+      append,
     });
   }
 
@@ -91,6 +100,7 @@ export class AccessController implements AccessControl {
       );
       if (this.#d.onClockSyncChange) this.#subscriptions.add(this.#d.onClockSyncChange(changed));
     }
+    this.#followUp.start();
     await this.#policy.load();
     this.#probe.start();
   }
@@ -100,16 +110,14 @@ export class AccessController implements AccessControl {
     await this.#sessions.endAll('shutdown');
     this.#probe.stop();
     this.#pauseExpiry.stop();
+    this.#followUp.stop();
     this.#subscriptions.clear();
   }
 
-  /**
-   * The `service_start` record, with the policy version the service starts under. A log that
-   * cannot take it is re-probed from now on, so it comes back without waiting for a request.
-   */
+  /** The `service_start` record; a log that cannot take it is re-probed from now on. */
   recordServiceStart(): Promise<void> {
     const policyVersion = this.#policy.policy?.body.version ?? 0;
-    return this.#record({ type: 'service_start', actor: 'device', detail: { policyVersion } });
+    return this.#probe.record({ type: 'service_start', actor: 'device', detail: { policyVersion } });
   }
 
   onChange(listener: () => void): () => void {
@@ -145,7 +153,7 @@ export class AccessController implements AccessControl {
     };
     const live = this.#sessions.reserve(ticket, claims, endCodeFor(decision, claims, now, this.policy));
     try {
-      await this.#append({
+      await this.#probe.append({
         type: decision.scope === 'install' ? 'install_preview' : 'grant',
         actor: claims.staffId,
         sessionId: ticket.sessionId,
@@ -178,6 +186,22 @@ export class AccessController implements AccessControl {
     return { ok: true, session: live.ticket };
   }
 
+  sessionStatus(
+    token: string | undefined,
+    sessionId: string,
+  ): Promise<{ ok: true; status: LookStatus } | FollowUpRefusal> {
+    return this.#followUp.status(token, sessionId);
+  }
+
+  recordOutcome(
+    token: string | undefined,
+    sessionId: string,
+    outcome: string,
+    origin: RequestOrigin,
+  ): Promise<{ ok: true; seq: number } | FollowUpRefusal> {
+    return this.#followUp.outcome(token, sessionId, outcome, origin);
+  }
+
   end(sessionId: string, code: SessionEndCode): Promise<void> {
     return this.#sessions.end(sessionId, code);
   }
@@ -205,6 +229,7 @@ export class AccessController implements AccessControl {
       next,
       paused: pause !== undefined,
       pause,
+      pausedBy: pause?.by,
       policyVersion: policy?.body.version,
       timeZone: policy?.body.timeZone,
       clockSynced: this.#d.clockSynced(),
@@ -212,22 +237,16 @@ export class AccessController implements AccessControl {
     };
   }
 
+  plan(horizon: EpochMillis): LookPlan {
+    return this.#policy.plan(this.#d.time.now(), horizon);
+  }
+
   cameraWanted(leadMs: number): boolean {
     return this.cameraSchedule(leadMs).wanted;
   }
 
   cameraSchedule(leadMs: number): CameraSchedule {
-    const now = this.#d.time.now();
-    const state = this.windowState();
-    const { open, next } = state;
-    const soon = next !== undefined && next.start - now <= leadMs;
-    const byWindows = state.clockSynced && !state.paused && (open !== undefined || soon);
-    const pauseEnd = this.#policy.pauseAt(now)?.until;
-    const edges = [open?.end, next && next.start - leadMs, next?.start, pauseEnd].filter(
-      (t): t is number => t !== undefined && t > now,
-    );
-    const recheckAt = edges.length > 0 ? epochMillis(Math.min(...edges)) : undefined;
-    return { wanted: this.#sessions.size > 0 || byWindows, recheckAt };
+    return cameraScheduleAt(this.windowState(), this.#d.time.now(), leadMs, this.#sessions.size);
   }
 
   async applyPolicy(jws: string, actor: string): Promise<PolicyVerdict> {
@@ -269,26 +288,7 @@ export class AccessController implements AccessControl {
     origin: RequestOrigin,
   ): Promise<Admission> {
     const detail = { remote: origin.remote, transport: origin.transport };
-    await this.#record({ type: 'deny', actor: actor ?? 'unknown', code: refused.code, detail });
+    await this.#probe.record({ type: 'deny', actor: actor ?? 'unknown', code: refused.code, detail });
     return refused;
-  }
-
-  /** Appends to the audit log; a failure is logged (the log turns unwritable and the gate denies). */
-  async #record(entry: AuditEntry): Promise<void> {
-    try {
-      await this.#append(entry);
-    } catch (error) {
-      this.#d.log.error({ err: error, type: entry.type }, 'audit append failed');
-    }
-  }
-
-  /** Appends; a failure arms the probe that notices when the log can be written again. */
-  async #append(entry: AuditEntry): Promise<void> {
-    try {
-      await this.#d.audit.append(entry);
-    } catch (error) {
-      this.#probe.watch();
-      throw error;
-    }
   }
 }

@@ -99,7 +99,7 @@ export function endCodeFor(
   return 'window_end';
 }
 
-/** What a grant's audit record says of it (flat): scope, token, end, transport, window, reason. */
+/** What a grant's audit record says besides its session: scope, token, end, transport, window, reason. */
 export function grantDetail(
   ticket: SessionTicket,
   claims: { reason: string | undefined },

@@ -39,6 +39,7 @@ export class WhepServer {
   #app: FastifyInstance | undefined;
   #sessions: WhepService | undefined;
   #url: string | undefined;
+  #started = false;
 
   constructor(deps: WhepServerDeps) {
     this.#deps = deps;
@@ -133,11 +134,20 @@ export class WhepServer {
     return app;
   }
 
+  /** Whether the device's own listener is open (`stream.listen` is not `off`). */
+  get listening(): boolean {
+    return this.#url !== undefined;
+  }
+
   async start(): Promise<void> {
     const app = await this.build();
-    if (this.#url) return;
+    if (this.#url || this.#started) return;
+    this.#started = true;
     this.#sessions?.start();
-    this.#url = await app.listen({ host: this.#config.host, port: this.#config.port });
+    const { listen, host, port } = this.#config;
+    // With the listener off the session manager still serves the centre's relay.
+    if (listen === 'off') return;
+    this.#url = await app.listen({ host: listen === 'loopback' ? '127.0.0.1' : host, port });
   }
 
   /**
@@ -148,6 +158,7 @@ export class WhepServer {
     const app = this.#app;
     this.#app = undefined;
     this.#url = undefined;
+    this.#started = false;
     await app?.close();
     await this.#sessions?.stop();
   }

@@ -91,6 +91,9 @@ describe('a pause from the centre, on the viewer page', () => {
       ok: false,
       code: 'cmd_malformed',
     });
+    const look = await post(url, offerFixture('chromium-video'), state.token);
+    expect(look.res.status).toBe(201);
+    const location = look.res.headers.get('location')!;
     expect(await command('pause', { operator: 'jour-3', until })).toMatchObject({
       ok: true,
       result: { paused: true, by: 'centre', until },
@@ -102,6 +105,9 @@ describe('a pause from the centre, on the viewer page', () => {
       pause: { by: 'centre', until: Date.parse(until) },
     });
     const since = Number(pause.since);
+    // The look the pause cut says why, and until when (what the viewer then shows in words).
+    const why = await fetch(`${url}${location}`, { headers: { Authorization: `Bearer ${state.token}` } });
+    expect(await why.json()).toMatchObject({ live: false, endCode: 'paused', pausedUntil: until });
     const refused = await post(url, offerFixture('chromium-video'), state.token);
     expect([refused.res.status, refused.json().code]).toEqual([403, 'paused']);
 

@@ -37,6 +37,7 @@ function setup(
     timeZone: undefined,
     next: window(T),
     paused: false,
+    pausedBy: undefined,
     policyVersion: 3,
     clockSynced: true,
   };
