@@ -2,10 +2,14 @@
  * What the centre sends the device: signed policies on `policy` (verified and applied by the access
  * controller, answered with `policy_updated` or `policy_rejected`) and signed commands on
  * `cmd/<name>` (answered on `cmd/<name>/res`). Messages are handled one at a time, in arrival order.
- * Every command, run or refused, is audited.
+ * Every command, run or refused, is audited. Stopping takes no new message and drops the backlog not
+ * yet begun (issue 9, item 11: a backlog kept the service up past systemd's kill): a dropped command
+ * goes unanswered and the centre sends it again, and the policy is retained, so it comes back with
+ * the next connection. The message being handled gets `drainMs` to finish.
  */
 import type { KeyObject } from 'jose';
 import type { AccessControl } from '../access/types.ts';
+import { NattsynError } from '../errors.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
 import { systemTime, type Time, withTimeout } from '../platform/time.ts';
@@ -31,7 +35,11 @@ export interface InboundDeps {
   log?: Log;
   /** Longest a handler may run before it is answered as failed. */
   handlerTimeoutMs?: number;
+  /** Longest `stop()` waits for the message being handled. */
+  drainMs?: number;
 }
+
+const DRAIN_MS = 3000;
 
 const COMMAND_TOPIC = /^cmd\/([a-z][a-z0-9_-]{0,31})$/;
 
@@ -42,6 +50,9 @@ export class InboundHandler {
   /** Command ids already seen, until they expire, kept across restarts: a replay is refused. */
   readonly #seen: SeenCommands;
   #queue: Promise<void> = Promise.resolve();
+  /** Messages received and not yet handled (dropped if the handler stops first). */
+  #waiting = 0;
+  #stopping = false;
   readonly #subscriptions = new Subscriptions();
 
   constructor(deps: InboundDeps) {
@@ -53,18 +64,27 @@ export class InboundHandler {
 
   start(): void {
     if (this.#subscriptions.active) return;
+    this.#stopping = false;
     this.#subscriptions.add(
       this.#deps.link.onMessage((suffix, payload, retained) => {
+        this.#waiting += 1;
         this.#queue = this.#queue
-          .then(() => this.handle(suffix, payload.toString('utf8'), retained))
+          .then(() => {
+            this.#waiting -= 1;
+            if (!this.#stopping) return this.handle(suffix, payload.toString('utf8'), retained);
+          })
           .catch((error) => this.#log.error({ err: String(error) }, 'inbound message failed'));
       }),
     );
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     this.#subscriptions.clear();
-    await this.#queue;
+    if (this.#waiting > 0) this.#log.warn({ dropped: this.#waiting }, 'inbound backlog dropped at stop');
+    await withTimeout(this.#time, this.#queue, this.#deps.drainMs ?? DRAIN_MS).catch(() =>
+      this.#log.warn({}, 'inbound message still being handled at stop: left behind'),
+    );
   }
 
   async handle(suffix: string, text: string, retained: boolean): Promise<void> {
@@ -119,7 +139,9 @@ export class InboundHandler {
       await this.#answer(name, command.id, { ok: true, result });
     } catch (error) {
       this.#log.warn({ name, err: String(error) }, 'command failed');
-      await this.#answer(name, command.id, { ok: false, code: 'cmd_failed' });
+      // A handler refusing its arguments says so (cmd_malformed); anything else failed.
+      const refused = error instanceof NattsynError && error.code === 'cmd_malformed';
+      await this.#answer(name, command.id, { ok: false, code: refused ? 'cmd_malformed' : 'cmd_failed' });
     }
   }
 

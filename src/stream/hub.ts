@@ -10,7 +10,12 @@ import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime, type Time } from '../platform/time.ts';
 
 export interface HubFrame {
+  /** The camera's own clock: it starts again with every run of the source. */
   pts90k: number;
+  /** Which run of the camera source this picture came from (a restart begins a new one). */
+  run: number;
+  /** When the hub received it, on the monotonic clock. */
+  arrivedMono: number;
   keyframe: boolean;
   captureTime: number;
   payloads: readonly RtpPayload[];
@@ -38,6 +43,7 @@ export class StreamHub {
   #gopBytes = 0;
   readonly #subscriptions = new Subscriptions();
   #lastKeyframeRequest = Number.NEGATIVE_INFINITY;
+  #run = 0;
 
   constructor(options: StreamHubOptions) {
     this.#o = options;
@@ -47,10 +53,14 @@ export class StreamHub {
   start(): void {
     if (this.#subscriptions.active) return;
     this.#subscriptions.add(this.#o.camera.onAccessUnit((au) => this.#onAccessUnit(au)));
-    // A stopped or failed camera's last GOP is stale: never replay it to a new viewer.
+    // A stopped, failed or restarting camera's last GOP is stale: never replay it to a new viewer.
+    // Its next pictures start a new run, whose clock starts again (viewerFeed.ts keeps viewers' own).
     this.#subscriptions.add(
       this.#o.camera.onStatus((s) => {
-        if (s.state === 'stopped' || s.state === 'failed') this.clear();
+        if (s.state === 'stopped' || s.state === 'failed' || s.state === 'starting') {
+          this.#run += 1;
+          this.clear();
+        }
       }),
     );
   }
@@ -129,6 +139,8 @@ export class StreamHub {
     const bytes = payloads.reduce((n, p) => n + p.payload.length, 0);
     const frame: HubFrame = {
       pts90k: au.pts90k,
+      run: this.#run,
+      arrivedMono: this.#time.monotonic(),
       keyframe: au.keyframe,
       captureTime: au.captureTime,
       payloads,

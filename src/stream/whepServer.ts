@@ -160,14 +160,17 @@ export class WhepServer {
     this.#url = await app.listen({ host: listen === 'loopback' ? '127.0.0.1' : host, port });
   }
 
-  /** Ends every session (audited as `shutdown`), closes peers and the listener. Idempotent. */
+  /**
+   * Takes no new request first (fastify answers 503 while it closes; requests in hand finish), then
+   * ends every session (audited as `shutdown`) and closes the peers. Idempotent.
+   */
   async stop(): Promise<void> {
-    await this.#sessions?.stop();
     const app = this.#app;
     this.#app = undefined;
     this.#url = undefined;
     this.#started = false;
     await app?.close();
+    await this.#sessions?.stop();
   }
 
   /**

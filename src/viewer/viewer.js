@@ -3,7 +3,7 @@
 // paste box and is only ever sent in an Authorization header. Nothing is stored: no localStorage,
 // no cookies. Texts are in Swedish and English at once; the round shows one language at a time.
 import { hasWebRTC, Player, warmPeer } from './player.js';
-import { fmtTime, say, sayEnd } from './reasons.js';
+import { fmtTime, say, sayEnd, sayPause } from './reasons.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -55,7 +55,7 @@ async function loadState() {
   ui.login.hidden = true;
   ui.device.textContent = body.deviceLabel;
   const preview = body.installPreviewUntil;
-  if (body.paused) ui.window.textContent = 'Pausad av boende · Paused by the resident';
+  if (body.paused) ui.window.textContent = sayPause(body.pause, 'both', state.timeZone, body.now);
   else if (preview)
     ui.window.textContent = `Installation till ${both(preview)} · installer preview until ${both(preview)}`;
   else if (body.open)
