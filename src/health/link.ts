@@ -6,7 +6,10 @@
  *
  * mqtt.js has no back-off of its own and keeps unacknowledged QoS 1 messages only in memory, so
  * reconnecting is ours (`reconnectPeriod: 0`, `client.reconnect()` after a jittered delay, which
- * also gives each connection fresh stores) and durability is the outbox's.
+ * also gives each connection fresh stores) and durability is the outbox's. Whatever fails on the
+ * way (even saving the connection counter to a full disk), the next attempt is always scheduled;
+ * a connection whose PUBACK is overdue is dropped and dialled again; an inbound payload larger than
+ * `maxInboundBytes` is dropped before anyone parses it.
  */
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { NattsynError } from '../errors.ts';
@@ -15,15 +18,15 @@ import { type Logger as Log, silentLogger as silentLog } from '../platform/ports
 import { systemTime, type Time, type Timer, withTimeout } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import type { MqttConfig } from './config.ts';
+import { ConnectionCounter } from './connectionCounter.ts';
+import { InFlight } from './inFlight.ts';
 import { linkOptions } from './linkOptions.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
-
-const COUNTER_FILE = 'mqtt.connection.json';
 
 export interface MqttLinkDeps {
   deviceId: string;
   config: MqttConfig;
-  /** Keeps the connection counter across restarts (the state directory). */
+  /** Keeps the connection counter across restarts (the state directory); a failing store never stops dialling. */
   store: DurableStore;
   random?: () => number;
   time?: Time;
@@ -53,7 +56,8 @@ export class MqttLink {
   readonly #connectHooks: ConnectHook[] = [];
   readonly #disconnectHooks = new Set<() => void>();
   readonly #messageHooks = new Set<MessageHook>();
-  readonly #pending = new Set<(error: Error) => void>();
+  readonly #pending: InFlight;
+  readonly #counter: ConnectionCounter;
   #client: MqttClient | undefined;
   #connection = 0;
   #attempt = 0;
@@ -64,6 +68,9 @@ export class MqttLink {
   #willPolicyVersion: number | null = null;
   /** The close was ours, to re-arm the will: dial again at once, not after a back-off. */
   #rearming = false;
+  /** Connections dropped for an overdue PUBACK; inbound payloads dropped as too large. */
+  pubackTimeouts = 0;
+  oversized = 0;
 
   constructor(deps: MqttLinkDeps) {
     this.#deps = deps;
@@ -71,6 +78,10 @@ export class MqttLink {
     this.schedule = new Backoff(deps.config.backoff);
     this.#time = deps.time ?? systemTime;
     this.#log = deps.log ?? silentLog;
+    this.#counter = new ConnectionCounter(deps.store, this.#log);
+    this.#pending = new InFlight(this.#time, deps.config.pubackTimeoutMs, (waitedMs, inFlight) =>
+      this.#pubackOverdue(waitedMs, inFlight),
+    );
   }
 
   /** Connected and announced (`status` online published). */
@@ -110,9 +121,7 @@ export class MqttLink {
     if (this.#client) return;
     this.#stopping = false;
     this.#dialed = false;
-    const { store } = this.#deps;
-    const saved = await store.read(COUNTER_FILE);
-    this.#connection = saved === undefined ? 0 : Number(JSON.parse(saved).connection) || 0;
+    this.#connection = await this.#counter.load();
     const client = (this.#deps.connect ?? mqtt.connect)(this.#deps.config.url, await linkOptions(this.#deps));
     this.#client = client;
     client.on('connect', () => void this.#onConnected(client));
@@ -121,7 +130,7 @@ export class MqttLink {
       this.#log.warn({ code: (error as NodeJS.ErrnoException).code }, 'mqtt error'),
     );
     client.on('message', (topic, payload, packet) => this.#route(topic, payload, packet.retain));
-    await this.#attemptConnect();
+    await this.#attemptConnect().catch((error) => this.#dialFailed(error));
   }
 
   /** Publishes and resolves on PUBACK (QoS 1) or once written (QoS 0). Never queues while offline. */
@@ -131,23 +140,7 @@ export class MqttLink {
     const opts: IClientPublishOptions = { qos: options.qos ?? 1, retain: options.retain ?? false };
     if (options.expirySeconds !== undefined && this.#deps.config.protocolVersion === 5)
       opts.properties = { messageExpiryInterval: options.expirySeconds };
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (error: Error) => {
-        if (settled) return;
-        settled = true;
-        this.#pending.delete(fail);
-        reject(error);
-      };
-      this.#pending.add(fail);
-      client.publish(topic, payload, opts, (error) => {
-        if (error) return fail(error);
-        if (settled) return;
-        settled = true;
-        this.#pending.delete(fail);
-        resolve();
-      });
-    });
+    return this.#pending.track((done) => client.publish(topic, payload, opts, (error) => done(error)));
   }
 
   /**
@@ -169,6 +162,7 @@ export class MqttLink {
     this.#stopping = true;
     this.#retry?.cancel();
     this.#retry = undefined;
+    this.#pending.cancel();
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
@@ -182,12 +176,11 @@ export class MqttLink {
     this.#failPending();
   }
 
-  /** Bumps the durable connection counter, arms the Last Will with it, then dials. */
+  /** Bumps the connection counter (saved when the disk lets it), arms the Last Will with it, dials. */
   async #attemptConnect(): Promise<void> {
     const client = this.#client;
     if (!client || this.#stopping) return;
-    this.#connection += 1;
-    await this.#deps.store.writeAtomic(COUNTER_FILE, JSON.stringify({ connection: this.#connection }));
+    this.#connection = await this.#counter.next();
     if (this.#client !== client || this.#stopping) return;
     const will = this.#status('offline');
     this.#willPolicyVersion = will.policyVersion;
@@ -202,7 +195,10 @@ export class MqttLink {
     this.#attempt = 0;
     const { topics } = this;
     try {
-      await client.subscribeAsync([topics.policy, topics.cmd], { qos: 1, nl: true });
+      await client.subscribeAsync([topics.policy, topics.cmd, topics.auditAck, topics.auditResend], {
+        qos: 1,
+        nl: true,
+      });
       for (const hook of this.#connectHooks) await hook(this.#connection);
       await this.#publishStatus(client, 'online');
       this.#online = true;
@@ -224,26 +220,50 @@ export class MqttLink {
     if (this.#stopping || this.#retry !== undefined) return;
     if (this.#rearming) {
       this.#rearming = false;
-      void this.#attemptConnect().catch((error) =>
-        this.#log.error({ err: String(error) }, 'mqtt dial failed'),
-      );
+      void this.#attemptConnect().catch((error) => this.#dialFailed(error));
       return;
     }
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    if (this.#stopping || this.#retry !== undefined) return;
     const delay = this.schedule.delay(this.#attempt, (this.#deps.random ?? Math.random)());
     this.#attempt += 1;
     this.#log.debug({ delay, attempt: this.#attempt }, 'mqtt reconnect scheduled');
     this.#retry = this.#time.timeout('mqtt-reconnect', delay, () => {
       this.#retry = undefined;
-      void this.#attemptConnect().catch((error) =>
-        this.#log.error({ err: String(error) }, 'mqtt dial failed'),
-      );
+      void this.#attemptConnect().catch((error) => this.#dialFailed(error));
     });
+  }
+
+  /** An attempt failed before it could dial: never the last one. */
+  #dialFailed(error: unknown): void {
+    this.#log.error({ err: String(error) }, 'mqtt dial failed; retrying');
+    this.#scheduleRetry();
+  }
+
+  /** The broker holds this connection without serving it: drop it, and dial again after the back-off. */
+  #pubackOverdue(waitedMs: number, inFlight: number): void {
+    const client = this.#client;
+    if (!client?.connected || this.#stopping) return;
+    this.pubackTimeouts += 1;
+    this.#log.warn({ waitedMs, inFlight }, 'PUBACK overdue; dropping the connection');
+    client.stream?.destroy();
   }
 
   #route(topic: string, payload: Buffer, retained: boolean): void {
     const prefix = `${this.topics.base}/`;
     if (!topic.startsWith(prefix)) return;
     const suffix = topic.slice(prefix.length);
+    if (payload.length > this.#deps.config.maxInboundBytes) {
+      this.oversized += 1;
+      this.#log.warn(
+        { suffix, bytes: payload.length, limit: this.#deps.config.maxInboundBytes },
+        'inbound payload too large; dropped unread',
+      );
+      return;
+    }
     for (const hook of this.#messageHooks) hook(suffix, payload, retained);
   }
 
@@ -270,7 +290,7 @@ export class MqttLink {
   }
 
   #failPending(): void {
-    for (const fail of [...this.#pending]) fail(offline());
+    this.#pending.failAll(offline);
   }
 }
 

@@ -19,6 +19,9 @@ export function topicsFor(deviceId: string) {
     health: `${base}/health`,
     event: `${base}/event`,
     audit: `${base}/audit`,
+    /** The archive's acknowledgement (retained) and its resend request (docs/centre.md). */
+    auditAck: `${base}/audit/ack`,
+    auditResend: `${base}/audit/resend`,
     policy: `${base}/policy`,
     registration: `${base}/registration`,
     cmd: `${base}/cmd/+`,
