@@ -82,6 +82,8 @@ export const REASONS = {
   throttled: null,
   overheating: null,
   disk_low: null,
+  audit_unwritable: null,
+  audit_backlog: null,
   mqtt_offline: 503,
   // What else events and command records say (not refusals, but the same vocabulary).
   ok: null,

@@ -132,6 +132,16 @@ export function assembleHealth(deps: HealthServiceDeps): HealthParts {
     inventory: deps.inventory ?? readInventory,
     frames: frames,
     readiness: () => readiness.status(),
+    audit: () => {
+      const backlog = outbox.audit.backlog();
+      return {
+        writable: deps.audit.writable,
+        lastSeq: backlog.lastSeq,
+        acknowledgedSeq: backlog.acknowledgedSeq,
+        undelivered: backlog.count,
+        oldestTs: backlog.oldestTs,
+      };
+    },
     log,
     ...pick({ camera, time }),
   });
