@@ -97,6 +97,11 @@ export class MqttLink {
     return this.#connection;
   }
 
+  /** Publishes awaiting their PUBACK. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
   /** Runs, in registration order, on every connection before `status` goes online. */
   onConnect(hook: ConnectHook): () => void {
     this.#connectHooks.push(hook);
@@ -216,6 +221,7 @@ export class MqttLink {
     const wasOnline = this.#online;
     this.#online = false;
     this.#failPending();
+    if (this.#client) forgetOutgoing(this.#client);
     if (wasOnline) for (const hook of this.#disconnectHooks) hook();
     if (this.#stopping || this.#retry !== undefined) return;
     if (this.#rearming) {
@@ -291,6 +297,19 @@ export class MqttLink {
 
   #failPending(): void {
     this.#pending.failAll(offline);
+  }
+}
+
+/**
+ * mqtt.js keeps the callbacks of QoS 1 publishes a closed connection left unacknowledged (only its
+ * own forced clean-up drops them). With a clean start and fresh stores on every connection they can
+ * never complete, and `end()` would wait for them forever: the link lets them go with the connection.
+ */
+function forgetOutgoing(client: MqttClient): void {
+  for (const id of Object.keys(client.outgoing)) {
+    const entry = client.outgoing[Number(id)];
+    delete client.outgoing[Number(id)];
+    entry?.cb?.(new Error('Connection closed'));
   }
 }
 
