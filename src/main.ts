@@ -14,7 +14,7 @@ import {
   readinessCameraLeadMs,
   SdNotify,
 } from './health/index.ts';
-import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
+import { InstallWindow, loadIdentityKey, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
@@ -49,9 +49,14 @@ export async function startService(
   const { config } = loaded;
   const time = options.time ?? systemTime;
   const state = new FsStore(config.stateDir);
-  const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
+  const checkpointKey = await loadIdentityKey(config.stateDir).catch((error: unknown) => {
+    log.warn({ err: String(error) }, 'identity key unreadable: audit checkpoints go unsigned');
+    return undefined;
+  });
+  const audit = new AuditLog({ store: state, sha256: sha256Hex, time, checkpointKey }, config.audit);
   await openAuditLog(audit, log);
-  const stack: { stop(): unknown }[] = [];
+  // First on the stack, so stopped last: the checkpoint covers the session ends written on the way out.
+  const stack: { stop(): unknown }[] = [{ stop: () => audit.checkpoint().catch(() => undefined) }];
   const started = async <P extends { start(): unknown; stop(): unknown }>(part: P): Promise<P> => {
     await part.start();
     stack.push(part);

@@ -84,6 +84,7 @@ export const REASONS = {
   disk_low: null,
   audit_unwritable: null,
   audit_backlog: null,
+  audit_tail_lost: null,
   mqtt_offline: 503,
   // What else events and command records say (not refusals, but the same vocabulary).
   ok: null,

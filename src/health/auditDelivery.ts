@@ -11,11 +11,13 @@
  */
 import { Emitter } from '../platform/emitter.ts';
 import type { Logger as Log } from '../platform/ports.ts';
-import type { Time, Timer } from '../platform/time.ts';
+import type { Time } from '../platform/time.ts';
 import type { AuditRecord } from '../policy/index.ts';
 import { auditAckSchema, auditResendSchema } from '../protocol/index.ts';
+import { AckWait } from './ackWait.ts';
 import type { MqttLink } from './link.ts';
-import { refusalCode, STORE_RETRY } from './outboxStream.ts';
+import { refusalCode } from './outboxStream.ts';
+import { Pump } from './pump.ts';
 
 /** What the delivery reads and moves: the audit log (src/policy/audit/log.ts). */
 export interface AuditSource {
@@ -62,24 +64,22 @@ export class AuditDelivery {
   #generation = 0;
   #loaded: Promise<void> | undefined;
   #oldest: { seq: number; ts: string } | undefined;
-  #active = false;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #wait: number;
-  #ackTimer: Timer | undefined;
-  #retry: Timer | undefined;
+  readonly #pump: Pump;
+  readonly #ackWait: AckWait;
   #answers: Promise<void> = Promise.resolve();
   #offAppend: (() => void) | undefined;
   retransmits = 0;
   resendRequests = 0;
   refusals = 0;
   ackMismatches = 0;
-  /** Store failures in a row; 0 after a drain that completes. */
-  failures = 0;
 
   constructor(deps: AuditDeliveryDeps) {
     this.#d = deps;
-    this.#wait = deps.ackWaitMs;
+    this.#pump = new Pump(() => this.#drain(), deps.time, deps.log);
+    this.#ackWait = new AckWait(deps.time, deps.ackWaitMs, deps.ackWaitMaxMs, {
+      waiting: () => this.#pump.active && deps.source.last.seq > this.#acked,
+      overdue: () => this.#ackOverdue(),
+    });
   }
 
   get acknowledged(): number {
@@ -91,31 +91,33 @@ export class AuditDelivery {
     return this.#acks.on(listener);
   }
 
+  /** Store failures in a row; 0 after a drain that completes. */
+  get failures(): number {
+    return this.#pump.failures;
+  }
+
   start(): void {
-    if (this.#active) return;
-    this.#active = true;
+    if (this.#pump.active) return;
+    this.#pump.active = true;
     this.#offAppend = this.#d.source.onAppend((record) => {
       if (this.#oldest === undefined && record.seq > this.#acked) this.#oldest = record;
-      if (this.#ackTimer === undefined) this.#arm();
+      this.#ackWait.ensure();
       this.kick();
     });
     this.kick();
   }
 
   async stop(): Promise<void> {
-    this.#active = false;
     this.#offAppend?.();
     this.#offAppend = undefined;
-    for (const timer of [this.#ackTimer, this.#retry]) timer?.cancel();
-    this.#ackTimer = undefined;
-    this.#retry = undefined;
-    await Promise.all([this.#running, this.#answers]);
+    this.#ackWait.cancel();
+    await Promise.all([this.#pump.stop(), this.#answers]);
   }
 
   /** A new connection: the broker may have lost what it had not passed on, so send from the ack. */
   connected(): void {
     this.#rewind(this.#acked);
-    this.#arm();
+    this.#ackWait.restart();
   }
 
   /** An inbound message; only `audit/ack` and `audit/resend` concern the delivery. */
@@ -144,25 +146,7 @@ export class AuditDelivery {
   }
 
   kick(): void {
-    if (!this.#active) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#again = false;
-    this.#retry?.cancel();
-    this.#retry = undefined;
-    this.#running = this.#drain()
-      .then(
-        () => {
-          this.failures = 0;
-        },
-        (error: unknown) => this.#storeFailed(error),
-      )
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) this.kick();
-      });
+    this.#pump.kick();
   }
 
   async #onAck(text: string): Promise<void> {
@@ -188,8 +172,7 @@ export class AuditDelivery {
     this.#acked = seq;
     this.#sent = Math.max(this.#sent, seq);
     this.#oldest = next;
-    this.#wait = this.#d.ackWaitMs;
-    this.#arm();
+    this.#ackWait.acknowledged();
     this.#acks.emit(seq);
   }
 
@@ -215,31 +198,18 @@ export class AuditDelivery {
     this.kick();
   }
 
-  /** While records wait for an ack, one timer runs; it is restarted only when an ack moves. */
-  #arm(): void {
-    this.#ackTimer?.cancel();
-    this.#ackTimer = undefined;
-    if (!this.#active || this.#d.source.last.seq <= this.#acked) return;
-    this.#ackTimer = this.#d.time.timeout('audit-ack-wait', this.#wait, () => {
-      this.#ackTimer = undefined;
-      this.#ackOverdue();
-    });
-  }
-
-  #ackOverdue(): void {
-    if (!this.#active) return;
-    if (this.#d.link.connected && this.#d.source.last.seq > this.#acked) {
-      this.retransmits += 1;
-      this.#d.log.info(
-        { from: this.#acked + 1, waitedMs: this.#wait },
-        'no archive ack for the records sent; sending them again',
-      );
-      this.#wait = Math.min(this.#wait * 2, this.#d.ackWaitMaxMs);
-      this.#sent = this.#acked;
-      this.#generation += 1;
-      this.kick();
-    }
-    this.#arm();
+  /** No ack moved for the whole wait: send again from the ack (only over a live connection). */
+  #ackOverdue(): boolean {
+    if (!this.#d.link.connected) return false;
+    this.retransmits += 1;
+    this.#d.log.info(
+      { from: this.#acked + 1, waitedMs: this.#ackWait.ms },
+      'no archive ack for the records sent; sending them again',
+    );
+    this.#sent = this.#acked;
+    this.#generation += 1;
+    this.kick();
+    return true;
   }
 
   #load(): Promise<void> {
@@ -256,7 +226,7 @@ export class AuditDelivery {
     this.#acked = Math.max(this.#acked, acked);
     this.#sent = Math.max(this.#sent, this.#acked);
     this.#oldest ??= oldest;
-    this.#arm();
+    this.#ackWait.restart();
   }
 
   /**
@@ -268,7 +238,7 @@ export class AuditDelivery {
   async #drain(): Promise<void> {
     await this.#load();
     const { source, link, window } = this.#d;
-    while (this.#active && link.connected) {
+    while (this.#pump.active && link.connected) {
       const generation = this.#generation;
       const batch = await source.readAfter(this.#sent, window * BATCH_WINDOWS);
       if (batch.length === 0) return;
@@ -285,7 +255,7 @@ export class AuditDelivery {
           }
           if (generation === this.#generation) this.#sent = Math.max(this.#sent, chunk[j]!.seq);
         }
-        if (!this.#active) return;
+        if (!this.#pump.active) return;
       }
     }
   }
@@ -301,20 +271,6 @@ export class AuditDelivery {
       { seq, reasonCode: code, refusals: this.refusals },
       'the broker refused an audit record; sending again after the ack wait',
     );
-  }
-
-  #storeFailed(error: unknown): void {
-    this.failures += 1;
-    const code = (error as { code?: unknown } | undefined)?.code;
-    this.#d.log.warn(
-      { err: String(error), code: typeof code === 'string' ? code : undefined, failures: this.failures },
-      'audit delivery could not read the log; retrying',
-    );
-    if (!this.#active) return;
-    this.#retry = this.#d.time.timeout('outbox-retry', STORE_RETRY.delay(this.failures - 1), () => {
-      this.#retry = undefined;
-      this.kick();
-    });
   }
 }
 

@@ -4,6 +4,7 @@
  * without serving it (issue 9: a broker that never PUBACKs held a device on one connection forever)
  * and `onOverdue` is told.
  */
+import type { MqttClient } from 'mqtt';
 import type { Time, Timer } from '../platform/time.ts';
 
 type Fail = (error?: Error | null) => void;
@@ -72,5 +73,18 @@ export class InFlight {
       // Not armed again: the connection is being dropped, and its close fails them all.
       this.#onOverdue(waited, this.#started.size);
     });
+  }
+}
+
+/**
+ * mqtt.js keeps the callbacks of QoS 1 publishes a closed connection left unacknowledged (only its
+ * own forced clean-up drops them). With a clean start and fresh stores on every connection they can
+ * never complete, and `end()` would wait for them forever: they go with the connection.
+ */
+export function forgetOutgoing(client: MqttClient): void {
+  for (const id of Object.keys(client.outgoing)) {
+    const entry = client.outgoing[Number(id)];
+    delete client.outgoing[Number(id)];
+    entry?.cb?.(new Error('Connection closed'));
   }
 }

@@ -19,7 +19,7 @@ import { systemTime, type Time, type Timer, withTimeout } from '../platform/time
 import type { DurableStore } from '../policy/index.ts';
 import type { MqttConfig } from './config.ts';
 import { ConnectionCounter } from './connectionCounter.ts';
-import { InFlight } from './inFlight.ts';
+import { forgetOutgoing, InFlight } from './inFlight.ts';
 import { linkOptions } from './linkOptions.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
 
@@ -178,7 +178,7 @@ export class MqttLink {
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     client.removeAllListeners();
     client.on('error', () => undefined);
-    this.#failPending();
+    this.#pending.failAll(offline);
   }
 
   /** Bumps the connection counter (saved when the disk lets it), arms the Last Will with it, dials. */
@@ -220,7 +220,7 @@ export class MqttLink {
   #onClosed(): void {
     const wasOnline = this.#online;
     this.#online = false;
-    this.#failPending();
+    this.#pending.failAll(offline);
     if (this.#client) forgetOutgoing(this.#client);
     if (wasOnline) for (const hook of this.#disconnectHooks) hook();
     if (this.#stopping || this.#retry !== undefined) return;
@@ -262,23 +262,20 @@ export class MqttLink {
     const prefix = `${this.topics.base}/`;
     if (!topic.startsWith(prefix)) return;
     const suffix = topic.slice(prefix.length);
-    if (payload.length > this.#deps.config.maxInboundBytes) {
+    const limit = this.#deps.config.maxInboundBytes;
+    if (payload.length <= limit) for (const hook of this.#messageHooks) hook(suffix, payload, retained);
+    else {
       this.oversized += 1;
-      this.#log.warn(
-        { suffix, bytes: payload.length, limit: this.#deps.config.maxInboundBytes },
-        'inbound payload too large; dropped unread',
-      );
-      return;
+      this.#log.warn({ suffix, bytes: payload.length, limit }, 'inbound payload too large; dropped');
     }
-    for (const hook of this.#messageHooks) hook(suffix, payload, retained);
   }
 
   #status(state: StatusPayload['state']): StatusPayload {
-    const now = this.#time.now();
+    const since = new Date(this.#time.now()).toISOString();
     return {
       state,
       connection: this.#connection,
-      since: new Date(now).toISOString(),
+      since,
       policyVersion: this.#deps.policyVersion?.() ?? null,
     };
   }
@@ -293,23 +290,6 @@ export class MqttLink {
         (error) => (error ? reject(error) : resolve()),
       ),
     );
-  }
-
-  #failPending(): void {
-    this.#pending.failAll(offline);
-  }
-}
-
-/**
- * mqtt.js keeps the callbacks of QoS 1 publishes a closed connection left unacknowledged (only its
- * own forced clean-up drops them). With a clean start and fresh stores on every connection they can
- * never complete, and `end()` would wait for them forever: the link lets them go with the connection.
- */
-function forgetOutgoing(client: MqttClient): void {
-  for (const id of Object.keys(client.outgoing)) {
-    const entry = client.outgoing[Number(id)];
-    delete client.outgoing[Number(id)];
-    entry?.cb?.(new Error('Connection closed'));
   }
 }
 

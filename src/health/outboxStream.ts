@@ -5,9 +5,9 @@
  * from the cursor, so a crash can repeat a record but never skip one. The audit log goes further
  * and waits for the archive's own acknowledgement (auditDelivery.ts).
  */
-import { Backoff } from '../platform/backoff.ts';
 import type { Logger as Log } from '../platform/ports.ts';
-import type { Time, Timer } from '../platform/time.ts';
+import type { Time } from '../platform/time.ts';
+import { Pump } from './pump.ts';
 
 /** What the stream reads from: the EventQueue fits. */
 export interface OutboxSource<R extends { seq: number }> {
@@ -17,12 +17,7 @@ export interface OutboxSource<R extends { seq: number }> {
   onAppend(listener: (record: R) => void): () => void;
 }
 
-/**
- * After a store failure (ENOSPC, EIO, a corrupt line) or a refused publish, the stream retries on
- * the next kick or reconnect, and by itself after a delay doubling from 1 s to a 60 s cap: the
- * device stays up and keeps trying without spinning on a broken disk or a refusing broker.
- */
-export const STORE_RETRY = new Backoff({ initialMs: 1000, factor: 2, maxMs: 60_000 });
+export { STORE_RETRY } from './pump.ts';
 
 /**
  * The MQTT 5 reason code of a PUBACK that refused a publish (0x80 and above: 0x87 not authorized,
@@ -41,14 +36,8 @@ export class OutboxStream<R extends { seq: number }> {
   readonly #publish: (record: R) => Promise<void>;
   readonly #window: number;
   readonly #log: Log;
-  readonly #time: Time;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #active = false;
-  #retry: Timer | undefined;
+  readonly #pump: Pump;
   delivered = 0;
-  /** Store failures in a row; 0 after a drain that completes. */
-  failures = 0;
   /** Publishes the broker refused (a PUBACK reason code of 0x80 or more). */
   refusals = 0;
 
@@ -63,63 +52,25 @@ export class OutboxStream<R extends { seq: number }> {
     this.#publish = publish;
     this.#window = window;
     this.#log = log;
-    this.#time = time;
+    this.#pump = new Pump(() => this.#drain(), time, log);
+  }
+
+  /** Store failures in a row; 0 after a drain that completes. */
+  get failures(): number {
+    return this.#pump.failures;
   }
 
   start(): () => void {
-    this.#active = true;
+    this.#pump.active = true;
     return this.#source.onAppend(() => this.kick());
   }
 
   kick(): void {
-    if (!this.#active) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#again = false;
-    this.#clearRetry();
-    this.#running = this.#drain()
-      .then(
-        () => {
-          this.failures = 0;
-        },
-        (error: unknown) => this.#storeFailed(error),
-      )
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) this.kick();
-      });
+    this.#pump.kick();
   }
 
-  async stop(): Promise<void> {
-    this.#active = false;
-    this.#clearRetry();
-    await this.#running;
-  }
-
-  /** A store call threw: log it (the error, never a record) and retry after a bounded delay. */
-  #storeFailed(error: unknown): void {
-    this.failures += 1;
-    const code = (error as { code?: unknown } | undefined)?.code;
-    this.#log.warn(
-      { err: String(error), code: typeof code === 'string' ? code : undefined, failures: this.failures },
-      'outbox store failed; retrying',
-    );
-    this.#retryLater(this.failures - 1);
-  }
-
-  #retryLater(attempt: number): void {
-    if (!this.#active) return;
-    this.#retry = this.#time.timeout('outbox-retry', STORE_RETRY.delay(attempt), () => {
-      this.#retry = undefined;
-      this.kick();
-    });
-  }
-
-  #clearRetry(): void {
-    this.#retry?.cancel();
-    this.#retry = undefined;
+  stop(): Promise<void> {
+    return this.#pump.stop();
   }
 
   /** A publish failed: offline waits for the reconnect; a refusal is logged and retried later. */
@@ -131,7 +82,7 @@ export class OutboxStream<R extends { seq: number }> {
     }
     this.refusals += 1;
     this.#log.warn({ reasonCode: code, refusals: this.refusals }, 'the broker refused an event; retrying');
-    this.#retryLater(this.refusals - 1);
+    this.#pump.retryLater(this.refusals - 1);
   }
 
   /**
@@ -141,12 +92,12 @@ export class OutboxStream<R extends { seq: number }> {
    */
   async #drain(): Promise<void> {
     let cursor = await this.#source.deliveredSeq();
-    while (this.#active) {
+    while (this.#pump.active) {
       const batch = await this.#source.readAfter(cursor, this.#window * BATCH_WINDOWS);
       if (batch.length === 0) return;
       let acked: R | undefined;
       try {
-        for (let i = 0; i < batch.length && this.#active; i += this.#window) {
+        for (let i = 0; i < batch.length && this.#pump.active; i += this.#window) {
           const chunk = batch.slice(i, i + this.#window);
           const acks = chunk.map((r) => this.#publish(r));
           for (const ack of acks) ack.catch(() => undefined);
