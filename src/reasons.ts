@@ -69,6 +69,7 @@ export const REASONS = {
   cmd_replayed: null,
   cmd_unknown: null,
   cmd_failed: null,
+  cmd_rate_limited: null,
   // The device's own faults (camera status, events, health problems).
   camera_missing: null,
   camera_stalled: null,

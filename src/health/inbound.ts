@@ -1,8 +1,10 @@
 /**
  * What the centre sends the device: signed policies on `policy` (verified and applied by the access
  * controller, answered with `policy_updated` or `policy_rejected`) and signed commands on
- * `cmd/<name>` (answered on `cmd/<name>/res`). Messages are handled one at a time, in arrival order.
- * Every command, run or refused, is audited.
+ * `cmd/<name>` (answered on `cmd/<name>/res`). Messages are handled one at a time, in arrival order,
+ * from a bounded queue where policies coalesce (inboundQueue.ts). Every command, run or refused, is
+ * audited; past a budget, refusals are audited as one counted record per window and not answered
+ * (refusalBudget.ts), so garbage cannot fill the log or the uplink.
  */
 import type { KeyObject } from 'jose';
 import type { AccessControl } from '../access/types.ts';
@@ -12,8 +14,10 @@ import { systemTime, type Time, withTimeout } from '../platform/time.ts';
 import type { AuditEntry } from '../policy/index.ts';
 import { type CommandRegistry, type CommandRejectCode, verifyCommand } from './commands.ts';
 import type { EventSink } from './events.ts';
+import { InboundQueue } from './inboundQueue.ts';
 import type { MqttLink } from './link.ts';
 import { type CommandResultPayload, commandResultPayloadSchema } from './payloads.ts';
+import { RefusalBudget } from './refusalBudget.ts';
 
 export interface InboundDeps {
   deviceId: string;
@@ -28,7 +32,13 @@ export interface InboundDeps {
   log?: Log;
   /** Longest a handler may run before it is answered as failed. */
   handlerTimeoutMs?: number;
+  /** Messages waiting to be handled at most (policies coalesce into one). */
+  maxQueued?: number;
+  /** Refusals answered and audited one by one per window; the rest are counted. */
+  refusals?: { perWindow: number; windowMs: number };
 }
+
+export const DEFAULT_REFUSALS = { perWindow: 20, windowMs: 60_000 };
 
 const COMMAND_TOPIC = /^cmd\/([a-z][a-z0-9_-]{0,31})$/;
 
@@ -38,29 +48,41 @@ export class InboundHandler {
   readonly #time: Time;
   /** Command ids already seen, with their expiry: a replay inside the lifetime is refused. */
   readonly #seen = new Map<string, number>();
-  #queue: Promise<void> = Promise.resolve();
   readonly #subscriptions = new Subscriptions();
+  readonly queue: InboundQueue;
+  readonly #budget: RefusalBudget;
 
   constructor(deps: InboundDeps) {
     this.#deps = deps;
     this.#log = deps.log ?? silentLog;
     this.#time = deps.time ?? systemTime;
+    this.queue = new InboundQueue(
+      (m) => this.handle(m.suffix, m.text, m.retained),
+      this.#log,
+      deps.maxQueued ?? 32,
+      () => this.#budget.count('queue_full'),
+    );
+    this.#budget = new RefusalBudget(this.#time, deps.refusals ?? DEFAULT_REFUSALS, (counts, total) =>
+      this.#auditRefusals(counts, total),
+    );
   }
 
   start(): void {
     if (this.#subscriptions.active) return;
     this.#subscriptions.add(
       this.#deps.link.onMessage((suffix, payload, retained) => {
-        this.#queue = this.#queue
-          .then(() => this.handle(suffix, payload.toString('utf8'), retained))
-          .catch((error) => this.#log.error({ err: String(error) }, 'inbound message failed'));
+        // Only policies and commands are ours, and a retained command is never acted on: not queued.
+        if (suffix !== 'policy' && !COMMAND_TOPIC.test(suffix)) return;
+        if (retained && suffix !== 'policy') return this.#log.warn({ suffix }, 'retained command ignored');
+        this.queue.push({ suffix, text: payload.toString('utf8'), retained });
       }),
     );
   }
 
   async stop(): Promise<void> {
     this.#subscriptions.clear();
-    await this.#queue;
+    await this.queue.clear();
+    await this.#budget.stop();
   }
 
   async handle(suffix: string, text: string, retained: boolean): Promise<void> {
@@ -122,6 +144,7 @@ export class InboundHandler {
     const { link, audit } = this.#deps;
     const now = this.#time.now();
     const code = outcome.ok ? 'ok' : outcome.code;
+    if (!outcome.ok && outcome.code !== 'cmd_failed' && !this.#budget.take(code)) return;
     await audit?.append({ type: 'command', actor: 'centre', code, detail: { name, id: id ?? '' } });
     const payload = commandResultPayloadSchema.parse({
       id,
@@ -132,6 +155,17 @@ export class InboundHandler {
     await link
       .publish(link.topics.cmdResult(name), JSON.stringify(payload), { qos: 1 })
       .catch(() => undefined);
+  }
+
+  /** Refusals past the budget, as one audit record: how many, and how many of each code. */
+  async #auditRefusals(counts: Record<string, number>, total: number): Promise<void> {
+    this.#log.warn({ total, ...counts }, 'refused commands past the budget, audited as a count');
+    await this.#deps.audit?.append({
+      type: 'command',
+      actor: 'centre',
+      code: 'cmd_rate_limited',
+      detail: { refused: total, ...counts },
+    });
   }
 }
 
