@@ -18,7 +18,7 @@ import {
   readinessCameraLeadMs,
   SdNotify,
 } from './health/index.ts';
-import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
+import { InstallWindow, loadIdentityKey, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
@@ -72,7 +72,11 @@ export async function startService(
   if (removedTemps.length > 0)
     log.warn({ count: removedTemps.length }, 'removed temp files a crash left behind');
   const state = new FsStore(config.stateDir);
-  const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
+  const checkpointKey = await loadIdentityKey(config.stateDir).catch((error: unknown) => {
+    log.warn({ err: String(error) }, 'identity key unreadable: audit checkpoints go unsigned');
+    return undefined;
+  });
+  const audit = new AuditLog({ store: state, sha256: sha256Hex, time, checkpointKey }, config.audit);
   await openAuditLog(audit, log);
   const stack = new PartStack({
     time,
@@ -80,6 +84,8 @@ export async function startService(
     ...(options.stopBoundMs ? { boundMs: options.stopBoundMs } : {}),
   });
   const stopAll = () => stack.stop(STOP_FIRST);
+  // Added first, so stopped last: the checkpoint covers the session ends written on the way out.
+  stack.add('auditCheckpoint', { stop: () => audit.checkpoint().catch(() => undefined) });
   try {
     const clock = await stack.start(
       'clock',
