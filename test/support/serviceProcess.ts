@@ -30,7 +30,6 @@ export async function prepareServiceState(
     mqtt: { url: mqttUrl, backoff: { initialMs: 100, maxMs: 400 } },
     ...extra,
   });
-  await writeFile(join(stateDir, 'policy.jws'), demo.policyJws);
   const pem = await readFile(join(stateDir, 'keys/policy.key'), 'utf8');
   return { ...demo, policyKey: (await importPKCS8(pem, 'EdDSA')) as CryptoKey };
 }
