@@ -6,7 +6,7 @@
  * mount goes away with the process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { importPKCS8 } from 'jose';
 import { type DemoState, prepareDemoState } from '../../src/cli/demoState.ts';
