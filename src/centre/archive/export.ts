@@ -156,7 +156,8 @@ function toLook(r: Row, roles: ReadonlyMap<string | null, string | null>): Look 
   };
 }
 
-function parseDetail(text: string | undefined): Record<string, unknown> {
+/** A stored record's `detail` column, or nothing when it is absent or not JSON. */
+export function parseDetail(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
   try {
     return JSON.parse(text) as Record<string, unknown>;

@@ -7,6 +7,7 @@
  */
 import type { ArchiveDeviceState } from '../../protocol/index.ts';
 import { asNumber, asString, type Row, type SqlExecutor } from '../archive/db/sql.ts';
+import { parseDetail } from '../archive/export.ts';
 import { archiveStateOf } from '../archive/state.ts';
 
 export interface LookEntry {
@@ -157,15 +158,6 @@ async function pauses(db: SqlExecutor, deviceId: string, fromMs: number, toMs: n
     }
   }
   return spans.filter((s) => s.to === null || s.to >= fromMs);
-}
-
-function parseDetail(text: string | undefined): Record<string, unknown> {
-  if (text === undefined) return {};
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
 }
 
 const numberOr = (v: unknown): number | null => (typeof v === 'number' ? v : null);

@@ -30,7 +30,8 @@ export function lostTail(last: ChainPoint, claims: TailClaims): string | undefin
   return undefined;
 }
 
-function readPoint(text: string | undefined): ChainPoint | undefined {
+/** A head, cursor or anchor file's chain point, or nothing when it is absent or unreadable. */
+export function readPoint(text: string | undefined): ChainPoint | undefined {
   try {
     return parseChainPoint(text);
   } catch {

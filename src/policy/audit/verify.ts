@@ -19,10 +19,10 @@ import {
   GENESIS_HASH,
   HEAD_FILE,
   hashOf,
-  parseChainPoint,
   SEGMENT_PREFIX,
   segmentFirstSeq,
 } from './record.ts';
+import { readPoint } from './tail.ts';
 
 export type AuditVerdict =
   | {
@@ -125,14 +125,6 @@ function checkTail(
     if (hash !== undefined && hash !== anchor.hash) return bad(anchor.seq, `record differs from the ${what}`);
   }
   return undefined;
-}
-
-function readPoint(text: string | undefined): ChainPoint | undefined {
-  try {
-    return parseChainPoint(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function parseRecord(line: string): AuditRecord | undefined {
