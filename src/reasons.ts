@@ -45,6 +45,7 @@ export const REASONS = {
   sdp_no_video: 422,
   sdp_multiple_video: 422,
   sdp_no_h264: 422,
+  sdp_h264_profile_unsupported: 422,
   sdp_viewer_sends_media: 422,
   // Why a session ended (audited with its duration).
   closed_by_viewer: null,

@@ -26,6 +26,8 @@ export const SESSION_END_CODES = [
   'revoked',
   'camera_fault',
   'shutdown',
+  // The camera's H.264 profile, first seen after the grant, is one the viewer's browser cannot play.
+  'sdp_h264_profile_unsupported',
 ] as const satisfies readonly ReasonCode[];
 export type SessionEndCode = (typeof SESSION_END_CODES)[number];
 

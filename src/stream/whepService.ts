@@ -99,7 +99,9 @@ export class WhepService {
     if (!isType(request.contentType, 'application/sdp')) {
       return errorReply('unsupported_media_type', 'the offer must be application/sdp');
     }
-    const guarded = guardOffer(request.body);
+    // The camera's profile decides which offered format is kept; before its first SPS, the default.
+    const known = hub.streamProfile();
+    let guarded = guardOffer(request.body, known);
     const admission = await access.admit(request.token, request.origin);
     if (!admission.ok) {
       const headers: Record<string, string> = {};
@@ -113,6 +115,14 @@ export class WhepService {
       return errorReply('no_frames', 'the camera has no picture yet; try again shortly', {
         'Retry-After': String(config.retryAfterSeconds),
       });
+    }
+    if (!known) {
+      try {
+        guarded = guardOffer(request.body, hub.streamProfile());
+      } catch (error) {
+        await access.end(ticket.sessionId, 'sdp_h264_profile_unsupported');
+        throw error;
+      }
     }
     const iceServers = request.iceServers ?? config.iceServers;
     let session: WhepSession;

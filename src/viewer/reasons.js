@@ -38,6 +38,10 @@ const T = {
   sdp_no_video: ['Webbläsaren bad inte om video.', 'The browser asked for no video.'],
   sdp_multiple_video: ['Webbläsaren bad om flera bilder.', 'The browser asked for several pictures.'],
   sdp_no_h264: ['Webbläsaren kan inte H.264-video.', 'The browser cannot play H.264 video.'],
+  sdp_h264_profile_unsupported: [
+    'Webbläsaren kan inte kamerans H.264-profil.',
+    "The browser cannot play the camera's H.264 profile.",
+  ],
   sdp_viewer_sends_media: ['Webbläsaren ville skicka media.', 'The browser wanted to send media.'],
   precondition_failed: ['Sessionen har ändrats.', 'The session has changed.'],
   not_found: ['Finns inte (längre).', 'Not found (any more).'],
