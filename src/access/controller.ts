@@ -240,7 +240,7 @@ export class AccessController implements AccessControl {
     actor: string | undefined,
     origin: RequestOrigin,
   ): Promise<Admission> {
-    const detail = { remote: origin.remote, transport: origin.transport };
+    const detail = { remote: origin.remote, transport: origin.transport, ...mediaOf(origin) };
     await this.#record({ type: 'deny', actor: actor ?? 'unknown', code: refused.code, detail });
     return refused;
   }
@@ -263,7 +263,11 @@ function grantDetail(ticket: SessionTicket, claims: { reason: string | undefined
     emergency: ticket.emergency,
     remote: origin.remote,
     transport: origin.transport,
+    ...mediaOf(origin),
     ...(ticket.windowId ? { windowId: ticket.windowId } : {}),
     ...(claims.reason ? { reason: claims.reason } : {}),
   };
 }
+
+const mediaOf = (origin: RequestOrigin): Record<string, string> =>
+  origin.media ? { media: origin.media } : {};

@@ -63,10 +63,14 @@ export interface CameraSchedule {
   recheckAt: EpochMillis | undefined;
 }
 
-/** Who asked and over which transport (the device's HTTP route or the centre's relay): audited. */
+/**
+ * Who asked, over which transport (the device's HTTP route or the centre's relay), and how the
+ * picture would travel (WebRTC, or the MPEG-1 fallback over a WebSocket): all audited.
+ */
 export interface RequestOrigin {
   remote: string;
   transport: 'http' | 'relay';
+  media?: 'webrtc' | 'mpeg1';
 }
 
 export interface WindowState {

@@ -15,6 +15,8 @@ export interface HubFrame {
   captureTime: number;
   payloads: readonly RtpPayload[];
   bytes: number;
+  /** The access unit's Annex B bytes (the MPEG-1 fallback's encoder input); never copied. */
+  annexB: Uint8Array;
 }
 
 export interface FrameSink {
@@ -142,6 +144,7 @@ export class StreamHub {
       captureTime: au.captureTime,
       payloads,
       bytes,
+      annexB: au.data,
     };
     if (au.keyframe) {
       const sps = findSps(au.nals);

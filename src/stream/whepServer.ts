@@ -12,8 +12,11 @@ import { type AccessUnit, type Logger, silentLogger } from '../camera/index.ts';
 import { NattsynError } from '../errors.ts';
 import type { Time } from '../platform/time.ts';
 import { type StreamConfig, streamConfigSchema } from './config.ts';
+import { registerFallbackRoutes } from './fallbackRoutes.ts';
+import { FallbackService } from './fallbackService.ts';
 import { applyCors, hasTokenInQuery, sendError } from './http.ts';
 import type { StreamHub } from './hub.ts';
+import type { Mpeg1Options } from './mpeg1Encoder.ts';
 import { registerReferenceRoute } from './referenceRoute.ts';
 import { registerViewerRoutes } from './viewerRoutes.ts';
 import { iceServerLinks } from './whepMessages.ts';
@@ -31,6 +34,8 @@ export interface WhepServerDeps {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Stores the installer's confirmed reference view (its hash only); absent: no such route. */
   confirmReference?: (keyframe: AccessUnit, actor: string) => Promise<string>;
+  /** The camera's picture for the MPEG-1 fallback's encoder; absent: no fallback routes. */
+  fallback?: Omit<Mpeg1Options, 'onFailed'>;
 }
 
 export class WhepServer {
@@ -38,6 +43,8 @@ export class WhepServer {
   readonly #config: StreamConfig;
   #app: FastifyInstance | undefined;
   #sessions: WhepService | undefined;
+  #fallback: FallbackService | undefined;
+  #closeFallback: (() => Promise<void>) | undefined;
   #url: string | undefined;
 
   constructor(deps: WhepServerDeps) {
@@ -62,6 +69,11 @@ export class WhepServer {
     return this.#sessions;
   }
 
+  /** The MPEG-1 fallback's session manager (also what the centre's relay hands requests to). */
+  get fallback(): FallbackService | undefined {
+    return this.#fallback;
+  }
+
   /** Builds the fastify app (also used by tests through `app.inject`). */
   async build(): Promise<FastifyInstance> {
     if (this.#app) return this.#app;
@@ -75,8 +87,20 @@ export class WhepServer {
       requestTimeout: 15_000,
       ...(https ? { https } : {}),
     }) as unknown as FastifyInstance;
-    const sessions = new WhepService({ ...this.#deps, config, logger: this.#deps.logger ?? silentLogger });
+    const logger = this.#deps.logger ?? silentLogger;
+    const sessions = new WhepService({ ...this.#deps, config, logger });
     this.#sessions = sessions;
+    if (this.#deps.fallback) {
+      const { access, hub, time } = this.#deps;
+      this.#fallback = new FallbackService({
+        config,
+        access,
+        hub,
+        time,
+        logger,
+        encoder: this.#deps.fallback,
+      });
+    }
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (_req, body, done) =>
       done(null, body),
@@ -116,6 +140,10 @@ export class WhepServer {
       }
     });
     registerWhepRoutes(app, sessions, config.rateLimitPerMinute);
+    if (this.#fallback) {
+      const o = { rateLimitPerMinute: config.rateLimitPerMinute, time: this.#deps.time };
+      this.#closeFallback = registerFallbackRoutes(app, this.#fallback, o);
+    }
     if (this.#deps.confirmReference) {
       registerReferenceRoute(app, {
         access: this.#deps.access,
@@ -137,12 +165,16 @@ export class WhepServer {
     const app = await this.build();
     if (this.#url) return;
     this.#sessions?.start();
+    this.#fallback?.start();
     this.#url = await app.listen({ host: this.#config.host, port: this.#config.port });
   }
 
   /** Ends every session (audited as `shutdown`), closes peers and the listener. Idempotent. */
   async stop(): Promise<void> {
     await this.#sessions?.stop();
+    await this.#fallback?.stop();
+    await this.#closeFallback?.();
+    this.#closeFallback = undefined;
     const app = this.#app;
     this.#app = undefined;
     this.#url = undefined;

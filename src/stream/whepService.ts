@@ -80,6 +80,7 @@ export class WhepService {
       }
       if (request.method === 'POST') return await this.#offer(request);
       const session = request.sessionId === undefined ? undefined : this.#live.get(request.sessionId);
+      if (!session && request.method === 'DELETE') return await this.#endOther(request);
       if (!session) return errorReply('not_found', 'no such session');
       const auth = await this.#d.access.authenticateFor(request.token, session.id, request.origin);
       if (!auth.ok) return errorReply(auth.code, auth.message);
@@ -102,7 +103,7 @@ export class WhepService {
     // The camera's profile decides which offered format is kept; before its first SPS, the default.
     const known = hub.streamProfile();
     let guarded = guardOffer(request.body, known);
-    const admission = await access.admit(request.token, request.origin);
+    const admission = await access.admit(request.token, { ...request.origin, media: 'webrtc' });
     if (!admission.ok) {
       const headers: Record<string, string> = {};
       if (admission.code === 'too_many_viewers') headers['Retry-After'] = String(config.retryAfterSeconds);
@@ -169,6 +170,21 @@ export class WhepService {
       },
       body: answer,
     };
+  }
+
+  /**
+   * DELETE on a live session of another transport (the MPEG-1 fallback shares the session table and
+   * its resource URL): ended through access control, which closes its socket.
+   */
+  async #endOther(request: WhepRequest): Promise<WhepReply> {
+    const id = request.sessionId;
+    if (id === undefined || !this.#d.access.sessions().some((s) => s.sessionId === id)) {
+      return errorReply('not_found', 'no such session');
+    }
+    const auth = await this.#d.access.authenticateFor(request.token, id, request.origin);
+    if (!auth.ok) return errorReply(auth.code, auth.message);
+    await this.#d.access.end(id, 'closed_by_viewer');
+    return { status: 200, headers: {}, body: '' };
   }
 
   #trickle(session: WhepSession, request: WhepRequest): WhepReply {
