@@ -47,6 +47,8 @@ export const REASONS = {
   sdp_no_h264: 422,
   sdp_h264_profile_unsupported: 422,
   sdp_viewer_sends_media: 422,
+  // The MPEG-1 fallback's WebSocket presented no live one-time ticket (its close reason, 4401).
+  ticket_invalid: 401,
   // Why a session ended (audited with its duration).
   closed_by_viewer: null,
   window_end: null,

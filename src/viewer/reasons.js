@@ -69,6 +69,8 @@ const T = {
     'This browser cannot show the picture (no WebRTC). Use Chrome, Edge, Firefox or Safari.',
   ],
   connecting: ['Ansluter…', 'Connecting…'],
+  fallback: ['Ansluter med reservbild (MPEG-1)…', 'Connecting with the fallback picture (MPEG-1)…'],
+  ticket_invalid: ['Bildbiljetten gäller inte (längre).', 'The picture ticket is not valid (any more).'],
   stalled: ['Bilden har stannat. Väntar…', 'The picture has stopped. Waiting…'],
   connection_lost: ['Anslutningen bröts.', 'The connection was lost.'],
   no_picture: ['Ingen bild kom fram.', 'No picture arrived.'],
