@@ -1,8 +1,14 @@
 /**
- * One viewer's RTP: its own random SSRC, sequence numbers and timestamp origin, and a fresh packet
- * object for every send. On `begin()` (DTLS connected: earlier packets would be dropped) it replays
- * the hub's cached GOP with timestamps 1 ms apart, so the decoder shows the newest picture at once
- * instead of pacing the backlog, then follows the live pictures on the camera's own clock.
+ * One viewer's RTP: its own random SSRC, sequence numbers and timestamp origin. On `begin()` (DTLS
+ * connected: earlier packets would be dropped) it replays the hub's cached GOP with timestamps 1 ms
+ * apart, so the decoder shows the newest picture at once instead of pacing the backlog, then
+ * follows the live pictures on the camera's own clock.
+ *
+ * The per-packet path allocates nothing of its own: the hub packetized each picture once, and this
+ * feed keeps one RTP packet whose header fields and payload it sets before each send. werift
+ * (0.25, pendingRtp off, as peer.ts configures it) copies the packet synchronously in
+ * `RTCRtpSender.dispatchRtp` before anything else, for its NACK history and SRTP; a packet werift
+ * kept would repeat one sequence number, which test/stream/twoPeer.test.ts would catch.
  */
 import { randomInt } from 'node:crypto';
 import { RtpHeader, RtpPacket } from 'werift';
@@ -18,6 +24,8 @@ export class ViewerFeed implements FrameSink {
   readonly #send: RtpSend;
   readonly #payloadType: number;
   #sequence = randomInt(0, 0x10000);
+  readonly #header: RtpHeader;
+  readonly #packet: RtpPacket;
   /** viewer timestamp = camera pts + offset (mod 2^32). */
   #offset = 0;
   #live = false;
@@ -29,6 +37,8 @@ export class ViewerFeed implements FrameSink {
     this.#hub = hub;
     this.#send = send;
     this.#payloadType = payloadType;
+    this.#header = new RtpHeader({ payloadType, ssrc: this.ssrc });
+    this.#packet = new RtpPacket(this.#header, Buffer.alloc(0));
   }
 
   /** Starts sending: the cached GOP first, then every new picture. Idempotent. */
@@ -56,19 +66,18 @@ export class ViewerFeed implements FrameSink {
   }
 
   #sendFrame(frame: HubFrame, timestamp: number): void {
-    const ts = ((timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
+    const header = this.#header;
+    header.timestamp = ((timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
+    header.payloadType = this.#payloadType;
+    header.ssrc = this.ssrc;
     for (const { payload, marker } of frame.payloads) {
-      const header = new RtpHeader({
-        payloadType: this.#payloadType,
-        sequenceNumber: this.#sequence,
-        timestamp: ts,
-        ssrc: this.ssrc,
-        marker,
-      });
+      header.sequenceNumber = this.#sequence;
+      header.marker = marker;
+      this.#packet.payload = payload;
       this.#sequence = (this.#sequence + 1) & 0xffff;
       this.packetsSent += 1;
       this.bytesSent += payload.length;
-      this.#send(new RtpPacket(header, payload));
+      this.#send(this.#packet);
     }
   }
 }
