@@ -91,6 +91,11 @@ export class Mpeg1Encoder implements FrameSink {
     return this.#muxer !== undefined;
   }
 
+  /** The encoder's process id while it runs (tests read its command line and open files). */
+  get pid(): number | undefined {
+    return this.#muxer?.stream.pid;
+  }
+
   get viewers(): number {
     return this.#sinks.size;
   }
