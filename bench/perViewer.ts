@@ -85,7 +85,7 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, root] of round % 2 === 0 ? [...sides].reverse() : sides) {
       const r = await measure(browser, root);
-      (results[name] ??= []).push(r.perViewer);
+      results[name] = [...(results[name] ?? []), r.perViewer];
       process.stdout.write(
         `round ${round} ${name.padEnd(6)} CPU 0 / 1 / 5 viewers: ${fmt(r.idle)} / ${fmt(r.one)} / ${fmt(r.five)} %, per extra viewer ${fmt(r.perViewer)} %\n`,
       );

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/deps.sh
-. scripts/deps.sh ffmpeg g++ make python3
+. scripts/deps.sh ffmpeg mosquitto g++ make python3
 # shellcheck source=scripts/node22.sh
 . scripts/node22.sh
 npm install --no-audit --no-fund --loglevel=error >&2

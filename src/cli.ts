@@ -31,7 +31,10 @@ const VERBS: Record<string, { run: Verb; summary: string }> = {
   keys: { run: runKeys, summary: 'write an Ed25519 key pair (issuer or policy key)' },
   token: { run: runToken, summary: 'mint a staff token' },
   policy: { run: runPolicy, summary: 'sign a resident policy (policy sign)' },
-  audit: { run: runAudit, summary: 'verify the audit log (audit verify)' },
+  audit: {
+    run: runAudit,
+    summary: 'verify the audit log (audit verify); the access follow-up (audit export)',
+  },
 };
 
 export const HELP = `Usage: nattsyn <command> [options]   (nattsyn <command> --help for its options)

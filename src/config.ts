@@ -17,6 +17,7 @@ import {
   MAX_CLOCK_TOLERANCE_SECONDS,
   type TokenTrust,
 } from './policy/index.ts';
+import { relayConfigSchema } from './relay/config.ts';
 import { streamConfigSchema } from './stream/config.ts';
 
 export const DEFAULT_CONFIG_PATH = '/etc/nattsyn/config.json';
@@ -76,13 +77,20 @@ export const coreConfigSchema = z.strictObject({
 export type CoreConfig = z.output<typeof coreConfigSchema>;
 
 /** The whole file: the core plus each folder's own section (each folder owns its schema). */
-export const configSchema = coreConfigSchema.extend({
-  camera: cameraConfigSchema.prefault({}),
-  stream: streamConfigSchema.prefault({}),
-  /** The monitoring centre's broker; without it health, events and audit delivery are off. */
-  mqtt: mqttConfigSchema.optional(),
-  health: healthConfigSchema.prefault({}),
-});
+export const configSchema = coreConfigSchema
+  .extend({
+    camera: cameraConfigSchema.prefault({}),
+    stream: streamConfigSchema.prefault({}),
+    /** The monitoring centre's broker; without it health, events and audit delivery are off. */
+    mqtt: mqttConfigSchema.optional(),
+    health: healthConfigSchema.prefault({}),
+    /** The centre's WHEP relay over MQTT 5: the relay keys this device pins (docs/centre.md). */
+    relay: relayConfigSchema.optional(),
+  })
+  .refine((c) => c.relay === undefined || c.mqtt?.protocolVersion === 5, {
+    message: 'the relay needs the broker link over MQTT 5 (mqtt.protocolVersion: 5)',
+    path: ['relay'],
+  });
 
 export type Config = z.output<typeof configSchema>;
 
@@ -109,6 +117,8 @@ export interface LoadedConfig<C extends CoreConfig = CoreConfig> {
   issuerKeys: (KeyObject | CryptoKey)[];
   /** `tokens.installKeys`, read; empty when install tokens share the issuer keys. */
   installKeys: (KeyObject | CryptoKey)[];
+  /** `relay.centreKeys`, read; empty without a relay section. */
+  relayKeys: (KeyObject | CryptoKey)[];
 }
 
 /** The staff-token trust the config pins: issuer, keys, this device, lifetime and skew bounds. */
@@ -150,9 +160,13 @@ export async function loadConfig<S extends z.ZodType<CoreConfig, unknown>>(
     config.tokens.publicKeys.map((p, i) => readPublicKey(path.resolve(dir, p), `tokens.publicKeys.${i}`)),
   );
   const installKeys = await readInstallKeys(config.tokens, dir);
+  const relayFiles = (config as Partial<Config>).relay?.centreKeys ?? [];
+  const relayKeys = await Promise.all(
+    relayFiles.map((p, i) => readPublicKey(path.resolve(dir, p), `relay.centreKeys.${i}`)),
+  );
   const resolved = resolvePaths(config, dir);
   await checkReadable(resolved);
-  return { file: absolute, config: resolved, policyKey, issuerKeys, installKeys };
+  return { file: absolute, config: resolved, policyKey, issuerKeys, installKeys, relayKeys };
 }
 
 /** Makes every file path in the config absolute, relative to the config file's folder. */

@@ -4,8 +4,9 @@
  * decision (the camera's lead, the audit log's failure mode, the clock's trust) belongs to a part.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { openAuditLog, recordServiceStart } from './access/auditStart.ts';
-import { AccessController } from './access/index.ts';
+import { AccessController, type RequestOrigin } from './access/index.ts';
 import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf } from './config.ts';
 import {
   CommandRegistry,
@@ -18,10 +19,18 @@ import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
+import { PerMinuteLimiter } from './platform/limiter.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
-import { type StreamingDeps, StreamingService } from './stream/index.ts';
+import { RelayEndpoint, relayServe } from './relay/index.ts';
+import {
+  type DialTls,
+  relayFallback,
+  type StreamingDeps,
+  StreamingService,
+  viewerState,
+} from './stream/index.ts';
 
 export interface ServiceOptions {
   systemd?: SystemdEnvironment;
@@ -36,8 +45,8 @@ export interface RunningService {
   audit: AuditLog;
   streaming: StreamingService;
   health: HealthService | undefined;
-  /** The viewer page and WHEP base URL. */
-  url: string;
+  /** The viewer page and WHEP base URL; undefined with the device's own listener off. */
+  url: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -141,6 +150,10 @@ export async function startService(
         }),
       );
     } else log.warn('no mqtt section in the config: health, events and audit delivery are off');
+    if (health && config.relay) {
+      const dialTls = await fallbackDialTls(config);
+      stack.push(startRelay(loaded, { health, streaming, access, audit, time, log, dialTls }));
+    }
 
     const notify = new SdNotify({
       socketPath: options.systemd?.notifySocket,
@@ -150,10 +163,73 @@ export async function startService(
     });
     await notify.ready();
     stack.push({ stop: () => notify.stopping() });
-    log.info({ url: streaming.url, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
-    return { access, audit, streaming, health, url: streaming.url, stop: stopAll };
+    const url = streaming.server.listening ? streaming.url : undefined;
+    log.info({ url: url ?? null, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
+    return { access, audit, streaming, health, url, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+interface RelayParts {
+  health: HealthService;
+  streaming: StreamingService;
+  access: AccessController;
+  audit: AuditLog;
+  time: Time;
+  log: Logger;
+  /** The broker link's client certificate and CA: what the fallback dials the centre with. */
+  dialTls: DialTls | undefined;
+}
+
+async function fallbackDialTls(config: Config): Promise<DialTls | undefined> {
+  const tls = config.mqtt?.tls;
+  if (!tls) return undefined;
+  const [ca, cert, key] = await Promise.all([
+    readFile(tls.caFile),
+    readFile(tls.certFile),
+    readFile(tls.keyFile),
+  ]);
+  return { ca, cert, key };
+}
+
+/** The centre's relay on the health link, serving the same WHEP service as the device's own route. */
+function startRelay(loaded: LoadedConfig<Config>, p: RelayParts): RelayEndpoint {
+  const { config } = loaded;
+  const relayConfig = config.relay!;
+  const relayLog = p.log.child({ module: 'relay' });
+  const endpoint = new RelayEndpoint({
+    deviceId: config.deviceId,
+    centreKeys: loaded.relayKeys,
+    link: p.health.link,
+    serve: relayServe({
+      whep: p.streaming.server.sessions,
+      state: (token) => viewerState({ config: config.stream, access: p.access, time: p.time }, token),
+      perStaff: new PerMinuteLimiter(relayConfig.rateLimitPerMinute, p.time),
+      perDevice: new PerMinuteLimiter(relayConfig.deviceRateLimitPerMinute, p.time),
+      ...fallbackOf(p, relayLog),
+    }),
+    refused: (code, detail) =>
+      p.audit
+        .append({ type: 'deny', actor: 'unknown', code, detail })
+        .then(() => undefined)
+        .catch((error) => relayLog.error({ err: String(error) }, 'relay refusal not audited')),
+    time: p.time,
+    log: relayLog,
+  });
+  endpoint.start();
+  return endpoint;
+}
+
+/** The relay's `fallback` route: only with a client certificate to dial the centre with. */
+function fallbackOf(p: RelayParts, logger: Logger) {
+  const fallback = p.streaming.server.fallback;
+  const tls = p.dialTls;
+  if (!fallback || !tls) return {};
+  const deps = { fallback, tls, time: p.time, logger };
+  return {
+    fallback: (r: { token?: string | undefined; mediaUrl?: string | undefined }, origin: RequestOrigin) =>
+      relayFallback(deps, { token: r.token, origin, mediaUrl: r.mediaUrl }),
+  };
 }

@@ -19,13 +19,15 @@ import {
   type PolicyVerdict,
   type TokenTrust,
 } from '../policy/index.ts';
-import { AccessDecision, endCodeFor, refusal } from './decision.ts';
+import { AccessDecision, endCodeFor, grantDetail, mediaOf, refusal } from './decision.ts';
+import { type FollowUpRefusal, LookFollowUp, type LookStatus } from './followUp.ts';
 import { PolicyInForce } from './policyInForce.ts';
 import { SessionTable } from './sessionTable.ts';
 import type {
   AccessControl,
   Admission,
   CameraSchedule,
+  LookPlan,
   RequestOrigin,
   SessionEndCode,
   SessionTicket,
@@ -54,6 +56,7 @@ export class AccessController implements AccessControl {
   readonly #policy: PolicyInForce;
   readonly #sessions: SessionTable;
   readonly #decision: AccessDecision;
+  readonly #followUp: LookFollowUp;
   readonly #changed = new Emitter<[]>();
   readonly #subscriptions = new Subscriptions();
 
@@ -70,6 +73,12 @@ export class AccessController implements AccessControl {
       clockSynced: deps.clockSynced,
       auditWritable: () => deps.audit.writable,
     });
+    this.#followUp = new LookFollowUp({
+      time: deps.time,
+      sessions: this.#sessions,
+      decision: this.#decision,
+      append: (entry) => deps.audit.append(entry),
+    });
   }
 
   /** Loads the persisted policy and pause flag, and starts announcing changes. */
@@ -79,12 +88,14 @@ export class AccessController implements AccessControl {
       this.#subscriptions.add(this.#policy.onChange(changed), this.#sessions.onChanged(changed));
       if (this.#d.onClockSyncChange) this.#subscriptions.add(this.#d.onClockSyncChange(changed));
     }
+    this.#followUp.start();
     await this.#policy.load();
   }
 
   /** Ends every live session (audited as `shutdown`). */
   async stop(): Promise<void> {
     await this.#sessions.endAll('shutdown');
+    this.#followUp.stop();
     this.#subscriptions.clear();
   }
 
@@ -153,6 +164,22 @@ export class AccessController implements AccessControl {
     return { ok: true, session: live.ticket };
   }
 
+  sessionStatus(
+    token: string | undefined,
+    sessionId: string,
+  ): Promise<{ ok: true; status: LookStatus } | FollowUpRefusal> {
+    return this.#followUp.status(token, sessionId);
+  }
+
+  recordOutcome(
+    token: string | undefined,
+    sessionId: string,
+    outcome: string,
+    origin: RequestOrigin,
+  ): Promise<{ ok: true; seq: number } | FollowUpRefusal> {
+    return this.#followUp.outcome(token, sessionId, outcome, origin);
+  }
+
   end(sessionId: string, code: SessionEndCode): Promise<void> {
     return this.#sessions.end(sessionId, code);
   }
@@ -175,15 +202,21 @@ export class AccessController implements AccessControl {
     const schedule = policy?.schedule;
     const preview = this.#policy.installPreviewUntil;
     const { open, next } = this.#policy.windowsAt(now);
+    const byPolicy = schedule?.isPausedAt(now) ?? false;
     return {
       open,
       next,
-      paused: this.#policy.pausedByResident || (schedule?.isPausedAt(now) ?? false),
+      paused: this.#policy.pausedByResident || byPolicy,
+      pausedBy: this.#policy.pausedByResident ? 'resident' : byPolicy ? 'policy' : undefined,
       policyVersion: policy?.body.version,
       timeZone: policy?.body.timeZone,
       clockSynced: this.#d.clockSynced(),
       installPreviewUntil: preview !== undefined && preview > now ? preview : undefined,
     };
+  }
+
+  plan(horizon: EpochMillis): LookPlan {
+    return this.#policy.plan(this.#d.time.now(), horizon);
   }
 
   cameraWanted(leadMs: number): boolean {
@@ -254,20 +287,3 @@ export class AccessController implements AccessControl {
     }
   }
 }
-
-function grantDetail(ticket: SessionTicket, claims: { reason: string | undefined }, origin: RequestOrigin) {
-  return {
-    scope: ticket.scope,
-    tokenId: ticket.tokenId,
-    until: new Date(ticket.until).toISOString(),
-    emergency: ticket.emergency,
-    remote: origin.remote,
-    transport: origin.transport,
-    ...mediaOf(origin),
-    ...(ticket.windowId ? { windowId: ticket.windowId } : {}),
-    ...(claims.reason ? { reason: claims.reason } : {}),
-  };
-}
-
-const mediaOf = (origin: RequestOrigin): Record<string, string> =>
-  origin.media ? { media: origin.media } : {};

@@ -18,7 +18,7 @@ import {
 import { httpStatusOf } from '../reasons.ts';
 import type { PolicyInForce } from './policyInForce.ts';
 import type { SessionTable } from './sessionTable.ts';
-import type { Refusal, SessionEndCode } from './types.ts';
+import type { Refusal, RequestOrigin, SessionEndCode, SessionTicket } from './types.ts';
 
 export interface DecisionDeps {
   trust: TokenTrust;
@@ -97,4 +97,27 @@ export function endCodeFor(
   if (grant.until === claims.expiresAt) return 'token_expired';
   if (policy && grant.until === now + policy.body.maxSessionSeconds * 1000) return 'max_session';
   return 'window_end';
+}
+
+/** What a grant's audit record says besides its session: scope, token, end, transport, window, reason. */
+/** How the picture would travel (WebRTC or the MPEG-1 fallback), where the transport said. */
+export const mediaOf = (origin: RequestOrigin): Record<string, string> =>
+  origin.media ? { media: origin.media } : {};
+
+export function grantDetail(
+  ticket: SessionTicket,
+  claims: { reason: string | undefined },
+  origin: RequestOrigin,
+) {
+  return {
+    scope: ticket.scope,
+    tokenId: ticket.tokenId,
+    until: new Date(ticket.until).toISOString(),
+    emergency: ticket.emergency,
+    remote: origin.remote,
+    transport: origin.transport,
+    ...mediaOf(origin),
+    ...(ticket.windowId ? { windowId: ticket.windowId } : {}),
+    ...(claims.reason ? { reason: claims.reason } : {}),
+  };
 }

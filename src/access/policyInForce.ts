@@ -17,6 +17,10 @@ import {
   verifyPolicy,
   type WindowOccurrence,
 } from '../policy/index.ts';
+import type { LookPlan } from './types.ts';
+
+/** More windows than any real night holds (the schedule payload's own bound is 200). */
+const PLAN_MAX_WINDOWS = 64;
 
 /** The open window and the next one at an instant. */
 export interface Windows {
@@ -88,6 +92,15 @@ export class PolicyInForce {
    * The window open at `now` and the next to open after it, from the cache while `now` lies before
    * the earlier of the open one's end and the next one's start (nothing can change before then).
    */
+  /** The windows from `now` up to `horizon` and the policy's look rules (the round's plan). */
+  plan(now: EpochMillis, horizon: EpochMillis): LookPlan {
+    const policy = this.#policy;
+    if (!policy) return { windows: [], emergencyAllowed: false, maxSessionSeconds: undefined };
+    const windows = policy.schedule.nextWindows(now, PLAN_MAX_WINDOWS).filter((w) => w.start < horizon);
+    const { emergencyAllowed, maxSessionSeconds } = policy.body;
+    return { windows, emergencyAllowed, maxSessionSeconds };
+  }
+
   windowsAt(now: EpochMillis): Windows {
     const policy = this.#policy;
     if (!policy) return { open: undefined, next: undefined };

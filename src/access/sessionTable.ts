@@ -16,6 +16,12 @@ export interface LiveEntry {
   timer: Timer | undefined;
 }
 
+/** What an ended session leaves for its follow-up (why it ended, its outcome). */
+export interface EndedLook {
+  ticket: SessionTicket;
+  durationMs: number;
+}
+
 export interface SessionTableDeps {
   time: Time;
   /** Appends to the audit log, logging a failure (an end is never undone). */
@@ -25,7 +31,7 @@ export interface SessionTableDeps {
 export class SessionTable {
   readonly #d: SessionTableDeps;
   readonly #live = new Map<string, LiveEntry>();
-  readonly #ended = new Emitter<[string, SessionEndCode]>();
+  readonly #ended = new Emitter<[string, SessionEndCode, EndedLook]>();
   readonly #changed = new Emitter<[number]>();
 
   constructor(deps: SessionTableDeps) {
@@ -91,7 +97,7 @@ export class SessionTable {
     live.timer?.cancel();
     const durationMs = Math.round(this.#d.time.monotonic() - live.ticket.startedAt);
     await this.#d.record({ type: 'session_end', actor: live.ticket.staffId, sessionId, code, durationMs });
-    this.#ended.emit(sessionId, code);
+    this.#ended.emit(sessionId, code, { ticket: live.ticket, durationMs });
     this.#changed.emit(this.#live.size);
   }
 
@@ -99,7 +105,7 @@ export class SessionTable {
     return Promise.all([...this.#live.keys()].map((id) => this.end(id, code))).then(() => undefined);
   }
 
-  onEnded(listener: (sessionId: string, code: SessionEndCode) => void): () => void {
+  onEnded(listener: (sessionId: string, code: SessionEndCode, look: EndedLook) => void): () => void {
     return this.#ended.on(listener);
   }
 

@@ -13,6 +13,7 @@ import type {
   WindowOccurrence,
 } from '../policy/index.ts';
 import type { ReasonCode } from '../reasons.ts';
+import type { FollowUpRefusal, LookStatus } from './followUp.ts';
 
 /** Why a session ended: stable codes, audited with the session's duration. */
 export const SESSION_END_CODES = [
@@ -83,6 +84,16 @@ export interface WindowState {
   clockSynced: boolean;
   /** End of the installer's aiming preview while one is open (install-scope tokens only). */
   installPreviewUntil: EpochMillis | undefined;
+  /** Who paused, while paused: the resident (or the centre for them), or the policy's own pause. */
+  pausedBy: 'resident' | 'policy' | undefined;
+}
+
+/** The supervision plan the centre's round shows: windows ahead and which looks are allowed. */
+export interface LookPlan {
+  /** Windows not ended by now and starting before the horizon, in start order. */
+  windows: WindowOccurrence[];
+  emergencyAllowed: boolean;
+  maxSessionSeconds: number | undefined;
 }
 
 export interface AccessControl {
@@ -95,6 +106,21 @@ export interface AccessControl {
    * A refusal is audited like any other denial.
    */
   authenticateFor(token: string | undefined, sessionId: string, context: RequestOrigin): Promise<Admission>;
+  /**
+   * Why a look ended, or that it is live, for the token that opened it, up to 15 minutes after its
+   * end (access/followUp.ts).
+   */
+  sessionStatus(
+    token: string | undefined,
+    sessionId: string,
+  ): Promise<{ ok: true; status: LookStatus } | FollowUpRefusal>;
+  /** The look's one-tap outcome, appended (fsync) as a `look_outcome` record linked to the session. */
+  recordOutcome(
+    token: string | undefined,
+    sessionId: string,
+    outcome: string,
+    origin: RequestOrigin,
+  ): Promise<{ ok: true; seq: number } | FollowUpRefusal>;
   /** Ends a session (idempotent) and audits it with its duration. */
   end(sessionId: string, code: SessionEndCode): Promise<void>;
   sessions(): readonly SessionTicket[];
@@ -108,6 +134,8 @@ export interface AccessControl {
    */
   onChange(listener: () => void): () => void;
   windowState(): WindowState;
+  /** The windows up to `horizon` and the look rules of the policy in force (empty without one). */
+  plan(horizon: EpochMillis): LookPlan;
   /** Verifies, applies, persists (atomically) and audits a signed policy; cuts sessions it closes. */
   applyPolicy(jws: string, actor: string): Promise<PolicyVerdict>;
   /** The resident's pause button; pausing cuts live sessions. */

@@ -7,7 +7,13 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { NattsynError } from '../errors.ts';
 import type { Logger } from '../platform/ports.ts';
-import { centreTopics, parseDeviceTopic, TOPIC_ROOT } from '../protocol/index.ts';
+import {
+  ARCHIVE_STATE_TOPICS,
+  centreTopics,
+  parseArchiveStateTopic,
+  parseDeviceTopic,
+  TOPIC_ROOT,
+} from '../protocol/index.ts';
 import type { CentreConfig } from './config.ts';
 
 export type Presence = 'online' | 'stopped' | 'offline';
@@ -30,8 +36,11 @@ export interface BrokerTlsMaterial {
   serverName?: string;
 }
 
-/** Device topics a feature asks the centre to follow besides presence and relay answers. */
-export type WatchedTopic = 'schedule' | 'health' | 'audit';
+/**
+ * Topics a feature asks the centre to follow besides presence and relay answers: devices' topics,
+ * and `archive`, the archive's retained per-device state in the centre's own topic space.
+ */
+export type WatchedTopic = 'schedule' | 'health' | 'audit' | 'archive';
 
 export interface CentreBrokerDeps {
   config: CentreConfig['mqtt'];
@@ -47,6 +56,7 @@ export class CentreBroker {
   readonly #d: CentreBrokerDeps;
   readonly #presence = new Map<string, Presence>();
   readonly #listeners = new Set<(message: InboundMessage) => void>();
+  readonly #archiveListeners = new Set<(deviceId: string, payload: Buffer) => void>();
   #client: MqttClient | undefined;
 
   constructor(deps: CentreBrokerDeps) {
@@ -67,6 +77,12 @@ export class CentreBroker {
     return () => this.#listeners.delete(listener);
   }
 
+  /** The archive's retained state of a device (empty payload: cleared); only with `archive` watched. */
+  onArchiveState(listener: (deviceId: string, payload: Buffer) => void): () => void {
+    this.#archiveListeners.add(listener);
+    return () => this.#archiveListeners.delete(listener);
+  }
+
   /** Connects and subscribes; resolves once the first connection is up (or rejects after the timeout). */
   async start(): Promise<void> {
     if (this.#client) return;
@@ -74,7 +90,9 @@ export class CentreBroker {
     const client = (this.#d.connect ?? mqtt.connect)(config.url, this.#options());
     this.#client = client;
     const topics = centreTopics(instanceId);
-    const watched = (this.#d.watch ?? []).map((w) => (w === 'audit' ? `${TOPIC_ROOT}/+/audit` : topics[w]));
+    const watched = (this.#d.watch ?? []).map((w) =>
+      w === 'audit' ? `${TOPIC_ROOT}/+/audit` : w === 'archive' ? ARCHIVE_STATE_TOPICS : topics[w],
+    );
     client.on('connect', () => {
       // Subscriptions are renewed on every connection (clean start: the broker keeps nothing for us).
       client
@@ -116,6 +134,11 @@ export class CentreBroker {
   }
 
   #route(topic: string, payload: Buffer, packet: mqtt.IPublishPacket): void {
+    const archive = parseArchiveStateTopic(topic);
+    if (archive?.kind === 'device') {
+      for (const listener of this.#archiveListeners) listener(archive.id, payload);
+      return;
+    }
     const parsed = parseDeviceTopic(topic);
     if (!parsed) return;
     if (parsed.rest === 'status') this.#presenceFrom(parsed.deviceId, payload);

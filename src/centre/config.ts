@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import { formatIssues, TOPIC_ID } from '../protocol/index.ts';
+import { type ArchiveConfig, archiveConfigSchema } from './archive/config.ts';
 import { oidcConfigSchema, sessionConfigSchema } from './auth/config.ts';
 import { centreFallbackSchema } from './fallback/config.ts';
 import { rosterConfigSchema } from './roster/config.ts';
@@ -45,6 +46,8 @@ export const centreHttpSchema = z
     trustProxy: z.union([z.boolean(), z.array(z.string())]).default(false),
     /** Requests per client address per minute on the relay routes. */
     rateLimitPerMinute: z.number().int().min(1).default(60),
+    /** Requests per signed-in staff member per minute on the round's look routes (a look is ~8). */
+    staffRateLimitPerMinute: z.number().int().min(1).default(120),
     maxBodyBytes: z.number().int().min(1024).max(32_768).default(16_384),
   })
   .refine((c) => c.tls !== undefined || ['127.0.0.1', '::1', 'localhost'].includes(c.host), {
@@ -95,6 +98,11 @@ export const centreConfigSchema = z
     roster: rosterConfigSchema.optional(),
     staffTokens: staffTokensConfigSchema.optional(),
     round: roundConfigSchema.prefault({}),
+    /**
+     * The audit archive and the centre's database (revocations, centre audit, look history, the
+     * "who looked" pages); without it the centre keeps those in memory and the log only.
+     */
+    archive: archiveConfigSchema.optional(),
     log: z
       .strictObject({ level: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info') })
       .prefault({}),
@@ -134,6 +142,20 @@ export function parseCentreConfig(raw: unknown, configFile: string): CentreConfi
     ...(c.staffTokens
       ? { staffTokens: { ...c.staffTokens, privateKeyFile: abs(c.staffTokens.privateKeyFile) } }
       : {}),
+    ...(c.archive ? { archive: archiveFiles(c.archive, abs) } : {}),
+  };
+}
+
+function archiveFiles(archive: ArchiveConfig, abs: (f: string) => string): ArchiveConfig {
+  const db = archive.database;
+  if (db.kind === 'sqlite') return { ...archive, database: { ...db, file: abs(db.file) } };
+  return {
+    ...archive,
+    database: {
+      ...db,
+      ...(db.passwordFile ? { passwordFile: abs(db.passwordFile) } : {}),
+      ...(db.tls ? { tls: { caFile: abs(db.tls.caFile) } } : {}),
+    },
   };
 }
 

@@ -76,6 +76,11 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
   // Checked here so that every problem is listed at once; the issuer reads it again at start.
   if (config.staffTokens)
     await attempt(() => readEd25519Key(config.staffTokens!.privateKeyFile, 'staffTokens.privateKeyFile'));
+  const db = config.archive?.database;
+  if (db?.kind === 'postgres' && db.passwordFile)
+    await attempt(() => readConfiguredSecret(db.passwordFile!, 'archive.database.passwordFile', 'not-world'));
+  if (db?.kind === 'postgres' && db.tls)
+    await attempt(() => readPublicFile(db.tls!.caFile, 'archive.database.tls.caFile'));
   if (problems.length > 0) throw new UsageError(`invalid configuration\n${problems.join('\n')}`);
   return {
     file: absolute,

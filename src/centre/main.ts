@@ -1,12 +1,22 @@
 /**
  * The centre's composition root: builds every part from the loaded config, starts them in order and
  * stops them in reverse. It decides nothing. A centre instance keeps no state of its own: presence
- * and schedules live in the broker, the audit archive in the database, so any number run side by side.
+ * and schedules live in the broker; with the `archive` section, the audit archive, sign-outs, the
+ * centre audit, look outcomes and roster labels live in the one database every instance shares, so
+ * any number run side by side.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type Logger, realTimers, type Timers } from '../platform/ports.ts';
 import { buildCentreApp } from './app.ts';
+import {
+  ArchiveLookHistory,
+  AuditArchive,
+  CentreDatabase,
+  DbCentreAudit,
+  DbRevocations,
+  RosterLabels,
+} from './archive/index.ts';
 import {
   type CentreAuditSink,
   LogAuditSink,
@@ -25,16 +35,16 @@ import { TurnMinter } from './relay/turn.ts';
 import type { LookHistory } from './round/lookHistory.ts';
 import { type StaffConfig, StaffService } from './round/service.ts';
 
-/** What tests (and, later, the archive) put in place of the defaults. */
+/** What tests put in place of what the config gives (the database's, or memory and the log). */
 export interface CentreOverrides {
   now?: () => number;
   timers?: Timers;
-  /** Where sign-ins, sign-outs and refusals are recorded; default: the log. */
-  audit?: CentreAuditSink;
-  /** Signed-out sessions; default: this instance's memory. */
-  revocations?: SessionRevocations;
-  /** The archive's look history; default: outcomes read from the devices' audit stream. */
-  lookHistory?: LookHistory;
+  /** Where sign-ins, sign-outs and refusals are recorded; default: the database, else the log. */
+  audit?: CentreAuditSink | undefined;
+  /** Signed-out sessions; default: the database, else this instance's memory. */
+  revocations?: SessionRevocations | undefined;
+  /** Look outcomes; default: the archive's, else read from the devices' audit stream. */
+  lookHistory?: LookHistory | undefined;
 }
 
 export interface RunningCentre {
@@ -44,6 +54,10 @@ export interface RunningCentre {
   broker: CentreBroker;
   /** The staff side (sign-in, roster, round), when configured. */
   staff: StaffService | undefined;
+  /** The audit archive, with the `archive` section. */
+  archive: AuditArchive | undefined;
+  /** The shared database handle, with the `archive` section. */
+  database: CentreDatabase | undefined;
   stop(): Promise<void>;
 }
 
@@ -63,12 +77,40 @@ export async function startCentre(
   };
   try {
     const staffConfig = staffConfigOf(config);
+    const database = config.archive
+      ? new CentreDatabase({ config: config.archive.database, log, now })
+      : undefined;
+    if (database) {
+      await database.start();
+      stack.push(database);
+    }
+    const db = database?.db;
+    const archive =
+      config.archive && db
+        ? new AuditArchive({
+            config: config.archive,
+            mqtt: {
+              url: config.mqtt.url,
+              ...(loaded.brokerTls ? { tls: loaded.brokerTls } : {}),
+              keepaliveSeconds: config.mqtt.keepaliveSeconds,
+            },
+            log,
+            clock: { now },
+            ...(overrides.timers ? { timers: overrides.timers } : {}),
+            database: db,
+          })
+        : undefined;
+    if (archive) {
+      await archive.start();
+      stack.push(archive);
+    }
+    const lookHistory = overrides.lookHistory ?? (db ? new ArchiveLookHistory(db) : undefined);
     const broker = new CentreBroker({
       config: config.mqtt,
       tls: loaded.brokerTls,
       instanceId,
       log,
-      watch: staffConfig ? ['schedule', 'health', ...(overrides.lookHistory ? [] : ['audit' as const])] : [],
+      watch: staffConfig ? ['schedule', 'health', 'archive', ...(lookHistory ? [] : ['audit' as const])] : [],
     });
     const staff = staffConfig
       ? new StaffService({
@@ -76,15 +118,27 @@ export async function startCentre(
           centreKey: loaded.centreKey,
           clientSecret: loaded.oidcClientSecret,
           broker,
-          revocations: overrides.revocations ?? new MemoryRevocations(now),
-          audit: overrides.audit ?? new LogAuditSink(log),
-          lookHistory: overrides.lookHistory,
+          revocations:
+            overrides.revocations ?? (db ? new DbRevocations(db, now) : new MemoryRevocations(now)),
+          audit: overrides.audit ?? (db ? new DbCentreAudit({ db, instanceId, log }) : new LogAuditSink(log)),
+          lookHistory,
+          database: db,
           now,
           timers: overrides.timers ?? realTimers,
           randomId,
           log,
+          staffRateLimitPerMinute: config.http.staffRateLimitPerMinute,
         })
       : undefined;
+    if (staff && db) {
+      const labels = new RosterLabels(db, now);
+      const off = staff.roster.onReload.on((roster) => {
+        labels.record(roster.devices.values()).catch((error: unknown) => {
+          log.error({ err: String(error) }, 'roster labels not recorded');
+        });
+      });
+      stack.push({ stop: off });
+    }
     staff?.attach();
     await broker.start();
     stack.push(broker);
@@ -128,7 +182,7 @@ export async function startCentre(
     const url = await app.listen({ host: config.http.host, port: config.http.port });
     stack.push({ stop: () => app.close() });
     log.info({ url, instanceId, round: staff !== undefined }, 'nattsyn centre started');
-    return { url, instanceId, app, broker, staff, stop: stopAll };
+    return { url, instanceId, app, broker, staff, archive, database, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,4 +1,8 @@
-/** `nattsyn audit verify`: checks the hash chain of the audit log; exit 1 names the first bad record. */
+/**
+ * `nattsyn audit verify`: checks the hash chain of the audit log; exit 1 names the first bad record.
+ * `nattsyn audit export`: the centre's access follow-up from its archive (src/centre/archive).
+ */
+import { runAuditExport } from '../centre/archive/index.ts';
 import { UsageError } from '../errors.ts';
 import { type CliIo, EXIT, parseVerbArgs, required, showHelp } from '../platform/cliIo.ts';
 import { FsStore } from '../platform/fsStore.ts';
@@ -6,6 +10,7 @@ import { sha256Hex } from '../platform/system.ts';
 import { verifyAuditLog } from '../policy/index.ts';
 
 export const AUDIT_HELP = `Usage: nattsyn audit verify --state DIR [--json]
+       nattsyn audit export --db FILE|URL [...]   (nattsyn audit export --help)
 
 Verifies every record of the audit log in the state directory: hashes, chain
 links, contiguous seq across rotated files, and the tail against the head file
@@ -14,6 +19,7 @@ and the delivery cursor. Exit 0 when intact; exit 1 with the first bad seq.`;
 export async function runAudit(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '--help' || sub === 'help') return showHelp(io, AUDIT_HELP);
+  if (sub === 'export') return runAuditExport(rest, io);
   if (sub !== 'verify')
     throw new UsageError(`unknown audit command "${sub}"; try: nattsyn audit verify --help`);
   const { values } = parseVerbArgs(rest, {

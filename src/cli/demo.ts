@@ -1,83 +1,61 @@
 /**
- * `nattsyn demo`: the real service on the synthetic IR camera, with its own keys, a signed policy
- * whose window is open now, an in-process MQTT broker (unless --mqtt) and a fresh state directory.
- * The first stdout line is one JSON object with everything needed to look (viewerUrl, whepUrl, token).
+ * `nattsyn demo`: the whole night on this machine (demoNight.ts): a broker, an OpenID provider with
+ * a demo nurse, the centre with its round, and three demo residents' devices on synthetic cameras.
+ * The first stdout line is one JSON object with everything needed to sign in and look.
  */
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { configSchema, loadConfig, systemdEnvironment } from '../config.ts';
 import { UsageError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { startService } from '../main.ts';
 import { type CliIo, EXIT, parseVerbArgs, showHelp } from '../platform/cliIo.ts';
-import { prepareDemoState, startDemoBroker } from './demoState.ts';
+import { startDemoNight } from './demoNight.ts';
 import { untilSignal } from './run.ts';
 
-export const DEMO_HELP = `Usage: nattsyn demo [--state DIR] [--port 8080] [--mqtt URL] [--log-level info]
+export const DEMO_HELP = `Usage: nattsyn demo [--state DIR] [--port 8080] [--centre-port 8081] [--mqtt URL] [--log-level info]
 
-Runs the real service on a synthetic IR camera, listening on 127.0.0.1. It writes
-its own issuer and policy keys (DIR/keys/), a signed policy with a window open
-from now for 60 minutes plus the usual night windows, and its config into a
-fresh state directory (a new temporary one unless --state names an empty one).
-An in-process MQTT broker is used unless --mqtt names one. The first line on
-stdout is JSON: viewerUrl (token in the fragment), whepUrl, token, deviceId,
-stateDir, mqttUrl. Logs go to stderr. Ctrl-C stops it.`;
+Runs the whole night on this machine: a broker (mosquitto, MQTT 5, unless --mqtt
+names one), an OpenID provider with a demo nurse, the centre (its round on
+--centre-port) and three demo residents: Rum 12 with a window open now, Rum 14
+whose window opens in ten minutes with a camera that cannot start, and Rum 16,
+never connected. Keys, policies and configs go into a fresh folder (a new
+temporary one unless --state names an empty one). The first line on stdout is
+JSON: roundUrl, nurse (user and password), viewerUrl (Rum 12's own page, token in
+the fragment), whepUrl, token, deviceId, stateDir, mqttUrl. Logs go to stderr.
+Ctrl-C stops it.`;
 
 export async function runDemo(args: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
   const { values } = parseVerbArgs(args, {
     state: { type: 'string' },
     port: { type: 'string', default: '8080' },
+    'centre-port': { type: 'string', default: '8081' },
     mqtt: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     help: { type: 'boolean' },
   });
   if (values.help) return showHelp(io, DEMO_HELP);
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port: a port number');
-  const stateDir = await freshStateDir(values.state);
-  const broker = values.mqtt ? undefined : await startDemoBroker();
-  const mqttUrl = values.mqtt ?? broker!.url;
+  const port = portOf(values.port, '--port');
+  const centrePort = portOf(values['centre-port'], '--centre-port');
+  const root = await freshStateDir(values.state);
   const log = createLogger(values['log-level'] as 'info', 2);
   try {
-    const demo = await prepareDemoState(stateDir, new Date(), {
-      stream: {
-        host: '127.0.0.1',
-        port,
-        deviceLabel: 'Demo room',
-        timeZone: 'Europe/Stockholm',
-        ice: { hostAddresses: ['127.0.0.1'] },
-      },
-      // The in-process broker (aedes) speaks MQTT 3.1.1; a broker named with --mqtt gets MQTT 5.
-      mqtt: { url: mqttUrl, protocolVersion: broker ? 4 : 5 },
-      camera: { driver: 'synthetic' },
-      log: { level: values['log-level'] },
-    });
-    const loaded = await loadConfig(demo.configFile, configSchema);
-    const service = await startService(loaded, log, { systemd: systemdEnvironment() });
+    const night = await startDemoNight({ root, devicePort: port, centrePort, mqttUrl: values.mqtt, log });
     try {
-      const verdict = await service.access.applyPolicy(demo.policyJws, 'demo');
-      if (!verdict.ok) throw new Error(`the demo policy was refused: ${verdict.code}`);
-      await service.streaming.scheduler.evaluate(); // the window is open now: start the camera at once
-      io.out(
-        JSON.stringify({
-          viewerUrl: `${service.url}/#token=${demo.token}`,
-          whepUrl: `${service.url}/whep`,
-          token: demo.token,
-          deviceId: demo.deviceId,
-          stateDir,
-          mqttUrl,
-        }),
-      );
+      io.out(JSON.stringify(night.summary));
       await untilSignal(signal);
     } finally {
-      await service.stop();
+      await night.stop();
     }
   } finally {
-    await broker?.stop();
     log.flush();
   }
   return EXIT.ok;
+}
+
+function portOf(text: string | undefined, what: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${what}: a port number`);
+  return port;
 }
 
 async function freshStateDir(wanted: string | undefined): Promise<string> {

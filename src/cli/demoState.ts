@@ -1,13 +1,11 @@
 /**
- * `nattsyn demo` set-up: a fresh state directory with its own issuer and policy keys, a signed
- * policy (a window open from now for 60 minutes plus the usual night windows) and the config the
- * demo runs with. Everything here is what an installer and a care organisation would do by hand.
+ * `nattsyn demo` set-up: the keys a care organisation holds (staff-token issuer, policy), and per
+ * demo device a fresh state directory with a signed policy and the config it runs with. Everything
+ * here is what an installer and a care organisation would do by hand.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
+import { mkdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Aedes } from 'aedes';
 import { importPKCS8 } from 'jose';
 import { Temporal } from 'temporal-polyfill';
 import { writeFileAtomic } from '../platform/fsStore.ts';
@@ -26,31 +24,48 @@ export interface DemoState {
   token: string;
 }
 
+export interface DemoDeviceOptions {
+  deviceId?: string;
+  /** Where the issuer and policy keys live (made there when missing); the device's own `keys/` by default. */
+  keysDir?: string;
+  /** The one-off window `demo-now` starts this many minutes from now (0: open now). */
+  windowInMinutes?: number;
+}
+
+/** The issuer and policy key pairs in `keysDir` (PKCS#8 0600 and SPKI), made once. */
+export async function demoKeys(keysDir: string): Promise<{ issuerPem: string; policyPem: string }> {
+  await mkdir(keysDir, { recursive: true, mode: 0o700 });
+  const read = (name: string) => readFile(path.join(keysDir, name), 'utf8').catch(() => undefined);
+  for (const name of ['issuer', 'policy']) {
+    if (await read(`${name}.key`)) continue;
+    const pair = await newKeyPair();
+    await writeFileAtomic(path.join(keysDir, `${name}.key`), pair.privatePem);
+    await writeFileAtomic(path.join(keysDir, `${name}.pub`), pair.publicPem, 0o644);
+  }
+  return { issuerPem: (await read('issuer.key'))!, policyPem: (await read('policy.key'))! };
+}
+
 export async function prepareDemoState(
   stateDir: string,
   now: Date,
   extraConfig: Record<string, unknown>,
+  deviceIdOrOptions: string | DemoDeviceOptions = {},
 ): Promise<DemoState> {
-  const deviceId = `demo-${randomBytes(3).toString('hex')}`;
-  const keysDir = path.join(stateDir, 'keys');
-  await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const issuer = await newKeyPair();
-  const policy = await newKeyPair();
-  await writeFileAtomic(path.join(keysDir, 'issuer.key'), issuer.privatePem);
-  await writeFileAtomic(path.join(keysDir, 'issuer.pub'), issuer.publicPem, 0o644);
-  await writeFileAtomic(path.join(keysDir, 'policy.key'), policy.privatePem);
-  await writeFileAtomic(path.join(keysDir, 'policy.pub'), policy.publicPem, 0o644);
-
+  const o = typeof deviceIdOrOptions === 'string' ? { deviceId: deviceIdOrOptions } : deviceIdOrOptions;
+  const deviceId = o.deviceId ?? `demo-${randomBytes(3).toString('hex')}`;
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  const keysDir = o.keysDir ?? path.join(stateDir, 'keys');
+  const keys = await demoKeys(keysDir);
   const policyJws = await signPolicy(
-    demoPolicy(deviceId, now),
-    await importPKCS8(policy.privatePem, 'EdDSA'),
+    demoPolicy(deviceId, now, o.windowInMinutes ?? 0),
+    await importPKCS8(keys.policyPem, 'EdDSA'),
   );
   const configFile = path.join(stateDir, 'config.json');
   const config = {
     deviceId,
     stateDir: '.',
-    policy: { publicKey: 'keys/policy.pub' },
-    tokens: { issuer: DEMO_ISSUER, publicKeys: ['keys/issuer.pub'] },
+    policy: { publicKey: path.join(keysDir, 'policy.pub') },
+    tokens: { issuer: DEMO_ISSUER, publicKeys: [path.join(keysDir, 'issuer.pub')] },
     clock: { assumeSynced: true },
     ...extraConfig,
   };
@@ -65,13 +80,14 @@ export async function prepareDemoState(
       tokenId: randomUUID(),
       now: epochMillis(now.getTime()),
     },
-    await importPKCS8(issuer.privatePem, 'EdDSA'),
+    await importPKCS8(keys.issuerPem, 'EdDSA'),
   );
   return { deviceId, stateDir, configFile, policyJws, token };
 }
 
-function demoPolicy(deviceId: string, now: Date): PolicyInput {
-  const local = Temporal.Instant.fromEpochMilliseconds(now.getTime()).toZonedDateTimeISO(DEMO_TIME_ZONE);
+function demoPolicy(deviceId: string, now: Date, inMinutes: number): PolicyInput {
+  const start = now.getTime() + inMinutes * 60_000;
+  const local = Temporal.Instant.fromEpochMilliseconds(start).toZonedDateTimeISO(DEMO_TIME_ZONE);
   const every = [...WEEKDAYS];
   return {
     deviceId,
@@ -92,23 +108,5 @@ function demoPolicy(deviceId: string, now: Date): PolicyInput {
     ],
     maxViewers: 2,
     maxSessionSeconds: 600,
-  };
-}
-
-/** An in-process MQTT broker on loopback, so the demo needs no mosquitto. */
-export async function startDemoBroker(): Promise<{ url: string; stop(): Promise<void> }> {
-  const broker = await Aedes.createBroker();
-  const server = createServer(broker.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `mqtt://127.0.0.1:${port}`,
-    stop: async () => {
-      await new Promise<void>((resolve) => broker.close(() => resolve()));
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
   };
 }

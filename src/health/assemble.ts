@@ -20,6 +20,7 @@ import { Outbox, type OutboxSource } from './outbox.ts';
 import { SystemProbes } from './probes.ts';
 import { ReadinessCheck } from './readiness.ts';
 import { HealthReporter } from './reporter.ts';
+import { SchedulePublisher } from './schedulePublisher.ts';
 import type { ThumbnailDecoder } from './thumbnail.ts';
 
 export interface HealthServiceDeps {
@@ -31,7 +32,7 @@ export interface HealthServiceDeps {
   store: DurableStore;
   stateDir: string;
   audit: OutboxSource<AuditRecord> & { append(entry: AuditEntry): Promise<unknown> };
-  access: Pick<AccessControl, 'windowState' | 'sessions' | 'applyPolicy' | 'onChange'>;
+  access: Pick<AccessControl, 'windowState' | 'sessions' | 'applyPolicy' | 'onChange' | 'plan'>;
   /** The pinned policy public key: verifies inbound commands too. */
   policyKey: KeyObject | CryptoKey;
   camera?: CameraSource;
@@ -64,6 +65,7 @@ export interface HealthParts {
   reporter: HealthReporter;
   inbound: InboundHandler;
   commands: CommandRegistry;
+  schedule: SchedulePublisher;
 }
 
 export function assembleHealth(deps: HealthServiceDeps): HealthParts {
@@ -150,7 +152,8 @@ export function assembleHealth(deps: HealthServiceDeps): HealthParts {
     log,
     ...pick({ time }),
   });
-  return { link, events, outbox, probes, frames, readiness, reporter, inbound, commands };
+  const schedule = new SchedulePublisher({ link, access, log, ...pick({ time }) });
+  return { link, events, outbox, probes, frames, readiness, reporter, inbound, commands, schedule };
 }
 
 /** Drops undefined values so optional deps stay absent (exact optional properties). */

@@ -48,7 +48,7 @@ export const mqttConfigSchema = z
         serverName: z.string().optional(),
       })
       .optional(),
-    /** MQTT 5 (message expiry on health). 4 only for a 3.1.1 broker such as the demo's in-process one. */
+    /** MQTT 5 (message expiry, the relay's request/response). 4 only for a broker that speaks 3.1.1. */
     protocolVersion: z.union([z.literal(5), z.literal(4)]).default(5),
     keepaliveSeconds: positiveInt().max(3600).default(30),
     connectTimeoutMs: positiveInt().default(10_000),

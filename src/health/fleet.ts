@@ -5,11 +5,35 @@
  * silent without having said `stopped`, whose audit stream has a gap, who was supervised (had a
  * policy) and went silent without a `decommissioned` event, and who needs a visit tonight.
  *
+ * Beside the devices' own topics it reads the archive's retained state of each device's chain and
+ * the archive instances' presence (the centre's own topic space, `nattsyn/v1/_centre/archive/…`),
+ * so a device whose trail the archive holds incompletely, or a fleet no archive is running for,
+ * shows.
+ *
  * A freshly started monitor sees only retained messages: the Last Will and, for a device that died,
  * no health (it expired). Supervision is then read from the will's `policyVersion` or, where a will
  * carries none (older devices armed it before their first policy arrived), from the retained policy.
  */
+import {
+  type ArchiveDeviceState,
+  archiveDeviceStateSchema,
+  archiveInstanceSchema,
+  parseArchiveStateTopic,
+} from '../protocol/index.ts';
 import { TOPIC_ROOT } from './payloads.ts';
+
+/**
+ * How far the centre's archive holds the device's audit chain: its retained state, or `down` when
+ * archive instances are known and none of them is running (nothing is being archived now).
+ */
+export interface ArchiveView {
+  state: ArchiveDeviceState['state'] | 'down';
+  verifiedSeq: number;
+  highestSeq: number;
+  suspects: number;
+  brokenAt: number | null;
+  at: string;
+}
 
 export interface DeviceView {
   deviceId: string;
@@ -24,6 +48,8 @@ export interface DeviceView {
   policyVersion: number | undefined;
   flags: string[];
   needsVisit: boolean;
+  /** Undefined where no archive has published a state for the device. */
+  archive: ArchiveView | undefined;
 }
 
 interface DeviceState {
@@ -49,9 +75,16 @@ const TONIGHT_MS = 24 * 3600_000;
 
 export class Fleet {
   readonly #devices = new Map<string, DeviceState>();
+  readonly #archive = new Map<string, ArchiveDeviceState>();
+  readonly #instances = new Map<string, 'online' | 'stopped' | 'offline'>();
 
   /** Takes one message; unknown topics and unparsable payloads are ignored. */
   receive(topic: string, text: string, now: number): void {
+    const archive = parseArchiveStateTopic(topic);
+    if (archive) {
+      this.#archiveMessage(archive, text);
+      return;
+    }
     const parts = topic.split('/');
     if (`${parts[0]}/${parts[1]}` !== TOPIC_ROOT || parts.length !== 4) return;
     const [, , deviceId, kind] = parts as [string, string, string, string];
@@ -91,8 +124,46 @@ export class Fleet {
     if (d.auditLast === undefined || seq > d.auditLast) d.auditLast = seq;
   }
 
+  /** The archive's retained messages; an empty payload clears. */
+  #archiveMessage(topic: { kind: 'device' | 'instance'; id: string }, text: string): void {
+    const body = parseObject(text);
+    if (topic.kind === 'instance') {
+      const parsed = archiveInstanceSchema.safeParse(body);
+      if (parsed.success) this.#instances.set(topic.id, parsed.data.state);
+      else this.#instances.delete(topic.id);
+      return;
+    }
+    const parsed = archiveDeviceStateSchema.safeParse(body);
+    if (parsed.success && parsed.data.deviceId === topic.id) this.#archive.set(topic.id, parsed.data);
+    else this.#archive.delete(topic.id);
+  }
+
+  /** Archive instances by their presence (none known: the broker carries no archive's presence). */
+  archiveInstances(): { online: number; known: number } {
+    const states = [...this.#instances.values()];
+    return { online: states.filter((s) => s === 'online').length, known: states.length };
+  }
+
+  #archiveView(deviceId: string): ArchiveView | undefined {
+    const a = this.#archive.get(deviceId);
+    if (!a) return undefined;
+    const { online, known } = this.archiveInstances();
+    const state = known > 0 && online === 0 ? 'down' : a.state;
+    return {
+      state,
+      verifiedSeq: a.verifiedSeq,
+      highestSeq: a.highestSeq,
+      suspects: a.suspects,
+      brokenAt: a.brokenAt,
+      at: a.at,
+    };
+  }
+
   devices(now: number): DeviceView[] {
-    const views = [...this.#devices.entries()].map(([id, d]) => view(id, d, now));
+    const views = [...this.#devices.entries()].map(([id, d]) => ({
+      ...view(id, d, now),
+      archive: this.#archiveView(id),
+    }));
     return views.sort(
       (a, b) =>
         Number(b.needsVisit) - Number(a.needsVisit) ||
@@ -102,7 +173,7 @@ export class Fleet {
   }
 }
 
-function view(deviceId: string, d: DeviceState, now: number): DeviceView {
+function view(deviceId: string, d: DeviceState, now: number): Omit<DeviceView, 'archive'> {
   const status = d.status?.state ?? 'unknown';
   const policyVersion =
     d.health?.policyVersion ?? d.status?.policyVersion ?? d.publishedPolicyVersion ?? undefined;

@@ -4,7 +4,7 @@
  * `--watch` on a terminal, the ANSI sequences that redraw it in place so the header and the devices
  * to visit tonight stay on screen however many devices there are.
  */
-import type { DeviceView } from './fleet.ts';
+import type { ArchiveView, DeviceView } from './fleet.ts';
 
 export interface TableOptions {
   /** IANA zone the times are shown in. */
@@ -22,6 +22,7 @@ export function renderTable(devices: readonly DeviceView[], options: TableOption
     'READINESS',
     'FLAGS',
     'CARE PLAN',
+    'ARCHIVE',
     'VISIT',
   ];
   const rows = devices.map((d) => [
@@ -33,6 +34,7 @@ export function renderTable(devices: readonly DeviceView[], options: TableOption
     d.readiness,
     d.flags.join(',') || '-',
     d.carePlanRef ?? '-',
+    archiveCell(d.archive),
     d.needsVisit ? 'TONIGHT' : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -42,6 +44,24 @@ export function renderTable(devices: readonly DeviceView[], options: TableOption
       .join('  ')
       .trimEnd();
   return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+/**
+ * How far the archive holds the chain: `ok 1843`, `behind 1201/1843` (verified/highest: records
+ * wait past a gap), `broken at 1202` (a record that does not verify blocks the chain), `down 1843`
+ * (no archive instance running), with the count of suspect records when there are any.
+ */
+export function archiveCell(a: ArchiveView | undefined): string {
+  if (!a) return '-';
+  const main =
+    a.state === 'complete'
+      ? `ok ${a.verifiedSeq}`
+      : a.state === 'behind'
+        ? `behind ${a.verifiedSeq}/${a.highestSeq}`
+        : a.state === 'broken'
+          ? `broken at ${a.brokenAt ?? a.verifiedSeq + 1}`
+          : `down ${a.verifiedSeq}`;
+  return a.suspects > 0 ? `${main} (${a.suspects} suspect)` : main;
 }
 
 /** `2026-11-23 23:30 +01:00`: local date and time in `timeZone` with its UTC offset then. */

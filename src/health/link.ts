@@ -15,7 +15,13 @@ import { type Logger as Log, silentLogger as silentLog } from '../platform/ports
 import { systemTime, type Time, type Timer, withTimeout } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import type { MqttConfig } from './config.ts';
-import { linkOptions } from './linkOptions.ts';
+import {
+  type InboundProperties,
+  inboundProperties,
+  linkOptions,
+  type PublishOptions,
+  publishProperties,
+} from './linkOptions.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
 
 const COUNTER_FILE = 'mqtt.connection.json';
@@ -34,15 +40,15 @@ export interface MqttLinkDeps {
   policyVersion?: () => number | undefined;
 }
 
-export interface PublishOptions {
-  qos?: 0 | 1;
-  retain?: boolean;
-  /** MQTT 5 message expiry, seconds. */
-  expirySeconds?: number;
-}
+export type { InboundProperties, PublishOptions };
 
 type ConnectHook = (connection: number) => Promise<void>;
-type MessageHook = (suffix: string, payload: Buffer, retained: boolean) => void;
+type MessageHook = (
+  suffix: string,
+  payload: Buffer,
+  retained: boolean,
+  properties: InboundProperties,
+) => void;
 
 export class MqttLink {
   readonly topics: ReturnType<typeof topicsFor>;
@@ -53,6 +59,7 @@ export class MqttLink {
   readonly #connectHooks: ConnectHook[] = [];
   readonly #disconnectHooks = new Set<() => void>();
   readonly #messageHooks = new Set<MessageHook>();
+  readonly #listening = new Set<string>();
   readonly #pending = new Set<(error: Error) => void>();
   #client: MqttClient | undefined;
   #connection = 0;
@@ -100,6 +107,17 @@ export class MqttLink {
     return () => this.#disconnectHooks.delete(hook);
   }
 
+  /**
+   * Also subscribes, now and on every connection, to a topic under this device's subtree (e.g. the
+   * relayed WHEP requests): its messages reach `onMessage`.
+   */
+  listen(topic: string): void {
+    if (!topic.startsWith(`${this.topics.base}/`)) throw new Error(`not under this device: ${topic}`);
+    this.#listening.add(topic);
+    const client = this.#client;
+    if (client?.connected) void client.subscribeAsync(topic, { qos: 1, nl: true }).catch(() => undefined);
+  }
+
   /** Inbound messages on `policy` and `cmd/<name>`; `suffix` is the topic after the device base. */
   onMessage(hook: MessageHook): () => void {
     this.#messageHooks.add(hook);
@@ -120,7 +138,7 @@ export class MqttLink {
     client.on('error', (error) =>
       this.#log.warn({ code: (error as NodeJS.ErrnoException).code }, 'mqtt error'),
     );
-    client.on('message', (topic, payload, packet) => this.#route(topic, payload, packet.retain));
+    client.on('message', (topic, payload, packet) => this.#route(topic, payload, packet));
     await this.#attemptConnect();
   }
 
@@ -129,8 +147,7 @@ export class MqttLink {
     const client = this.#client;
     if (!client?.connected) return Promise.reject(offline());
     const opts: IClientPublishOptions = { qos: options.qos ?? 1, retain: options.retain ?? false };
-    if (options.expirySeconds !== undefined && this.#deps.config.protocolVersion === 5)
-      opts.properties = { messageExpiryInterval: options.expirySeconds };
+    if (this.#deps.config.protocolVersion === 5) Object.assign(opts, publishProperties(options));
     return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (error: Error) => {
@@ -202,7 +219,8 @@ export class MqttLink {
     this.#attempt = 0;
     const { topics } = this;
     try {
-      await client.subscribeAsync([topics.policy, topics.cmd], { qos: 1, nl: true });
+      const inbound = [topics.policy, topics.cmd, ...this.#listening];
+      await client.subscribeAsync(inbound, { qos: 1, nl: true });
       for (const hook of this.#connectHooks) await hook(this.#connection);
       await this.#publishStatus(client, 'online');
       this.#online = true;
@@ -240,11 +258,12 @@ export class MqttLink {
     });
   }
 
-  #route(topic: string, payload: Buffer, retained: boolean): void {
+  #route(topic: string, payload: Buffer, packet: mqtt.IPublishPacket): void {
     const prefix = `${this.topics.base}/`;
     if (!topic.startsWith(prefix)) return;
     const suffix = topic.slice(prefix.length);
-    for (const hook of this.#messageHooks) hook(suffix, payload, retained);
+    const properties = inboundProperties(packet);
+    for (const hook of this.#messageHooks) hook(suffix, payload, packet.retain, properties);
   }
 
   #status(state: StatusPayload['state']): StatusPayload {

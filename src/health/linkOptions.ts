@@ -1,10 +1,10 @@
 /**
- * The mqtt.js options of the device's link: MQTT 5 (or 3.1.1 for the demo's broker), a clean session
+ * The mqtt.js options and packet properties of the device's link: MQTT 5 (or 3.1.1 for the demo's broker), a clean session
  * per connection, reconnecting left to the link's own back-off, and TLS pinned to the centre's CA
  * with this device's client certificate. There is no switch to accept an unverified broker.
  */
 import { readFile } from 'node:fs/promises';
-import type { IClientOptions } from 'mqtt';
+import type { IClientOptions, IClientPublishOptions, IPublishPacket } from 'mqtt';
 import { UsageError } from '../errors.ts';
 import type { MqttConfig } from './config.ts';
 
@@ -41,4 +41,37 @@ export async function linkOptions(deps: LinkOptionsDeps): Promise<IClientOptions
   // Not configurable on purpose: the broker is always checked against the pinned CA.
   options.rejectUnauthorized = true;
   return options;
+}
+
+export interface PublishOptions {
+  qos?: 0 | 1;
+  retain?: boolean;
+  /** MQTT 5 message expiry, seconds. */
+  expirySeconds?: number;
+  /** MQTT 5 correlation data: the answer to a request carries the request's. */
+  correlationData?: Buffer;
+}
+
+/** The MQTT 5 properties of a publish (none on MQTT 3.1.1, which has no properties). */
+export function publishProperties(options: PublishOptions): Pick<IClientPublishOptions, 'properties'> {
+  const properties: NonNullable<IClientPublishOptions['properties']> = {};
+  if (options.expirySeconds !== undefined) properties.messageExpiryInterval = options.expirySeconds;
+  if (options.correlationData !== undefined) properties.correlationData = options.correlationData;
+  return Object.keys(properties).length > 0 ? { properties } : {};
+}
+
+/** The MQTT 5 properties of an inbound message that request/response needs (absent on MQTT 3.1.1). */
+export interface InboundProperties {
+  responseTopic: string | undefined;
+  correlationData: Buffer | undefined;
+  messageExpiryInterval: number | undefined;
+}
+
+export function inboundProperties(packet: Pick<IPublishPacket, 'properties'>): InboundProperties {
+  const p = packet.properties;
+  return {
+    responseTopic: p?.responseTopic,
+    correlationData: p?.correlationData === undefined ? undefined : Buffer.from(p.correlationData),
+    messageExpiryInterval: p?.messageExpiryInterval,
+  };
 }

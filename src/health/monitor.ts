@@ -1,6 +1,7 @@
 /**
  * `nattsyn monitor`: connects to the centre's broker, listens under `nattsyn/v1/+/` for `--wait`
- * seconds (retained status and health arrive at once; events and audit while it listens), then
+ * seconds (retained status and health arrive at once; events and audit while it listens), and to
+ * the archive's retained state of each device and presence of each instance, then
  * prints the fleet table (devices needing a visit tonight first) or `--json`. `--watch` keeps
  * listening and shows the table again every `--wait` seconds until interrupted: redrawn in place on
  * a terminal, appended where stdout is a file or a pipe (a log keeps every frame).
@@ -8,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { ARCHIVE_INSTANCE_TOPICS, ARCHIVE_STATE_TOPICS } from '../protocol/index.ts';
 import { type DeviceView, Fleet } from './fleet.ts';
 import { frame, isTimeZone, localTime, renderTable } from './fleetTable.ts';
 import { TOPIC_ROOT } from './payloads.ts';
@@ -84,11 +86,13 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    await client.subscribeAsync(`${TOPIC_ROOT}/+/+`, { qos: 1 });
+    await client.subscribeAsync([`${TOPIC_ROOT}/+/+`, ARCHIVE_STATE_TOPICS, ARCHIVE_INSTANCE_TOPICS], {
+      qos: 1,
+    });
     const show = printer(io, { json: values.json === true, watch: values.watch === true, timeZone });
     do {
       await sleep(wait * 1000, io.signal);
-      show(fleet.devices(now()), now());
+      show(fleet.devices(now()), now(), fleet.archiveInstances());
     } while (values.watch && !io.signal?.aborted);
     return 0;
   } catch (error) {
@@ -102,14 +106,22 @@ export async function runMonitor(args: string[], io: MonitorIo): Promise<number>
 /** Writes one table (or JSON); under `--watch` with a title line, redrawn in place on a terminal. */
 function printer(io: MonitorIo, o: { json: boolean; watch: boolean; timeZone: string }) {
   let first = true;
-  return (devices: DeviceView[], at: number) => {
+  return (devices: DeviceView[], at: number, archive: { online: number; known: number }) => {
     if (o.json) return io.out(`${JSON.stringify(devices, null, 2)}\n`);
-    const table = renderTable(devices, { timeZone: o.timeZone });
+    const table = renderTable(devices, { timeZone: o.timeZone }) + archiveLine(archive);
     if (!o.watch) return io.out(table);
     const title = `nattsyn monitor  ${localTime(new Date(at).toISOString(), o.timeZone, true)} ${o.timeZone}  ${devices.length} devices\n`;
     io.out(io.tty ? frame(title + table, first, io.rows) : `${first ? '' : '\n'}${title}${table}`);
     first = false;
   };
+}
+
+/** One line under the table about the archive instances, where any announced itself. */
+function archiveLine(a: { online: number; known: number }): string {
+  if (a.known === 0) return '';
+  if (a.online === 0)
+    return 'ARCHIVE DOWN: no archive instance is running; devices keep their audit records until one is\n';
+  return `archive: ${a.online} of ${a.known} instances online\n`;
 }
 
 function parse(args: string[]) {

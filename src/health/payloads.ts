@@ -5,28 +5,12 @@
  */
 import { z } from 'zod';
 import { AUDIT_TYPES } from '../policy/index.ts';
+import { schedulePayloadSchema } from '../protocol/schedule.ts';
+import { whepRelayRequestSchema, whepRelayResponseSchema } from '../protocol/whepRelay.ts';
 import type { ReasonCode } from '../reasons.ts';
 
-/** The one builder of topic names under `nattsyn/v1/<deviceId>/` (docs/mqtt.md), device and installer alike. */
-export const TOPIC_ROOT = 'nattsyn/v1';
-
-export function topicsFor(deviceId: string) {
-  const base = `${TOPIC_ROOT}/${deviceId}`;
-  return {
-    base,
-    status: `${base}/status`,
-    info: `${base}/info`,
-    health: `${base}/health`,
-    event: `${base}/event`,
-    audit: `${base}/audit`,
-    policy: `${base}/policy`,
-    registration: `${base}/registration`,
-    cmd: `${base}/cmd/+`,
-    cmdResult: (name: string) => `${base}/cmd/${name}/res`,
-  };
-}
-
-export type DeviceTopics = ReturnType<typeof topicsFor>;
+/** The device's topics come from the one builder both processes use (src/protocol/topics.ts). */
+export { type DeviceTopics, deviceTopics as topicsFor, TOPIC_ROOT } from '../protocol/topics.ts';
 
 /** Faults of the device itself: raised as events and listed as problems in `health`. */
 const DEVICE_FAULTS = [
@@ -194,5 +178,8 @@ export const PUBLISHED_SCHEMAS = {
   audit: auditPayloadSchema,
   command: commandBodySchema,
   'command-result': commandResultPayloadSchema,
+  schedule: schedulePayloadSchema,
+  'whep-relay-request': whepRelayRequestSchema,
+  'whep-relay-response': whepRelayResponseSchema,
 } as const;
 export type PublishedSchemaName = keyof typeof PUBLISHED_SCHEMAS;

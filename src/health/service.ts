@@ -61,6 +61,7 @@ export class HealthService {
     parts.inbound.start();
     parts.frames.start();
     parts.readiness.start();
+    parts.schedule.start();
     await parts.link.start();
   }
 
@@ -70,6 +71,7 @@ export class HealthService {
     if (!parts) return;
     this.#parts = undefined;
     this.#subscriptions.clear();
+    parts.schedule.stop();
     await parts.readiness.stop();
     await parts.frames.stop();
     await parts.reporter.stop();

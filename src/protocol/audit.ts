@@ -25,6 +25,8 @@ export const AUDIT_TYPES = [
   'command',
   'decommissioned',
   'service_start',
+  /** What staff saw on a look, linked to its session (docs/round.md): `code` is the outcome. */
+  'look_outcome',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 
@@ -113,3 +115,37 @@ export const archiveAlarmSchema = z.strictObject({
   at: isoTime,
 });
 export type ArchiveAlarm = z.infer<typeof archiveAlarmSchema>;
+
+/**
+ * How far the archive holds one device's chain, retained on `nattsyn/v1/_centre/archive/device/<id>`:
+ * `complete` when every record archived is verified, `behind` when records wait past a gap (the
+ * device is asked to resend), `broken` when a record that does not verify sits past the verified
+ * head (the chain cannot move until the device's own record for that `seq` arrives).
+ */
+export const ARCHIVE_STATES = ['complete', 'behind', 'broken'] as const;
+export type ArchiveState = (typeof ARCHIVE_STATES)[number];
+
+export const archiveDeviceStateSchema = z.strictObject({
+  deviceId: z.string().min(1).max(64),
+  state: z.enum(ARCHIVE_STATES),
+  /** Every record up to here is archived and verified link by link. */
+  verifiedSeq: z.number().int().nonnegative(),
+  /** The highest record archived, verified or past a gap. */
+  highestSeq: z.number().int().nonnegative(),
+  pending: z.number().int().nonnegative(),
+  /** Records refused as suspect for this device, ever (each raised an alarm). */
+  suspects: z.number().int().nonnegative(),
+  /** The lowest `seq` of a suspect past the verified head, when `broken`. */
+  brokenAt: z.number().int().positive().nullable(),
+  /** When the archive last stored a record of this device. */
+  lastRecordAt: isoTime,
+  /** When this state was read from the archive's database. */
+  at: isoTime,
+});
+export type ArchiveDeviceState = z.infer<typeof archiveDeviceStateSchema>;
+
+/** An archive instance's presence (its Last Will says `offline`). */
+export const archiveInstanceSchema = z.strictObject({
+  state: z.enum(['online', 'stopped', 'offline']),
+});
+export type ArchiveInstance = z.infer<typeof archiveInstanceSchema>;

@@ -6,7 +6,8 @@
  * is audited; the answer goes back on the response topic with the correlation data.
  */
 import type { KeyObject } from 'jose';
-import type { Logger, TimerHandle, Timers } from '../platform/ports.ts';
+import type { Logger } from '../platform/ports.ts';
+import type { Clock, Timer, Timers } from '../platform/time.ts';
 import {
   deviceTopics,
   RELAY_CLOCK_SKEW_MS,
@@ -41,8 +42,7 @@ export interface DeviceRelayDeps {
   publish(topic: string, payload: string, correlationData: Buffer): Promise<void>;
   /** Audits a refused relayed request (fsync) before anything else happens. */
   refused(code: RelayRefusalCode, detail: Record<string, string>): Promise<void>;
-  now(): number;
-  timers: Pick<Timers, 'setTimeout' | 'clearTimeout'>;
+  time: Pick<Clock, 'now'> & Pick<Timers, 'timeout'>;
   log: Logger;
 }
 
@@ -51,7 +51,7 @@ const REMEMBER_MS = RELAY_MAX_EXPIRY_SECONDS * 1000 + 2 * RELAY_CLOCK_SKEW_MS;
 
 export class DeviceRelay {
   readonly #d: DeviceRelayDeps;
-  readonly #seen = new Map<string, TimerHandle>();
+  readonly #seen = new Map<string, Timer>();
   readonly #responsePrefix: string;
 
   constructor(deps: DeviceRelayDeps) {
@@ -61,7 +61,7 @@ export class DeviceRelay {
 
   /** Forgets remembered ids (their timers) on stop. */
   stop(): void {
-    for (const timer of this.#seen.values()) this.#d.timers.clearTimeout(timer);
+    for (const timer of this.#seen.values()) timer.cancel();
     this.#seen.clear();
   }
 
@@ -116,7 +116,7 @@ export class DeviceRelay {
     if (request.instanceId !== instance || request.id !== correlation.toString('utf8')) {
       return { ok: false, code: 'relay_malformed', answerable: true };
     }
-    const age = this.#d.now() - request.issuedAt;
+    const age = this.#d.time.now() - request.issuedAt;
     if (age > RELAY_MAX_EXPIRY_SECONDS * 1000 + RELAY_CLOCK_SKEW_MS || age < -RELAY_CLOCK_SKEW_MS) {
       return { ok: false, code: 'relay_expired', answerable: true };
     }
@@ -131,7 +131,7 @@ export class DeviceRelay {
   }
 
   #remember(id: string): void {
-    const timer = this.#d.timers.setTimeout(() => this.#seen.delete(id), REMEMBER_MS);
+    const timer = this.#d.time.timeout('relay-request-id', REMEMBER_MS, () => this.#seen.delete(id));
     this.#seen.set(id, timer);
   }
 

@@ -16,6 +16,12 @@ export type IceServerConfig = z.output<typeof iceServerSchema>;
 
 export const streamConfigSchema = z
   .strictObject({
+    /**
+     * The device's own HTTPS listener: `on` (WHEP and the viewer page on host:port, for a LAN),
+     * `loopback` (only on 127.0.0.1, for an installer on site) or `off` (no listening socket at
+     * all: viewers reach the device through the centre's relay only).
+     */
+    listen: z.enum(['on', 'loopback', 'off']).default('on'),
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(0).max(65535).default(8443),
     tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
@@ -56,7 +62,7 @@ export const streamConfigSchema = z
       .min(65536)
       .default(4 * 1024 * 1024),
   })
-  .refine((c) => c.tls !== undefined || LOOPBACK_HOSTS.has(c.host), {
+  .refine((c) => c.listen !== 'on' || c.tls !== undefined || LOOPBACK_HOSTS.has(c.host), {
     message: 'HTTPS is required off loopback: set stream.tls or listen on 127.0.0.1',
     path: ['tls'],
   });

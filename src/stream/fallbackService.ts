@@ -78,7 +78,7 @@ export class FallbackService {
   async stop(): Promise<void> {
     await this.#endAll('shutdown');
     this.#subscriptions.clear();
-    this.#encoder.stop();
+    await this.#encoder.stop();
   }
 
   /** Admits a fallback viewer; never throws: every failure is a reply with a stable code. */

@@ -106,20 +106,23 @@ export class Mpeg1Encoder implements FrameSink {
     if (!this.#muxer) this.#start();
     return () => {
       this.#sinks.delete(sink);
-      if (this.#sinks.size === 0) this.stop();
+      if (this.#sinks.size === 0) void this.stop();
     };
   }
 
-  /** Stops the encoder and forgets every viewer. Idempotent. */
-  stop(): void {
+  /** Stops the encoder and forgets every viewer; resolves once ffmpeg has exited. Idempotent. */
+  async stop(): Promise<void> {
     this.#sinks.clear();
     this.#detach?.();
     this.#detach = undefined;
     const muxer = this.#muxer;
     this.#muxer = undefined;
-    if (!muxer) return;
-    muxer.stream.stdin?.destroy();
-    muxer.stream.kill('SIGTERM');
+    const child = muxer?.stream;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin?.destroy();
+    child.kill('SIGTERM');
+    await exited;
   }
 
   onFrame(frame: HubFrame): void {

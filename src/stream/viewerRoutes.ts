@@ -7,7 +7,8 @@ import type { AccessControl } from '../access/types.ts';
 import type { Clock } from '../platform/time.ts';
 import { VIEWER_CSP, viewerAssets } from '../viewer/assets.ts';
 import type { StreamConfig } from './config.ts';
-import { bearerToken, sendError } from './http.ts';
+import { bearerToken } from './http.ts';
+import { viewerState } from './viewerState.ts';
 
 export interface ViewerRouteDeps {
   config: StreamConfig;
@@ -23,21 +24,7 @@ export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps
   }
   const limited = { config: { rateLimit: { max: deps.config.rateLimitPerMinute * 4, timeWindow: 60_000 } } };
   app.get('/api/state', limited, async (request, reply) => {
-    const auth = await deps.access.checkToken(bearerToken(request));
-    if (!auth.ok) return sendError(reply, auth.code, auth.message);
-    const state = deps.access.windowState();
-    const span = (w: typeof state.open) => (w ? { windowId: w.windowId, start: w.start, end: w.end } : null);
-    return reply.send({
-      deviceLabel: deps.config.deviceLabel,
-      // Times read in the resident's zone (the policy's) unless the device config names another.
-      timeZone: deps.config.timeZone ?? state.timeZone ?? null,
-      now: deps.time.now(),
-      open: span(state.open),
-      next: span(state.next),
-      paused: state.paused,
-      clockSynced: state.clockSynced,
-      hasPolicy: state.policyVersion !== undefined,
-      installPreviewUntil: auth.scope === 'install' ? (state.installPreviewUntil ?? null) : null,
-    });
+    const answer = await viewerState(deps, bearerToken(request));
+    return reply.code(answer.status).type('application/json').send(answer.body);
   });
 }

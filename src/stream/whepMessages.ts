@@ -27,6 +27,15 @@ export interface WhepRequest {
   iceServers?: IceServer[] | undefined;
 }
 
+/** A question about a session after its offer: its status, or the look's outcome. */
+export interface FollowUpRequest {
+  sessionId: string;
+  token: string | undefined;
+  /** Empty for a status; `{"outcome": …}` for an outcome. */
+  body: string;
+  origin: WhepRequest['origin'];
+}
+
 export interface WhepReply {
   status: number;
   /** Location, ETag, Link, Retry-After, WWW-Authenticate, Nattsyn-Session-*, Content-Type. */
@@ -49,6 +58,11 @@ export function errorReply(
     headers: { ...headers, 'Content-Type': 'application/json' },
     body: JSON.stringify({ code, message }),
   };
+}
+
+/** A JSON answer. */
+export function jsonReply(status: number, body: unknown): WhepReply {
+  return { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
 }
 
 const quote = (s: string) => `"${s.replace(/["\\]/g, '')}"`;

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerToken } from './http.ts';
-import type { WhepReply, WhepRequest } from './whepMessages.ts';
+import type { FollowUpRequest, WhepReply, WhepRequest } from './whepMessages.ts';
 import type { WhepService } from './whepService.ts';
 
 type Params = { Params: { id: string } };
@@ -21,7 +21,7 @@ export function registerWhepRoutes(
     reply
       .code(204)
       .header('Accept-Post', 'application/sdp')
-      .header('Access-Control-Allow-Methods', 'OPTIONS, POST, PATCH, DELETE')
+      .header('Access-Control-Allow-Methods', 'OPTIONS, GET, POST, PATCH, DELETE')
       .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match')
       .header('Access-Control-Max-Age', '600')
       .send();
@@ -36,6 +36,21 @@ export function registerWhepRoutes(
   app.delete<Params>('/whep/:id', limited, async (request, reply) =>
     send(reply, await service.handle(toWhepRequest(request, 'DELETE', request.params.id))),
   );
+  app.get<Params>('/whep/:id', limited, async (request, reply) =>
+    send(reply, await service.status(toFollowUp(request))),
+  );
+  app.post<Params>('/whep/:id/outcome', limited, async (request, reply) =>
+    send(reply, await service.outcome(toFollowUp(request))),
+  );
+}
+
+function toFollowUp(request: FastifyRequest<Params>): FollowUpRequest {
+  return {
+    sessionId: request.params.id,
+    token: bearerToken(request),
+    body: typeof request.body === 'string' ? request.body : '',
+    origin: { transport: 'http', remote: request.ip },
+  };
 }
 
 function toWhepRequest(

@@ -46,6 +46,7 @@ export class WhepServer {
   #fallback: FallbackService | undefined;
   #closeFallback: (() => Promise<void>) | undefined;
   #url: string | undefined;
+  #started = false;
 
   constructor(deps: WhepServerDeps) {
     this.#deps = deps;
@@ -161,12 +162,21 @@ export class WhepServer {
     return app;
   }
 
+  /** Whether the device's own listener is open (`stream.listen` is not `off`). */
+  get listening(): boolean {
+    return this.#url !== undefined;
+  }
+
   async start(): Promise<void> {
     const app = await this.build();
-    if (this.#url) return;
+    if (this.#url || this.#started) return;
+    this.#started = true;
     this.#sessions?.start();
     this.#fallback?.start();
-    this.#url = await app.listen({ host: this.#config.host, port: this.#config.port });
+    const { listen, host, port } = this.#config;
+    // With the listener off the session manager still serves the centre's relay.
+    if (listen === 'off') return;
+    this.#url = await app.listen({ host: listen === 'loopback' ? '127.0.0.1' : host, port });
   }
 
   /** Ends every session (audited as `shutdown`), closes peers and the listener. Idempotent. */
@@ -178,6 +188,7 @@ export class WhepServer {
     const app = this.#app;
     this.#app = undefined;
     this.#url = undefined;
+    this.#started = false;
     await app?.close();
   }
 

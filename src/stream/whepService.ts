@@ -18,7 +18,15 @@ import type { StreamConfig } from './config.ts';
 import type { StreamHub } from './hub.ts';
 import { answerOffer } from './peer.ts';
 import { guardOffer } from './sdpGuard.ts';
-import { errorReply, iceServerLinks, isType, type WhepReply, type WhepRequest } from './whepMessages.ts';
+import {
+  errorReply,
+  type FollowUpRequest,
+  iceServerLinks,
+  isType,
+  jsonReply,
+  type WhepReply,
+  type WhepRequest,
+} from './whepMessages.ts';
 import { WhepSession } from './whepSession.ts';
 
 export interface WhepServiceDeps {
@@ -93,6 +101,37 @@ export class WhepService {
       this.#d.logger.error({ err: String(error) }, 'whep request failed');
       return errorReply('internal', 'the device could not handle the request');
     }
+  }
+
+  /**
+   * GET /whep/<session>: live with its end, or why it ended, for the token that opened it (the
+   * viewer asks when its picture stops, to say why in words; access/followUp.ts).
+   */
+  async status(request: FollowUpRequest): Promise<WhepReply> {
+    const answer = await this.#d.access.sessionStatus(request.token, request.sessionId);
+    if (!answer.ok) return errorReply(answer.code, answer.message);
+    const { live, until, endCode } = answer.status;
+    const body = { live, until: new Date(until).toISOString(), endCode, pausedUntil: null };
+    return jsonReply(200, body);
+  }
+
+  /** POST /whep/<session>/outcome: what the staff member saw, appended to the audit chain. */
+  async outcome(request: FollowUpRequest): Promise<WhepReply> {
+    let outcome: unknown;
+    try {
+      outcome = (JSON.parse(request.body) as { outcome?: unknown }).outcome;
+    } catch {
+      outcome = undefined;
+    }
+    if (typeof outcome !== 'string') return errorReply('bad_outcome', 'the body must be {"outcome": …}');
+    const answer = await this.#d.access.recordOutcome(
+      request.token,
+      request.sessionId,
+      outcome,
+      request.origin,
+    );
+    if (!answer.ok) return errorReply(answer.code, answer.message);
+    return jsonReply(201, { outcome, seq: answer.seq });
   }
 
   async #offer(request: WhepRequest): Promise<WhepReply> {

@@ -33,8 +33,19 @@ function guessedEnd(kind, status) {
 
 export const hasWebRTC = () => typeof globalThis.RTCPeerConnection === 'function';
 
+/**
+ * A peer made while the staff member reads the screen: with a candidate pool the browser gathers
+ * its candidates (and allocates its TURN relay) before the tap, so the tap waits for none of it.
+ */
+export function warmPeer(iceServers) {
+  if (!hasWebRTC()) return null;
+  const pc = new RTCPeerConnection({ iceServers: iceServers ?? [], iceCandidatePoolSize: 1 });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  return pc;
+}
+
 export class Player {
-  // o: { frame, video, whep, fallback?, headers(): object, iceServers, onEvent(event) }
+  // o: { frame, video, whep, fallback?, headers(): object, iceServers, onEvent(event), pc? (from warmPeer) }
   // frame[data-state]: connecting | live | stalled | ended. Anything but `live` is blank.
   // With `o.fallback` (the MPEG-1 fallback's URL), a browser without WebRTC or without a usable
   // H.264, or ICE that never connects, ends this player with a `fallback` event instead.
@@ -59,9 +70,8 @@ export class Player {
     if (!hasWebRTC()) return this.o.fallback ? this.#fallBack('no_webrtc') : this.refused(0, 'no_webrtc');
     this.state('connecting');
     this.started = performance.now();
-    const pc = new RTCPeerConnection({ iceServers: this.o.iceServers ?? [] });
+    const pc = this.o.pc ?? warmPeer(this.o.iceServers);
     this.pc = pc;
-    pc.addTransceiver('video', { direction: 'recvonly' });
     pc.ontrack = (e) => this.#play(e.streams[0] || new MediaStream([e.track]));
     pc.onicecandidate = (e) => {
       if (e.candidate?.candidate) this.pending.push(e.candidate);

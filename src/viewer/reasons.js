@@ -70,6 +70,10 @@ const T = {
   ],
   connecting: ['Ansluter…', 'Connecting…'],
   fallback: ['Ansluter med reservbild (MPEG-1)…', 'Connecting with the fallback picture (MPEG-1)…'],
+  fallback_unavailable: [
+    'Enheten kan inte skicka reservbilden via centralen.',
+    'The device cannot send the fallback picture through the centre.',
+  ],
   ticket_invalid: ['Bildbiljetten gäller inte (längre).', 'The picture ticket is not valid (any more).'],
   stalled: ['Bilden har stannat. Väntar…', 'The picture has stopped. Waiting…'],
   connection_lost: ['Anslutningen bröts.', 'The connection was lost.'],

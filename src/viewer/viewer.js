@@ -3,7 +3,7 @@
 // paste box and is only ever sent in an Authorization header. Nothing is stored: no localStorage,
 // no cookies. Texts are in Swedish and English at once; the round shows one language at a time.
 import { FallbackPlayer } from './fallback.js';
-import { Player } from './player.js';
+import { Player, warmPeer } from './player.js';
 import { fmtTime, say, sayEnd } from './reasons.js';
 
 const $ = (id) => document.getElementById(id);
@@ -66,7 +66,17 @@ async function loadState() {
     ui.window.textContent = `Nästa ${both(body.next.start)} · next at ${both(body.next.start)}`;
   else ui.window.textContent = 'Inga fönster planerade · no windows scheduled';
   ui.watch.disabled = !(body.open || preview) || body.paused || player !== null;
+  if (!ui.watch.disabled) warm(body.iceServers);
 }
+
+// Gathering starts once a look is possible; a warm peer older than its TURN credential is replaced.
+let warmed = null;
+function warm(iceServers) {
+  if (warmed && performance.now() - warmed.at < WARM_MS) return;
+  warmed?.pc?.close();
+  warmed = { pc: warmPeer(iceServers), at: performance.now() };
+}
+const WARM_MS = 5 * 60_000;
 
 function onEvent(e) {
   if (e.type === 'fallback') return fallBack(e.reason);
@@ -116,7 +126,9 @@ async function watch() {
     headers: auth,
     iceServers: state?.iceServers ?? [],
     onEvent,
+    ...(warmed?.pc ? { pc: warmed.pc } : {}),
   });
+  warmed = null;
   ui.close.hidden = false;
   ui.reference.hidden = !state?.installPreviewUntil;
   await player.start();

@@ -6,7 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceTopics } from '../../src/protocol/index.ts';
+import {
+  ARCHIVE_ALARM_TOPIC,
+  archiveInstanceTopic,
+  archiveStateTopic,
+  deviceTopics,
+} from '../../src/protocol/index.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
 
 let broker: Broker;
@@ -88,9 +93,20 @@ describe('the shipped broker ACL', () => {
     }
   });
 
+  it('refuses_a_device_publishing_the_archives_state_presence_or_alarms_in_the_centres_space', async () => {
+    for (const topic of [
+      archiveStateTopic('dev-acl-a'),
+      archiveInstanceTopic('nattsyn-archive-host'),
+      ARCHIVE_ALARM_TOPIC,
+    ]) {
+      expect(await refused(devA, topic), topic).toBe(true);
+    }
+  });
+
   it('lets_the_centre_send_relayed_requests_and_acks', async () => {
     expect(await refused(centre, a.whepRequest)).toBe(false);
     expect(await refused(centre, a.auditAck)).toBe(false);
+    expect(await refused(centre, archiveStateTopic('dev-acl-a'))).toBe(false);
   });
 
   it('delivers_a_device_only_its_own_inbound_topics', async () => {

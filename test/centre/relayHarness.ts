@@ -10,7 +10,8 @@ import { exportPKCS8, generateKeyPair } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadCentreConfig } from '../../src/centre/load.ts';
 import { type RunningCentre, startCentre } from '../../src/centre/main.ts';
-import { realTimers, silentLogger } from '../../src/platform/ports.ts';
+import { silentLogger } from '../../src/platform/ports.ts';
+import { systemTime } from '../../src/platform/time.ts';
 import { deviceTopics, type RelayRefusalCode } from '../../src/protocol/index.ts';
 import { DeviceRelay, type DeviceRelayDeps } from '../../src/relay/deviceRelay.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
@@ -96,8 +97,7 @@ export async function fakeDevice(
       refused: async (code) => {
         device.refusals.push(code);
       },
-      now: Date.now,
-      timers: realTimers,
+      time: systemTime,
       log: silentLogger,
     }),
     async goOnline() {

@@ -5,9 +5,6 @@
  * nurse in headless Chromium who looks from the round and records "asleep, calm". The device's
  * audit log then holds the grant, the session end and the outcome, each with the IdP's staff id
  * and the same session, and `audit verify` passes.
- *
- * It runs once the device takes relay config (`relay.centreKeys` in its config file, the contract
- * in docs/round.md); until then it is skipped, and says so.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +21,6 @@ import { verifyAuditLog } from '../../src/policy/index.ts';
 import { type RoundLab, startRoundLab } from '../centre/round/roundLab.ts';
 import { TEST_NURSE } from '../support/oidcProvider.ts';
 
-const DEVICE_TAKES_RELAY = 'relay' in configSchema.shape;
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -37,7 +33,7 @@ const ARGS = [
   '--allow-loopback-in-peer-connection',
 ];
 
-describe.skipIf(!DEVICE_TAKES_RELAY)('the night round with a real device behind the relay', () => {
+describe('the night round with a real device behind the relay', () => {
   let stateDir: string;
   let lab: RoundLab;
   let service: RunningService;
@@ -66,12 +62,15 @@ describe.skipIf(!DEVICE_TAKES_RELAY)('the night round with a real device behind 
     Object.assign(config, {
       mqtt: { url: lab.broker.url },
       relay: { centreKeys: ['keys/centre-relay.pub'] },
+      stream: { listen: 'off', ice: { hostAddresses: ['127.0.0.1'] } },
+      camera: { driver: 'synthetic' },
       log: { level: 'silent' },
     });
     await writeFile(demo.configFile, JSON.stringify(config));
     service = await startService(await loadConfig(demo.configFile, configSchema), silentLogger);
     const applied = await service.access.applyPolicy(demo.policyJws, 'test');
     if (!applied.ok) throw new Error(`policy refused: ${applied.code}`);
+    await service.streaming.scheduler.evaluate();
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
   }, 90_000);
 

@@ -112,8 +112,8 @@ describe('nattsyn monitor for a person', () => {
   it('adds the care-plan reference from the retained registration', async () => {
     const { out } = await monitor(['--wait', '0.3', '--tz', 'UTC']);
     const [header, ...rows] = out.trim().split('\n');
-    expect(header).toMatch(/FLAGS\s+CARE PLAN\s+VISIT$/);
-    expect(rows.find((l) => l.startsWith('dev-room '))).toMatch(/\sVP-2026-00417$/);
+    expect(header).toMatch(/FLAGS\s+CARE PLAN\s+ARCHIVE\s+VISIT$/);
+    expect(rows.find((l) => l.startsWith('dev-room '))).toMatch(/\sVP-2026-00417\s+-$/);
     expect(byId((await monitor(['--wait', '0.3', '--json'])).out)['dev-room']).toMatchObject({
       carePlanRef: 'VP-2026-00417',
     });

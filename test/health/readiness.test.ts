@@ -35,6 +35,7 @@ function setup(
     timeZone: undefined,
     next: window(T),
     paused: false,
+    pausedBy: undefined,
     policyVersion: 3,
     clockSynced: true,
   };

@@ -46,6 +46,7 @@ function setup() {
       movedByDst: false,
     },
     paused: false,
+    pausedBy: undefined,
     policyVersion: 4,
     clockSynced: true,
   };

@@ -77,7 +77,8 @@ describe('health service against a real mosquitto', () => {
     const order = live.messages
       .filter((m) => m.topic.startsWith('nattsyn/v1/dev-online/'))
       .map((m) => m.topic.split('/')[3]);
-    expect(order.slice(0, 3)).toEqual(['info', 'health', 'status']);
+    // Online only once announced: inventory, a first health and the schedule come first.
+    expect(order.slice(0, 4)).toEqual(['info', 'health', 'schedule', 'status']);
     const late = await centre();
     await late.waitFor((m) =>
       ['status', 'info', 'health'].every((k) => m.some((x) => x.topic === `nattsyn/v1/dev-online/${k}`)),
@@ -279,7 +280,9 @@ describe('health service against a real mosquitto', () => {
 
   it('publishes only payloads that validate against the committed JSON Schemas', () => {
     const all = centres.flatMap((c) => c.messages);
-    expect(checkedKinds(all)).toEqual(new Set(['status', 'info', 'health', 'event', 'audit', 'res']));
+    expect(checkedKinds(all)).toEqual(
+      new Set(['status', 'info', 'health', 'event', 'audit', 'res', 'schedule']),
+    );
     expect(invalidMessages(all)).toEqual([]);
   });
 });

@@ -13,7 +13,9 @@ import { accessUnitsOf, makeH264 } from '../fixtures/h264.ts';
 import { until } from '../support/until.ts';
 
 let encoder: Mpeg1Encoder | undefined;
-afterEach(() => encoder?.stop());
+afterEach(async () => {
+  await encoder?.stop();
+});
 
 const alive = (pid: number) => {
   try {

@@ -5,7 +5,9 @@
  * before its PUBACK goes back (mqtt.js `customHandleAcks`): an instance killed mid-batch has its
  * unacknowledged messages redelivered. Only after the commit does the device get its
  * acknowledgement; a gap makes the archive ask the device to resend; a record that breaks the chain
- * is kept as suspect and raises an alarm (logged, stored, published and emitted).
+ * is kept as suspect and raises an alarm (logged, stored, published and emitted). After each commit
+ * the device's archive state goes out retained for watchers (the round, the monitor), and the
+ * instance's own presence is retained beside it.
  */
 import { hostname as osHostname } from 'node:os';
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
@@ -15,23 +17,22 @@ import {
   ARCHIVE_ALARM_TOPIC,
   type ArchiveAlarm,
   type AuditResend,
+  archiveInstanceTopic,
   archiveSubscriptions,
   deviceTopics,
   parseArchiveTopic,
 } from '../../protocol/index.ts';
 import { AckPublisher, type Publish } from './acks.ts';
+import { type ArchiveLink, archiveClientOptions, instancePayload } from './clientOptions.ts';
 import type { ArchiveConfig, ArchiveDatabaseConfig } from './config.ts';
-import { openDatabase } from './db/open.ts';
+import { openMigrated } from './database.ts';
 import type { SqlDatabase } from './db/sql.ts';
-import { loadMigrations, migrate } from './migrations.ts';
 import { ResendScheduler } from './resend.ts';
+import { archiveStateOf, StatePublisher } from './state.ts';
 import { ArchiveStore, type StoredAlarm } from './store.ts';
 
-export interface ArchiveMqtt {
+export interface ArchiveMqtt extends ArchiveLink {
   url: string;
-  /** The centre's client certificate and the pinned CA (PEM text). */
-  tls?: { ca: string; cert: string; key: string; serverName?: string };
-  keepaliveSeconds?: number;
   connect?: (url: string, options: IClientOptions) => MqttClient;
 }
 
@@ -43,6 +44,8 @@ export interface AuditArchiveDeps {
   timers?: Timers;
   hostname?: () => string;
   openDatabase?: (config: ArchiveDatabaseConfig) => Promise<SqlDatabase>;
+  /** The centre's shared, migrated handle; the archive then neither migrates nor closes it. */
+  database?: SqlDatabase;
 }
 
 export interface ArchiveStats {
@@ -54,6 +57,7 @@ export interface ArchiveStats {
   events: number;
   acks: number;
   resendRequests: number;
+  statesPublished: number;
   failures: number;
 }
 
@@ -75,6 +79,7 @@ export class AuditArchive {
   #client: MqttClient | undefined;
   #acks: AckPublisher | undefined;
   #resend: ResendScheduler | undefined;
+  #states: StatePublisher | undefined;
   #work: Promise<unknown> = Promise.resolve();
   #ready: Promise<void> | undefined;
   #markReady: () => void = () => undefined;
@@ -103,6 +108,7 @@ export class AuditArchive {
       ...this.#counts,
       acks: this.#acks?.published ?? 0,
       resendRequests: this.#resend?.requested ?? 0,
+      statesPublished: this.#states?.published ?? 0,
     };
   }
 
@@ -116,18 +122,13 @@ export class AuditArchive {
     if (this.#store) return;
     const { config, log, clock } = this.#d;
     this.#stopping = false;
-    const db = await (this.#d.openDatabase ?? openDatabase)(config.database);
-    try {
-      const applied = await migrate(db, await loadMigrations(), () => clock.now());
-      if (applied.length > 0) log.info({ applied, dialect: db.dialect }, 'archive schema migrated');
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
+    const db =
+      this.#d.database ?? (await openMigrated(config.database, log, () => clock.now(), this.#d.openDatabase));
     const store = new ArchiveStore(db);
     this.#store = store;
     const publish: Publish = (topic, payload, options) => this.#publish(topic, payload, options);
     this.#acks = new AckPublisher(publish, () => clock.now());
+    this.#states = new StatePublisher({ read: (id) => archiveStateOf(db, id, clock.now()), publish });
     this.#resend = new ResendScheduler({
       timers: this.#d.timers ?? realTimers,
       log,
@@ -154,14 +155,23 @@ export class AuditArchive {
     // Acks in flight get a moment to leave; the retained ack is republished by whoever comes next.
     const timers = this.#d.timers ?? realTimers;
     let grace: ReturnType<Timers['setTimeout']> | undefined;
+    const client = this.#client;
+    // A clean stop says so (a crash leaves the Last Will's `offline`).
+    const stopped = client?.connected
+      ? client
+          .publishAsync(archiveInstanceTopic(this.clientId), instancePayload('stopped'), {
+            qos: 1,
+            retain: true,
+          })
+          .catch(() => undefined)
+      : undefined;
     await Promise.race([
-      this.#acks?.idle(),
+      Promise.all([this.#acks?.idle(), this.#states?.idle(), stopped]),
       new Promise((resolve) => {
         grace = timers.setTimeout(() => resolve(undefined), 2000);
       }),
     ]);
     if (grace !== undefined) timers.clearTimeout(grace);
-    const client = this.#client;
     this.#client = undefined;
     if (client) {
       await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
@@ -170,34 +180,14 @@ export class AuditArchive {
     }
     const store = this.#store;
     this.#store = undefined;
-    await store.db.close();
+    if (!this.#d.database) await store.db.close();
   }
 
   #connect(): void {
     const { config, mqtt: link, log } = this.#d;
-    const options: IClientOptions = {
-      protocolVersion: 5,
-      clientId: this.clientId,
-      clean: false,
-      keepalive: link.keepaliveSeconds ?? 30,
-      reconnectPeriod: config.mqtt.reconnectMs,
-      connectTimeout: 10_000,
-      resubscribe: false,
-      properties: {
-        sessionExpiryInterval: config.mqtt.sessionExpirySeconds,
-        receiveMaximum: config.mqtt.receiveMaximum,
-      },
-      customHandleAcks: (topic, payload, packet, done) => this.#received(topic, payload, packet, done),
-      ...(link.tls
-        ? {
-            ca: [link.tls.ca],
-            cert: link.tls.cert,
-            key: link.tls.key,
-            rejectUnauthorized: true,
-            ...(link.tls.serverName ? { servername: link.tls.serverName } : {}),
-          }
-        : {}),
-    };
+    const options = archiveClientOptions(config, link, this.clientId, (topic, payload, packet, done) =>
+      this.#received(topic, payload, packet, done),
+    );
     const client = (link.connect ?? mqtt.connect)(link.url, options);
     this.#client = client;
     const topics = archiveSubscriptions(config.mqtt.shareGroup);
@@ -212,6 +202,13 @@ export class AuditArchive {
         })
         .catch((error) => log.warn({ err: String(error) }, 'archive subscribe failed'));
       this.#acks?.flush();
+      this.#states?.flush();
+      client
+        .publishAsync(archiveInstanceTopic(this.clientId), instancePayload('online'), {
+          qos: 1,
+          retain: true,
+        })
+        .catch(() => undefined);
     });
     // QoS 1 messages come through customHandleAcks; only a QoS 0 publish (never a device's) lands here.
     client.on('message', (topic, payload, packet) => {
@@ -245,6 +242,7 @@ export class AuditArchive {
     this.#counts[result.outcome] += 1;
     for (const alarm of result.alarms) this.#raise(alarm);
     this.#acks?.offer(deviceId, result.head);
+    this.#states?.offer(deviceId);
     this.#resend?.note(deviceId, result.head, result.highestSeq);
   }
 

@@ -1,24 +1,32 @@
 /**
  * `nattsyn audit export`: the access follow-up from the archive's database, as CSV or JSON on
  * stdout. Reads only: it never migrates or writes the archive. Dates are whole days in the given
- * time zone (`--to` inclusive) or ISO 8601 instants.
+ * time zone (`--to` inclusive) or ISO 8601 instants. Devices are labelled with the room and
+ * care-plan reference the roster gave them at the time (recorded in the database by the centre),
+ * else with those of `--roster FILE`.
  */
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { Temporal } from 'temporal-polyfill';
 import { UsageError } from '../../errors.ts';
 import { type CliIo, EXIT, parseVerbArgs, showHelp } from '../../platform/cliIo.ts';
+import { parseRoster } from '../roster/document.ts';
 import type { ArchiveDatabaseConfig } from './config.ts';
+import { schemaVersion } from './database.ts';
 import { openDatabase } from './db/open.ts';
+import type { SqlDatabase } from './db/sql.ts';
 import { type AccessFilter, exportAccess } from './export.ts';
-import { accessCsv, accessJson, type DeviceLabels } from './exportFormat.ts';
+import { accessCsv, accessJson, type DeviceLabel, type DeviceLabels } from './exportFormat.ts';
+import { labelAt, labelHistory } from './rosterLabels.ts';
 
 export const AUDIT_EXPORT_HELP = `Usage: nattsyn audit export --db FILE|postgres://USER@HOST:PORT/DB [options]
 
 Who looked at which device, when, for how long, with which outcome or why they
-were refused, and how far each device's audit trail is archived and verified.
+were refused, how far each device's audit trail is archived and verified, and
+the centre's own audit (sign-ins, sign-outs, refusals at the centre).
 
   --db FILE|URL          the archive: a SQLite file, or a PostgreSQL URL
   --password-file FILE   PostgreSQL password (never put it in the URL)
+  --roster FILE          room labels for devices the archive has none for
   --device ID            one device only
   --from DATE            from this day (YYYY-MM-DD) or instant (ISO 8601)
   --to DATE              up to and including this day, or before this instant
@@ -26,7 +34,7 @@ were refused, and how far each device's audit trail is archived and verified.
   --format csv|json      default csv`;
 
 export interface AuditExportDeps {
-  /** Room label and care-plan reference per device, from the centre's roster. */
+  /** Labels for devices neither the database nor `--roster` names. */
   labels?: DeviceLabels;
   now?: () => number;
 }
@@ -35,6 +43,7 @@ export async function runAuditExport(args: string[], io: CliIo, deps: AuditExpor
   const { values, positionals } = parseVerbArgs(args, {
     db: { type: 'string' },
     'password-file': { type: 'string' },
+    roster: { type: 'string' },
     device: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
@@ -48,11 +57,17 @@ export async function runAuditExport(args: string[], io: CliIo, deps: AuditExpor
   if (values.format !== 'csv' && values.format !== 'json')
     throw new UsageError('--format: expected csv or json');
   const filter = parseFilter(values);
+  const fromFile = values.roster ? await rosterFileLabels(values.roster) : undefined;
   const database = await databaseFor(values.db, values['password-file']);
-  const db = await openDatabase(database);
+  const db = await openDatabase(database).catch((cause: unknown) => {
+    if (database.kind === 'sqlite')
+      throw new UsageError(`--db: ${values.db} is not a SQLite database`, { cause });
+    throw cause;
+  });
   try {
+    if ((await schemaVersion(db)) === 0) throw new UsageError(`--db: ${values.db} holds no nattsyn archive`);
     const data = await exportAccess(db, filter);
-    const labels = deps.labels ?? (() => undefined);
+    const labels = await labelsFor(db, fromFile, deps.labels);
     const shown: Record<string, string> = {};
     for (const key of ['device', 'from', 'to'] as const) if (values[key]) shown[key] = values[key];
     const generatedAt = new Date((deps.now ?? Date.now)()).toISOString();
@@ -65,6 +80,37 @@ export async function runAuditExport(args: string[], io: CliIo, deps: AuditExpor
   } finally {
     await db.close();
   }
+}
+
+/** The database's label history first, then the roster file, then the caller's. */
+async function labelsFor(
+  db: SqlDatabase,
+  fromFile: ReadonlyMap<string, DeviceLabel> | undefined,
+  fallback: DeviceLabels | undefined,
+): Promise<DeviceLabels> {
+  const history = (await schemaVersion(db)) >= 2 ? await labelHistory(db) : new Map();
+  return (deviceId, atMs) => {
+    const span = labelAt(history, deviceId, atMs ?? Number.POSITIVE_INFINITY);
+    if (span) return { roomLabel: span.room, carePlanRef: span.carePlanRef };
+    return fromFile?.get(deviceId) ?? fallback?.(deviceId, atMs);
+  };
+}
+
+async function rosterFileLabels(file: string): Promise<Map<string, DeviceLabel>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`--roster: cannot read ${file}`);
+  }
+  const parsed = parseRoster(text);
+  if (!parsed.ok) throw new UsageError(parsed.problems.map((p) => `--roster: ${file}: ${p}`).join('\n'));
+  return new Map(
+    [...parsed.roster.devices.values()].map((d) => [
+      d.deviceId,
+      { roomLabel: d.room, carePlanRef: d.carePlanRef },
+    ]),
+  );
 }
 
 function parseFilter(values: { device?: string; from?: string; to?: string; tz?: string }): AccessFilter {

@@ -1,10 +1,13 @@
 /**
- * The municipality's access follow-up: who looked at which device, when, for how long, with which
- * outcome or why they were refused, and how far each device's trail is verified. Looks are the
- * grant (or denial) records joined to the session's end record; only the archive's own records are
- * read, so an export says exactly what the archive can prove.
+ * The municipality's access follow-up: who looked at which device, when, for how long, what they
+ * saw (the look's outcome) or why they were refused, and how far each device's trail is verified;
+ * beside it the centre's own audit (sign-ins, sign-outs, refusals at the centre, look tokens
+ * issued). Looks are the grant (or denial) records joined to the session's end and outcome records;
+ * the staff member's role comes from the look token the centre issued for it.
  */
-import { asNumber, asString, type Row, type SqlExecutor, type SqlValue } from './db/sql.ts';
+import { type CentreAuditRow, centreAuditRows } from './centreAudit.ts';
+import { schemaVersion } from './database.ts';
+import { asNumber, asString, type Row, type SqlDatabase, type SqlExecutor, type SqlValue } from './db/sql.ts';
 
 export interface AccessFilter {
   deviceId?: string;
@@ -29,6 +32,10 @@ export interface Look {
   durationMs: number | null;
   /** Why the look ended (`window_end`, `viewer_left`, …); null while no end is archived. */
   outcome: string | null;
+  /** What the staff member noted she saw (`asleep_calm`, `needs_visit`, `not_visible`), if anything. */
+  seen: string | null;
+  /** Her job title from the roster when the centre issued the look's token; null when unknown. */
+  role: string | null;
   deniedReason: string | null;
   /** Every record this row is built from is verified in its device's chain. */
   verified: boolean;
@@ -49,11 +56,15 @@ export interface DeviceVerification {
 export interface AccessExport {
   looks: Look[];
   devices: DeviceVerification[];
+  /** The centre's own audit in the period (about the device, with `deviceId`). */
+  centre: CentreAuditRow[];
 }
+
+const TOKEN_LEAD_MS = 12 * 3_600_000;
 
 const LOOK_TYPES = { grant: 'look', deny: 'denied', install_preview: 'install_preview' } as const;
 
-export async function exportAccess(db: SqlExecutor, filter: AccessFilter = {}): Promise<AccessExport> {
+export async function exportAccess(db: SqlDatabase, filter: AccessFilter = {}): Promise<AccessExport> {
   const where: string[] = [`g.type IN ('grant', 'deny', 'install_preview')`];
   const params: SqlValue[] = [];
   const add = (clause: string, value: SqlValue) => {
@@ -65,15 +76,34 @@ export async function exportAccess(db: SqlExecutor, filter: AccessFilter = {}): 
   if (filter.toMs !== undefined) add('g.ts_ms < ?', filter.toMs);
   const rows = await db.all(
     `SELECT g.device_id, g.seq, g.ts, g.type, g.actor, g.code, g.detail, g.status,
-            e.ts AS end_ts, e.code AS end_code, e.duration_ms AS end_duration, e.status AS end_status
+            e.ts AS end_ts, e.code AS end_code, e.duration_ms AS end_duration, e.status AS end_status,
+            o.code AS seen, o.status AS seen_status
      FROM audit_records g
      LEFT JOIN audit_records e
        ON e.device_id = g.device_id AND e.session_id = g.session_id AND e.type = 'session_end'
+     LEFT JOIN audit_records o
+       ON o.device_id = g.device_id AND o.session_id = g.session_id AND o.type = 'look_outcome'
      WHERE ${where.join(' AND ')}
      ORDER BY g.ts_ms, g.device_id, g.seq`,
     params,
   );
-  return { looks: rows.map(toLook), devices: await deviceVerification(db, filter.deviceId) };
+  // The centre's tables come with schema 2; an older archive is exported without them.
+  const withCentre = (await schemaVersion(db)) >= 2;
+  const centre = withCentre ? await centreAuditRows(db, filter) : [];
+  const issued = withCentre
+    ? await centreAuditRows(db, {
+        ...filter,
+        // A look's token is issued at most a shift before its grant.
+        ...(filter.fromMs !== undefined ? { fromMs: filter.fromMs - TOKEN_LEAD_MS } : {}),
+        types: ['look_token_issued'],
+      })
+    : [];
+  const roles = new Map(issued.map((r) => [r.tokenId, r.role]));
+  return {
+    looks: rows.map((r) => toLook(r, roles)),
+    devices: await deviceVerification(db, filter.deviceId),
+    centre,
+  };
 }
 
 export async function deviceVerification(db: SqlExecutor, deviceId?: string): Promise<DeviceVerification[]> {
@@ -100,7 +130,7 @@ export async function deviceVerification(db: SqlExecutor, deviceId?: string): Pr
   });
 }
 
-function toLook(r: Row): Look {
+function toLook(r: Row, roles: ReadonlyMap<string | null, string | null>): Look {
   const detail = parseDetail(asString(r.detail));
   const kind = LOOK_TYPES[String(r.type) as keyof typeof LOOK_TYPES];
   const ended = kind !== 'denied' && r.end_ts !== null && r.end_ts !== undefined;
@@ -116,8 +146,13 @@ function toLook(r: Row): Look {
     endedAt: ended ? String(r.end_ts) : null,
     durationMs: ended && r.end_duration !== null ? asNumber(r.end_duration) : null,
     outcome: ended ? (asString(r.end_code) ?? null) : null,
+    seen: kind === 'denied' ? null : (asString(r.seen) ?? null),
+    role: typeof detail.tokenId === 'string' ? (roles.get(detail.tokenId) ?? null) : null,
     deniedReason: kind === 'denied' ? (asString(r.code) ?? null) : null,
-    verified: r.status === 'verified' && (!ended || r.end_status === 'verified'),
+    verified:
+      r.status === 'verified' &&
+      (!ended || r.end_status === 'verified') &&
+      (r.seen === null || r.seen === undefined || r.seen_status === 'verified'),
   };
 }
 

@@ -2,6 +2,12 @@
 
 export { AckPublisher } from './acks.ts';
 export { type ArchiveMqtt, type ArchiveStats, AuditArchive, type AuditArchiveDeps } from './archive.ts';
+export {
+  type CentreAuditFilter,
+  type CentreAuditRow,
+  centreAuditRows,
+  DbCentreAudit,
+} from './centreAudit.ts';
 export { type ChainHead, judge, type Verdict, walk } from './chain.ts';
 export { AUDIT_EXPORT_HELP, type AuditExportDeps, runAuditExport } from './cli.ts';
 export {
@@ -10,6 +16,7 @@ export {
   archiveConfigSchema,
   archiveDatabaseSchema,
 } from './config.ts';
+export { CentreDatabase, schemaVersion } from './database.ts';
 export { openDatabase } from './db/open.ts';
 export type { Dialect, SqlDatabase } from './db/sql.ts';
 export {
@@ -21,6 +28,10 @@ export {
   type Look,
 } from './export.ts';
 export { accessCsv, accessJson, type DeviceLabel, type DeviceLabels } from './exportFormat.ts';
+export { ArchiveLookHistory } from './lookHistory.ts';
 export { loadMigrations, migrate } from './migrations.ts';
 export { ResendScheduler } from './resend.ts';
+export { DbRevocations } from './revocations.ts';
+export { type LabelHistory, type LabelSpan, labelAt, labelHistory, RosterLabels } from './rosterLabels.ts';
+export { archiveStateOf, StatePublisher } from './state.ts';
 export { ArchiveStore, type AuditIngest, type StoredAlarm } from './store.ts';

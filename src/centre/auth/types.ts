@@ -21,7 +21,26 @@ export type CentreAuditEvent =
   | { type: 'sign_in'; at: number; staffId: string; sessionId: string }
   | { type: 'sign_in_failed'; at: number; code: string }
   | { type: 'sign_out'; at: number; staffId: string; sessionId: string }
-  | { type: 'look_refused'; at: number; code: string; staffId: string; deviceId: string };
+  | { type: 'look_refused'; at: number; code: string; staffId: string; deviceId: string }
+  /**
+   * A look token minted for a staff member (its `jti`, which the device's grant record carries as
+   * `tokenId`), with her role as the roster names it: how the resident's "who looked" page shows a
+   * role and never a staff id.
+   */
+  | {
+      type: 'look_token_issued';
+      at: number;
+      staffId: string;
+      deviceId: string;
+      tokenId: string;
+      scope: string;
+      role: string | null;
+    }
+  /** The "who looked" page of a device shown to a staff member, or refused (`not_on_roster`). */
+  | { type: 'history_shown'; at: number; staffId: string; deviceId: string }
+  | { type: 'history_refused'; at: number; code: string; staffId: string; deviceId: string };
+
+export type CentreAuditType = CentreAuditEvent['type'];
 
 /**
  * Where centre audit records go (the database archive in production). `record` resolves once the

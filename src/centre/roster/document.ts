@@ -5,10 +5,15 @@
  * address: labels and references are checked as the device's registration checks them.
  *
  *   { "groups": { "natt-norr": ["dev-7k3q-9m2x"] },
- *     "devices": { "dev-7k3q-9m2x": { "room": "Rum 12", "carePlanRef": "KP-2024-00123" } } }
+ *     "devices": { "dev-7k3q-9m2x": { "room": "Rum 12", "carePlanRef": "KP-2024-00123" } },
+ *     "roles": { "usk-natt": "Undersköterska", "ssk-natt": "Sjuksköterska" } }
+ *
+ * `roles` (optional) maps IdP groups to the job title a resident reads on the "who looked" page;
+ * a staff member in several is shown with the first listed.
  */
 import { z } from 'zod';
 import { carePlanRefProblem } from '../../protocol/carePlanRef.ts';
+import { roleLabelProblem } from './roleLabel.ts';
 import { roomLabelProblem } from './roomLabel.ts';
 
 /** The device id shape the device config accepts (its MQTT client id and token audience). */
@@ -28,10 +33,16 @@ const deviceSchema = z.strictObject({
 const groupName = z.string().regex(/^[^\p{Cc}]{1,256}$/u, 'expected a group name of 1–256 characters');
 const deviceId = z.string().regex(DEVICE_ID, 'expected a device id (4–64 letters, digits or -)');
 
+const roleSchema = z.string().superRefine((v, ctx) => {
+  const problem = roleLabelProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const rosterSchema = z
   .strictObject({
     groups: z.record(groupName, z.array(deviceId)),
     devices: z.record(deviceId, deviceSchema),
+    roles: z.record(groupName, roleSchema).default({}),
   })
   .superRefine((doc, ctx) => {
     for (const [group, ids] of Object.entries(doc.groups)) {
@@ -70,10 +81,11 @@ export interface RosterDevice {
   readonly carePlanRef: string;
 }
 
-/** A validated roster: group → device ids, device id → its round entry. */
+/** A validated roster: group → device ids, device id → its round entry, group → role (in order). */
 export interface RosterData {
   readonly groups: ReadonlyMap<string, readonly string[]>;
   readonly devices: ReadonlyMap<string, RosterDevice>;
+  readonly roles: ReadonlyMap<string, string>;
 }
 
 export type RosterParse = { ok: true; roster: RosterData } | { ok: false; problems: string[] };
@@ -98,5 +110,12 @@ export function parseRoster(text: string): RosterParse {
       { deviceId: id, room: d.room, carePlanRef: d.carePlanRef },
     ]),
   );
-  return { ok: true, roster: { groups: new Map(Object.entries(parsed.data.groups)), devices } };
+  return {
+    ok: true,
+    roster: {
+      groups: new Map(Object.entries(parsed.data.groups)),
+      devices,
+      roles: new Map(Object.entries(parsed.data.roles)),
+    },
+  };
 }

@@ -19,7 +19,7 @@ export interface RosterOptions {
   logger: Logger;
 }
 
-const EMPTY: RosterData = { groups: new Map(), devices: new Map() };
+const EMPTY: RosterData = { groups: new Map(), devices: new Map(), roles: new Map() };
 
 export class Roster {
   /** A new roster took effect. */
@@ -82,8 +82,14 @@ export class Roster {
     return this.#data.devices.get(deviceId);
   }
 
-  /** Whether a group appears in the roster (the groups a session keeps). */
-  knowsGroup = (group: string): boolean => this.#data.groups.has(group);
+  /** Whether a group appears in the roster (the groups a session keeps): a team or a role. */
+  knowsGroup = (group: string): boolean => this.#data.groups.has(group) || this.#data.roles.has(group);
+
+  /** The job title the roster gives these groups (the first role listed that matches), if any. */
+  roleFor = (groups: readonly string[]): string | undefined => {
+    for (const [group, role] of this.#data.roles) if (groups.includes(group)) return role;
+    return undefined;
+  };
 
   /** Reads the file again now; resolves once the roster in force is settled. */
   reload(): Promise<void> {

@@ -4,7 +4,7 @@
  * rule is the device's gate as far as the centre can see it (`lookFor`), so the button is enabled
  * exactly when the device would grant; the device still decides every look.
  */
-import type { LookOutcome, LookReason } from '../../protocol/index.ts';
+import type { ArchiveState, LookOutcome, LookReason } from '../../protocol/index.ts';
 import type { RosterDevice } from '../roster/index.ts';
 import type { DeviceSnapshot } from './fleet.ts';
 import type { LookRecord } from './lookHistory.ts';
@@ -38,6 +38,8 @@ export interface RoundDevice {
   /** A look with a reason outside a window is possible now (the policy allows it). */
   extraLook: boolean;
   lastLook: SeenLook | null;
+  /** How far the audit archive holds the device's chain, where an archive publishes it. */
+  archive: { state: ArchiveState; verifiedSeq: number; highestSeq: number; at: number } | null;
 }
 
 export interface RoundCheck {
@@ -117,6 +119,7 @@ export function buildRound(input: RoundInput): Round {
       pause: pauseOf(snapshot),
       extraLook: extra.enabled && extra.scope === 'emergency',
       lastLook: last ? seen(last) : null,
+      archive: archiveOf(snapshot),
     });
     checks.push(...windowChecks(device.deviceId, snapshot, looks, now, shiftEnd));
     if (last?.outcome === 'not_visible') checks.push(followUp(device.deviceId, snapshot, last, now, input));
@@ -186,6 +189,13 @@ function pauseOf(s: DeviceSnapshot): RoundDevice['pause'] {
   const pause = s.schedule?.pause;
   if (!pause) return null;
   return { by: pause.by, until: pause.until === null ? null : Date.parse(pause.until) };
+}
+
+function archiveOf(s: DeviceSnapshot): RoundDevice['archive'] {
+  const a = s.archive;
+  return a
+    ? { state: a.state, verifiedSeq: a.verifiedSeq, highestSeq: a.highestSeq, at: Date.parse(a.at) }
+    : null;
 }
 
 function seen(l: LookRecord): SeenLook {

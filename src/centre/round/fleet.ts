@@ -1,12 +1,18 @@
 /**
  * What the broker holds about each device, as the round needs it: the retained `schedule` (the
  * device is the source of truth for its windows and pause) and the readiness part of the retained
- * `health`. Mirrored from the broker's retained messages, so any centre instance knows the same
+ * `health`, and how far the audit archive holds its chain (the archive's retained state under the
+ * centre's own topic space). Mirrored from the broker's retained messages, so any centre instance knows the same
  * the moment it subscribes; nothing here is the centre's own state.
  */
 import { z } from 'zod';
 import type { Logger } from '../../platform/ports.ts';
-import { type SchedulePayload, schedulePayloadSchema } from '../../protocol/index.ts';
+import {
+  type ArchiveDeviceState,
+  archiveDeviceStateSchema,
+  type SchedulePayload,
+  schedulePayloadSchema,
+} from '../../protocol/index.ts';
 import type { CentreBroker, InboundMessage, Presence } from '../broker.ts';
 
 /**
@@ -29,10 +35,12 @@ export interface DeviceSnapshot {
   presence: Presence;
   schedule: SchedulePayload | undefined;
   health: HealthSummary | undefined;
+  /** The archive's state of the device's chain; undefined where no archive has published one. */
+  archive?: ArchiveDeviceState | undefined;
 }
 
 export interface FleetDeps {
-  broker: Pick<CentreBroker, 'onMessage' | 'presence'>;
+  broker: Pick<CentreBroker, 'onMessage' | 'presence' | 'onArchiveState'>;
   log: Logger;
 }
 
@@ -40,7 +48,8 @@ export class Fleet {
   readonly #d: FleetDeps;
   readonly #schedules = new Map<string, SchedulePayload>();
   readonly #health = new Map<string, HealthSummary>();
-  #off: (() => void) | undefined;
+  readonly #archive = new Map<string, ArchiveDeviceState>();
+  #offs: (() => void)[] = [];
 
   constructor(deps: FleetDeps) {
     this.#d = deps;
@@ -48,12 +57,15 @@ export class Fleet {
 
   /** Call before the broker connects, so the retained messages sent on subscribe are seen. */
   start(): void {
-    this.#off ??= this.#d.broker.onMessage((m) => this.#take(m));
+    if (this.#offs.length > 0) return;
+    this.#offs = [
+      this.#d.broker.onMessage((m) => this.#take(m)),
+      this.#d.broker.onArchiveState((id, payload) => this.#takeArchive(id, payload)),
+    ];
   }
 
   stop(): void {
-    this.#off?.();
-    this.#off = undefined;
+    for (const off of this.#offs.splice(0)) off();
   }
 
   snapshot(deviceId: string): DeviceSnapshot {
@@ -61,7 +73,24 @@ export class Fleet {
       presence: this.#d.broker.presence(deviceId),
       schedule: this.#schedules.get(deviceId),
       health: this.#health.get(deviceId),
+      archive: this.#archive.get(deviceId),
     };
+  }
+
+  #takeArchive(deviceId: string, payload: Buffer): void {
+    if (payload.length === 0) {
+      this.#archive.delete(deviceId);
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    const parsed = archiveDeviceStateSchema.safeParse(json);
+    if (parsed.success && parsed.data.deviceId === deviceId) this.#archive.set(deviceId, parsed.data);
+    else this.#d.log.warn({ deviceId }, 'archive state payload refused');
   }
 
   #take(message: InboundMessage): void {

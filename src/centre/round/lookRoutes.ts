@@ -9,6 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { NattsynError } from '../../errors.ts';
+import type { PerMinuteLimiter } from '../../platform/limiter.ts';
 import { LOOK_REASONS } from '../../protocol/index.ts';
 import type { StaffAuth } from '../auth/index.ts';
 import { deviceOf, type RelayRouteDeps, registerRelayFace, relayed } from '../relay/face.ts';
@@ -26,7 +27,11 @@ export interface LookRouteDeps extends RelayRouteDeps {
   gate: RosterGate;
   issuer: StaffTokenIssuer;
   fleet: Pick<Fleet, 'snapshot'>;
+  /** The staff member's job title from the roster's roles (what a resident's page shows). */
+  roleOf: (groups: readonly string[]) => string | undefined;
   now: () => number;
+  /** Requests per signed-in staff member (the per-address limit alone would let one user starve others behind a NAT). */
+  perStaff: PerMinuteLimiter;
 }
 
 const startSchema = z.strictObject({ reason: z.enum(LOOK_REASONS).optional() });
@@ -36,7 +41,11 @@ type DeviceParams = { Params: { deviceId: string } };
 export function registerLookRoutes(app: FastifyInstance, deps: LookRouteDeps): void {
   const { auth, gate, issuer } = deps;
   const staffOf = (request: FastifyRequest) => auth.staffOf(request);
-  const preHandler = [auth.requireApi, gate.preHandler(staffOf)];
+  const limitStaff = async (request: FastifyRequest) => {
+    if (!deps.perStaff.take(staffOf(request).staffId))
+      throw new NattsynError('rate_limited', 'too many requests; try again shortly');
+  };
+  const preHandler = [auth.requireApi, limitStaff, gate.preHandler(staffOf)];
   const limited = { config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } } };
 
   app.post<DeviceParams>('/round/look/:deviceId', { preHandler, ...limited }, async (request, reply) => {
@@ -64,6 +73,15 @@ export function registerLookRoutes(app: FastifyInstance, deps: LookRouteDeps): v
       scope: option.scope,
       reason: option.scope === 'emergency' ? option.reason : undefined,
       until: option.until,
+    });
+    await auth.audit({
+      type: 'look_token_issued',
+      at: deps.now(),
+      staffId: staff.staffId,
+      deviceId,
+      tokenId: look.claims.jti,
+      scope: look.claims.scope,
+      role: deps.roleOf(staff.groups) ?? null,
     });
     const answer = await deps.relay.request({ deviceId, route: 'state', body: '', token: look.token });
     if (answer.status !== 200) return relayed(reply, answer);

@@ -22,6 +22,8 @@ export interface RoundRouteDeps {
   fleet: Pick<Fleet, 'snapshot'>;
   history: LookHistory;
   config: RoundConfig;
+  /** The centre serves a "who looked" page per device (it has its database). */
+  whoLooked: boolean;
   now: () => number;
 }
 
@@ -62,6 +64,7 @@ export function registerRoundRoutes(app: FastifyInstance, deps: RoundRouteDeps):
       staffId: staff.staffId,
       language: deps.config.language,
       followUpMinutes: deps.config.followUpMinutes,
+      whoLooked: deps.whoLooked,
       ...round,
     };
   });

@@ -1,11 +1,15 @@
 /**
  * The staff side of the centre as one part the composition root starts and stops: sign-in (OIDC),
  * the roster and its gate, the look-token issuer, the broker mirror the round reads (schedules,
- * health) and the look history, with their routes. Built only when the config has the staff
- * sections; a relay-only centre runs without it.
+ * health, archive state) and the look history, with their routes, and, where the centre has its
+ * database, the "who looked" page per device. Built only when the config has the staff sections; a
+ * relay-only centre runs without it.
  */
 import type { FastifyInstance } from 'fastify';
+import { PerMinuteLimiter } from '../../platform/limiter.ts';
 import type { Logger, Timers } from '../../platform/ports.ts';
+import { systemTime } from '../../platform/time.ts';
+import type { SqlExecutor } from '../archive/db/sql.ts';
 import {
   authRoutes,
   type CentreAuditSink,
@@ -19,6 +23,7 @@ import type { CentreKey } from '../keys/index.ts';
 import type { RelayRouteDeps } from '../relay/face.ts';
 import { nodeRosterFs, Roster, type RosterConfig, type RosterFs, RosterGate } from '../roster/index.ts';
 import { StaffTokenIssuer, type StaffTokensConfig } from '../tokens/index.ts';
+import { registerWhoLookedRoutes } from '../whoLooked/index.ts';
 import { AuditLookFeed } from './auditLookFeed.ts';
 import type { RoundConfig } from './config.ts';
 import { Fleet } from './fleet.ts';
@@ -38,16 +43,20 @@ export interface StaffServiceDeps {
   config: StaffConfig;
   centreKey: CentreKey;
   clientSecret: string | undefined;
-  broker: Pick<CentreBroker, 'onMessage' | 'presence'>;
+  broker: Pick<CentreBroker, 'onMessage' | 'presence' | 'onArchiveState'>;
   revocations: SessionRevocations;
   audit: CentreAuditSink;
   /** The archive's look history; without one, outcomes are read from the devices' audit stream. */
   lookHistory: LookHistory | undefined;
+  /** The centre's database, for the "who looked" pages; without it they are not served. */
+  database?: SqlExecutor | undefined;
   now: () => number;
   timers: Timers;
   randomId: () => string;
   log: Logger;
   rosterFs?: RosterFs;
+  /** Requests per signed-in staff member per minute on the look routes. */
+  staffRateLimitPerMinute: number;
 }
 
 export class StaffService {
@@ -116,9 +125,24 @@ export class StaffService {
       fleet: this.fleet,
       history: this.history,
       config: this.#d.config.round,
+      whoLooked: this.#d.database !== undefined,
       now,
     });
-    registerLookRoutes(app, { ...relay, auth: this.auth, gate, issuer: this.issuer, fleet: this.fleet, now });
+    const perStaff = new PerMinuteLimiter(this.#d.staffRateLimitPerMinute, systemTime);
+    registerLookRoutes(app, {
+      ...relay,
+      auth: this.auth,
+      gate,
+      issuer: this.issuer,
+      fleet: this.fleet,
+      roleOf: this.roster.roleFor,
+      now,
+      perStaff,
+    });
+    if (this.#d.database) {
+      const db = this.#d.database;
+      registerWhoLookedRoutes(app, { auth: this.auth, roster: this.roster, fleet: this.fleet, db, now });
+    }
   }
 
   async stop(): Promise<void> {

@@ -21,6 +21,8 @@ export const AUDIT_TYPES = [
   'command',
   'decommissioned',
   'service_start',
+  /** What a staff member saw on a look, one tap after it, linked to the look's session. */
+  'look_outcome',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

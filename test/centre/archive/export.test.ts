@@ -121,10 +121,10 @@ describe.each(DATABASE_KINDS)('access export on %s', (kind) => {
     expect(code).toBe(0);
     const lines = out.join('').split('\r\n');
     expect(lines[0]).toBe(
-      'device,room,care_plan,at,staff,kind,scope,emergency,window,duration_s,ended_at,outcome,denied_reason,seq,verified',
+      'device,room,care_plan,at,staff,role,kind,scope,emergency,window,duration_s,ended_at,outcome,seen,denied_reason,seq,verified',
     );
     expect(lines[1]).toBe(
-      `${A},'=Rum 12,GP-2041,2026-11-23T22:30:00.000Z,staff-1,look,view,false,,30,2026-11-23T22:30:10.000Z,viewer_left,,1,true`,
+      `${A},'=Rum 12,GP-2041,2026-11-23T22:30:00.000Z,staff-1,,look,view,false,,30,2026-11-23T22:30:10.000Z,viewer_left,,,1,true`,
     );
     expect(lines).toContain(`${A},'=Rum 12,GP-2041,6,6,0,0,2026-11-24T08:00:00.000Z,complete`);
     const json = capture();
@@ -161,6 +161,7 @@ describe('access csv', () => {
   it('quotes_commas_quotes_and_newlines', () => {
     const csv = accessCsv({
       looks: [],
+      centre: [],
       devices: [
         {
           deviceId: 'D,"1"',

@@ -12,6 +12,7 @@ import {
   parseRoster,
   Roster,
   type RosterFs,
+  roleLabelProblem,
   roomLabelProblem,
   rosterConfigSchema,
 } from '../../../src/centre/roster/index.ts';
@@ -117,6 +118,36 @@ describe('the roster document', () => {
   ])('room_label_%s_is_accepted_%s', (label, accepted) => {
     expect(roomLabelProblem(label) === undefined).toBe(accepted);
     expect(parseRoster(JSON.stringify(withRoom(label))).ok).toBe(accepted);
+  });
+
+  it.each([
+    ['Undersköterska', true],
+    ['Nattpatrull', true],
+    ['Sjuksköterska natt', true],
+    ['Hemtjänst-personal', true],
+    ['SE2321000016-A1B2', false],
+    ['Anna 12', false],
+    ['070-123 45 67', false],
+    ['anna@kommun.se', false],
+    ['En mycket lång titel här', false],
+    ['X', false],
+  ])('role_%s_is_accepted_%s', (role, accepted) => {
+    expect(roleLabelProblem(role) === undefined).toBe(accepted);
+    expect(parseRoster(JSON.stringify({ ...withRoom('Rum 1'), roles: { g: role } })).ok).toBe(accepted);
+  });
+
+  it('gives_a_staff_member_the_first_role_listed_for_her_groups_and_keeps_role_groups_in_the_session', async () => {
+    await writeFile(
+      file,
+      JSON.stringify({ ...ROSTER, roles: { 'ssk-natt': 'Sjuksköterska', 'natt-norr': 'Undersköterska' } }),
+    );
+    const { roster } = startRoster();
+    await roster.start();
+    expect(roster.roleFor(['natt-norr'])).toBe('Undersköterska');
+    expect(roster.roleFor(['natt-norr', 'ssk-natt'])).toBe('Sjuksköterska');
+    expect(roster.roleFor(['natt-syd'])).toBeUndefined();
+    expect(roster.knowsGroup('ssk-natt')).toBe(true);
+    expect(roster.knowsGroup('alla-anstallda')).toBe(false);
   });
 
   it('a_bad_roster_at_start_stops_the_start_naming_the_file_and_path', async () => {

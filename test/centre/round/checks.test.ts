@@ -24,6 +24,7 @@ function snapshot(o: Partial<DeviceSnapshot> & { windows?: [number, number][] } 
     presence: o.presence ?? 'online',
     schedule: 'schedule' in o ? o.schedule : schedulePayload(NOW, windows),
     health: o.health ?? { readiness: 'ready', problems: [], at: NOW - MIN, staleAt: NOW + 2 * MIN },
+    archive: o.archive,
   };
 }
 
@@ -162,5 +163,37 @@ describe('buildRound', () => {
       ['dev-a-00001', true],
       ['dev-b-00002', false],
     ]);
+  });
+});
+
+describe('the archive on the round', () => {
+  it('shows_how_far_the_archive_holds_each_devices_trail_and_nothing_where_none_said', () => {
+    const behind = {
+      deviceId: 'dev-a',
+      state: 'behind' as const,
+      verifiedSeq: 1201,
+      highestSeq: 1843,
+      pending: 3,
+      suspects: 0,
+      brokenAt: null,
+      lastRecordAt: new Date(NOW - MIN).toISOString(),
+      at: new Date(NOW - MIN).toISOString(),
+    };
+    const round = buildRound({
+      devices: [
+        { device: device('dev-a', 'Rum 1'), snapshot: snapshot({ archive: behind }) },
+        { device: device('dev-b', 'Rum 2'), snapshot: snapshot() },
+      ],
+      looks: [],
+      now: NOW,
+      shiftEnd: SHIFT_END,
+      followUpMs: 15 * MIN,
+    });
+    expect(round.devices.map((d) => d.archive)).toEqual([
+      { state: 'behind', verifiedSeq: 1201, highestSeq: 1843, at: NOW - MIN },
+      null,
+    ]);
+    // The look stays the device's decision: an archive behind does not close the button.
+    expect(round.checks[0]?.look).toMatchObject({ enabled: true });
   });
 });

@@ -8,13 +8,15 @@
  * `status` and `outcome` are not served by the device yet. Until they are, this double answers them
  * by the contract the round relies on (docs/round.md, "What the device must answer"): status from
  * the controller's live and ended sessions; an outcome only for a session this token opened, once,
- * within 15 minutes of its end, published on the device's audit topic as a `look_outcome` record.
- * It is not appended to the device's hash chain: that is the device's job, tested end to end in
- * test/e2e/round.e2e.test.ts once the device serves the route.
+ * within 15 minutes of its end, appended to the device's real hash chain as a `look_outcome`
+ * record. The chain (grants, ends, outcomes) is published on the device's audit topic as it grows,
+ * in order, so an archive verifies it link by link, sent again on the archive's `audit/resend` and,
+ * while no ack moves, from the last ack every second (docs/centre.md, rules 4 and 5; the double
+ * never prunes its log).
  */
 import { decodeJwt } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
-import { realTimers, silentLogger } from '../../../src/platform/ports.ts';
+import { silentLogger } from '../../../src/platform/ports.ts';
 import {
   deviceTopics,
   lookOutcomeSchema,
@@ -37,11 +39,17 @@ export interface DeviceDoubleOptions {
 const OUTCOME_GRACE_MS = 15 * 60_000;
 const JSON_TYPE = { 'content-type': 'application/json' };
 
-interface Ended {
-  code: string;
-  at: number;
+interface Ticket {
   tokenId: string;
   staffId: string;
+  scope: string;
+  windowId: string | undefined;
+  startedAt: number;
+}
+
+interface Ended extends Ticket {
+  code: string;
+  at: number;
 }
 
 export async function startDeviceDouble(o: DeviceDoubleOptions) {
@@ -49,11 +57,47 @@ export async function startDeviceDouble(o: DeviceDoubleOptions) {
   await stack.hub.waitForKeyframe(8000);
   const topics = deviceTopics(DEVICE);
   const client: MqttClient = await mqtt.connectAsync(o.brokerUrl, { protocolVersion: 5, clientId: DEVICE });
-  const tickets = new Map<string, { tokenId: string; staffId: string }>();
+  const tickets = new Map<string, Ticket>();
   const ended = new Map<string, Ended>();
   const outcomes: { sessionId: string; outcome: string; staffId: string }[] = [];
   const served: WhepRelayRequest[] = [];
-  let auditSeq = 1000;
+  let published = 0;
+  let pumping: Promise<void> = Promise.resolve();
+  const pump = () => {
+    pumping = pumping
+      .then(async () => {
+        for (;;) {
+          const batch = await stack.audit.readAfter(published, 100);
+          if (batch.length === 0) return;
+          for (const record of batch)
+            await client.publishAsync(topics.audit, JSON.stringify(record), { qos: 1 });
+          published = batch.at(-1)!.seq;
+        }
+      })
+      .catch(() => undefined);
+  };
+  const offAppend = stack.audit.onAppend(() => pump());
+  pump();
+  let acked = 0;
+  let ackMovedAt = Date.now();
+  const resendTimer = setInterval(() => {
+    if (published > acked && Date.now() - ackMovedAt >= 1000) {
+      published = acked;
+      ackMovedAt = Date.now();
+      pump();
+    }
+  }, 500);
+  const onArchive = (topic: string, payload: Buffer) => {
+    const body = JSON.parse(payload.toString() || '{}') as { seq?: number; fromSeq?: number };
+    if (topic === topics.auditAck && typeof body.seq === 'number' && body.seq > acked) {
+      acked = body.seq;
+      ackMovedAt = Date.now();
+    }
+    if (topic === topics.auditResend && typeof body.fromSeq === 'number') {
+      published = Math.min(published, Math.max(acked, body.fromSeq - 1));
+      pump();
+    }
+  };
   const offEnded = stack.access.onSessionEnded((sessionId, code) => {
     const t = tickets.get(sessionId);
     if (t) ended.set(sessionId, { code, at: stack.time.now(), ...t });
@@ -105,16 +149,14 @@ export async function startDeviceDouble(o: DeviceDoubleOptions) {
     const parsed = lookOutcomeSchema.safeParse(JSON.parse(r.body || '{}'));
     if (!parsed.success) return errorAnswer(400, 'bad_outcome', 'unknown outcome');
     outcomes.push({ sessionId, outcome: parsed.data.outcome, staffId: owner.staffId });
-    const record = {
-      seq: ++auditSeq,
-      ts: new Date(stack.time.now()).toISOString(),
+    await stack.audit.append({
       type: 'look_outcome',
       actor: owner.staffId,
       code: parsed.data.outcome,
       sessionId,
-      detail: { windowId: 'night-check' },
-    };
-    await client.publishAsync(topics.audit, JSON.stringify(record), { qos: 1 });
+      durationMs: (e?.at ?? stack.time.now()) - owner.startedAt,
+      detail: { scope: owner.scope, ...(owner.windowId ? { windowId: owner.windowId } : {}) },
+    });
     return { status: 201, headers: JSON_TYPE, body: JSON.stringify({ outcome: parsed.data.outcome }) };
   };
 
@@ -129,7 +171,14 @@ export async function startDeviceDouble(o: DeviceDoubleOptions) {
     const before = new Set(stack.access.sessions().map((s) => s.sessionId));
     const answer = await forward('POST', '/whep', r);
     const opened = stack.access.sessions().find((s) => !before.has(s.sessionId));
-    if (opened) tickets.set(opened.sessionId, { tokenId: opened.tokenId, staffId: opened.staffId });
+    if (opened)
+      tickets.set(opened.sessionId, {
+        tokenId: opened.tokenId,
+        staffId: opened.staffId,
+        scope: opened.scope,
+        windowId: opened.windowId,
+        startedAt: stack.time.now(),
+      });
     return answer;
   };
 
@@ -140,12 +189,12 @@ export async function startDeviceDouble(o: DeviceDoubleOptions) {
     publish: (topic, payload, correlationData) =>
       client.publishAsync(topic, payload, { qos: 1, properties: { correlationData } }).then(() => undefined),
     refused: async () => undefined,
-    now: stack.time.now,
-    timers: realTimers,
+    time: stack.time,
     log: silentLogger,
   });
-  await client.subscribeAsync(topics.whepRequest, { qos: 1 });
-  client.on('message', (_topic, payload, packet) => {
+  await client.subscribeAsync([topics.whepRequest, topics.auditAck, topics.auditResend], { qos: 1 });
+  client.on('message', (topic, payload, packet) => {
+    if (topic !== topics.whepRequest) return onArchive(topic, payload);
     void relay.onMessage({
       payload,
       retained: packet.retain,
@@ -173,6 +222,9 @@ export async function startDeviceDouble(o: DeviceDoubleOptions) {
     now: stack.time.now,
     async stop() {
       offEnded();
+      offAppend();
+      clearInterval(resendTimer);
+      await pumping.catch(() => undefined);
       relay.stop();
       for (const topic of [topics.status, topics.schedule, topics.health])
         await client.publishAsync(topic, '', { qos: 1, retain: true });

@@ -77,6 +77,9 @@ describe('the round from retained messages', () => {
     expect(round.checks.map((c) => c.start)).toEqual(
       [...round.checks.map((c) => c.start)].sort((a, b) => a - b),
     );
+    // Without the archive section there is no database: no "who looked" pages, and the page hides them.
+    expect((round as Round & { whoLooked: boolean }).whoLooked).toBe(false);
+    expect((await nurse.request(`${lab.origin}/round/who-looked/${DEVICES.ready}`)).status).toBe(404);
   });
 
   it('refuses_a_look_the_device_would_not_grant_before_minting_and_audits_it', async () => {

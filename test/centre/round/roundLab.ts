@@ -47,6 +47,7 @@ export const ROUND_ROSTER = {
     [DEVICES.gone]: { room: 'Lgh 1102', carePlanRef: 'KP-2024-00125' },
     [DEVICES.south]: { room: 'Avd 3 Rum 4B', carePlanRef: 'KP-2024-00126' },
   },
+  roles: { 'natt-norr': 'Undersköterska' },
 };
 
 export interface RoundLabOptions {
@@ -57,6 +58,8 @@ export interface RoundLabOptions {
   config?: Record<string, unknown>;
   /** Another roster (the bench's hundred devices). */
   roster?: object;
+  /** The centre's limit per signed-in staff member (high unless a test is about it). */
+  staffRateLimitPerMinute?: number;
 }
 
 export class OffsetClock {
@@ -100,7 +103,12 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
   const config = {
     instanceId: 'centre-round',
     keyFile: 'centre.key',
-    http: { host: '127.0.0.1', port, rateLimitPerMinute: 1000 },
+    http: {
+      host: '127.0.0.1',
+      port,
+      rateLimitPerMinute: 1000,
+      staffRateLimitPerMinute: options.staffRateLimitPerMinute ?? 1000,
+    },
     mqtt: { url: broker.url },
     relay: { signingKey: 'relay.key', timeoutMs: 3000 },
     oidc: centreOidcConfig(idp.issuer, origin, 'oidc.secret'),
@@ -114,13 +122,12 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
     const loaded = await loadCentreConfig(join(dir, file));
     return startCentre(loaded, silentLogger, { now: clock.now, audit, ...options.overrides });
   };
-  const centre: RunningCentre = await start('centre.json', config);
   const publisher: MqttClient = await mqtt.connectAsync(broker.url, {
     protocolVersion: 5,
     clientId: 'test-devices',
   });
   const others: RunningCentre[] = [];
-  return {
+  const lab = {
     broker,
     dir,
     origin,
@@ -128,24 +135,34 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
     device,
     clock,
     audit,
-    centre,
+    centre: await start('centre.json', config),
     publisher,
     issuerPublicKey: issuerKeys.publicKey,
     /** The centre's relay key as a device pins it (SPKI PEM). */
     relayPublicKeyPem: await exportSPKI(relayKeys.publicKey),
-    /** Another centre instance on the same broker and centre key (a second one behind a load balancer). */
-    async anotherInstance(): Promise<RunningCentre> {
+    /**
+     * Another centre instance on the same broker, centre key (and database, if any): a second one
+     * behind a load balancer; `extra` is merged into its config.
+     */
+    async anotherInstance(extra: Record<string, unknown> = {}): Promise<RunningCentre> {
       const other = await start('centre-b.json', {
         ...config,
         instanceId: 'centre-round-b',
         http: { ...config.http, port: 0 },
+        ...extra,
       });
       others.push(other);
       return other;
     },
+    /** Stops the first instance and starts it again from its config file (same port). */
+    async restart(): Promise<RunningCentre> {
+      await lab.centre.stop();
+      lab.centre = await start('centre.json', config);
+      return lab.centre;
+    },
     async dispose() {
       for (const other of others) await other.stop();
-      await centre.stop();
+      await lab.centre.stop();
       await publisher.endAsync();
       await device?.stop();
       await idp.stop();
@@ -153,6 +170,7 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return lab;
 }
 
 export type RoundLab = Awaited<ReturnType<typeof startRoundLab>>;

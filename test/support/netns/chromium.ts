@@ -7,6 +7,9 @@ import { type Browser, chromium } from 'playwright-core';
 import { CHROMIUM_ARGS } from '../../fixtures/stream/browser.ts';
 import type { Netns } from './netns.ts';
 
-export function launchChromiumIn(ns: Netns): Promise<Browser> {
-  return chromium.launch({ executablePath: ns.wrapper('/usr/bin/chromium'), args: CHROMIUM_ARGS });
+export function launchChromiumIn(ns: Netns, extraArgs: readonly string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: ns.wrapper('/usr/bin/chromium'),
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+  });
 }

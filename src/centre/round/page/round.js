@@ -66,6 +66,8 @@ function render() {
   const quiet = round.devices.filter((d) => !listed.has(d.deviceId));
   $('quiet').hidden = quiet.length === 0;
   $('others').replaceChildren(...quiet.map((d) => deviceItem(d)));
+  $('logs').hidden = !round.whoLooked || round.devices.length === 0;
+  $('log-links').replaceChildren(...(round.whoLooked ? round.devices.map((d) => logLink(d)) : []));
   if (!hasWebRTC()) status(say('no_webrtc', lang), true);
   else if (round.checks.length === 0 && quiet.length === 0) status(t('empty'));
   else status('');
@@ -93,6 +95,7 @@ function checkItem(check, device) {
     el('p', { class: 'when' }, when),
     el('p', { class: 'room' }, device.room),
     readinessBadge(device),
+    archiveBadge(device),
     el('p', { class: 'state' }, state),
     lookButton(device, check.look, reason),
   );
@@ -125,6 +128,7 @@ function deviceItem(device) {
     { class: 'check quiet', 'data-device': device.deviceId },
     el('p', { class: 'room' }, device.room),
     readinessBadge(device),
+    archiveBadge(device),
     paused,
     extra,
   );
@@ -134,6 +138,18 @@ function readinessBadge(device) {
   const problems = device.problems.map((p) => t(`problem_${p}`)).join(', ');
   const text = device.readiness === 'at_risk' ? t('at_risk', { problems }) : t(device.readiness);
   return el('p', { class: `badge ${device.readiness}`, 'data-readiness': device.readiness }, text);
+}
+
+// Only a trail the archive holds incompletely is worth a line: the look itself is unaffected.
+function archiveBadge(device) {
+  const state = device.archive?.state;
+  if (state !== 'behind' && state !== 'broken') return null;
+  return el('p', { class: `archive ${state}`, 'data-archive': state }, t(`archive_${state}`));
+}
+
+function logLink(device) {
+  const href = `/round/who-looked/${encodeURIComponent(device.deviceId)}`;
+  return el('li', {}, el('a', { href, 'data-device': device.deviceId }, device.room));
 }
 
 function lookButton(device, option, reason) {

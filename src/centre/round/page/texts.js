@@ -40,6 +40,9 @@ export const TEXT = {
     reason_alarm: 'Larm',
     reason_phone_call: 'Telefonsamtal',
     reason_other_concern: 'Annan oro',
+    archive_behind: 'Loggen har inte kommit fram helt till centralen',
+    archive_broken: 'Loggen stämmer inte: säg till centralen',
+    logsTitle: 'Vem har tittat? Sidor för boende och anhöriga',
   },
   en: {
     title: "Tonight's round",
@@ -80,5 +83,8 @@ export const TEXT = {
     reason_alarm: 'Alarm',
     reason_phone_call: 'Phone call',
     reason_other_concern: 'Other concern',
+    archive_behind: 'Audit log not fully at the centre yet',
+    archive_broken: 'Audit log does not verify: tell the centre',
+    logsTitle: 'Who looked? Pages for residents and families',
   },
 };

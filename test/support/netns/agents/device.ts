@@ -5,7 +5,8 @@
  * ICE servers. Started by `start`, stopped when the test closes the channel.
  */
 
-import { prepareDemoState, startDemoBroker } from '../../../../src/cli/demoState.ts';
+import { startDemoBroker } from '../../../../src/cli/demoBroker.ts';
+import { prepareDemoState } from '../../../../src/cli/demoState.ts';
 import { configSchema, loadConfig } from '../../../../src/config.ts';
 import { createLogger } from '../../../../src/log.ts';
 import { type RunningService, startService } from '../../../../src/main.ts';
@@ -36,7 +37,7 @@ serveAgent(
           ice: { hostAddresses: [args.host] },
           ...args.stream,
         },
-        mqtt: { url: broker.url, protocolVersion: 4 },
+        mqtt: { url: broker.url },
         camera: { driver: 'synthetic' },
         log: { level: 'warn' },
       });

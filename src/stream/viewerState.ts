@@ -1,0 +1,33 @@
+/**
+ * The viewer page's window state (GET /api/state, and the relay's `state` route): what the page
+ * shows before a look, for a token that verifies. No session, no audit: it only reads.
+ */
+import type { AccessControl } from '../access/types.ts';
+import type { Clock } from '../platform/time.ts';
+import type { StreamConfig } from './config.ts';
+import { errorReply, jsonReply, type WhepReply } from './whepMessages.ts';
+
+export interface ViewerStateDeps {
+  config: Pick<StreamConfig, 'deviceLabel' | 'timeZone'>;
+  access: Pick<AccessControl, 'windowState' | 'checkToken'>;
+  time: Pick<Clock, 'now'>;
+}
+
+export async function viewerState(deps: ViewerStateDeps, token: string | undefined): Promise<WhepReply> {
+  const auth = await deps.access.checkToken(token);
+  if (!auth.ok) return errorReply(auth.code, auth.message);
+  const state = deps.access.windowState();
+  const span = (w: typeof state.open) => (w ? { windowId: w.windowId, start: w.start, end: w.end } : null);
+  return jsonReply(200, {
+    deviceLabel: deps.config.deviceLabel,
+    // Times read in the resident's zone (the policy's) unless the device config names another.
+    timeZone: deps.config.timeZone ?? state.timeZone ?? null,
+    now: deps.time.now(),
+    open: span(state.open),
+    next: span(state.next),
+    paused: state.paused,
+    clockSynced: state.clockSynced,
+    hasPolicy: state.policyVersion !== undefined,
+    installPreviewUntil: auth.scope === 'install' ? (state.installPreviewUntil ?? null) : null,
+  });
+}

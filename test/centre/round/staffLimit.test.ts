@@ -1,0 +1,39 @@
+/**
+ * The centre limits the look routes per signed-in staff member, not only per address: behind one
+ * NAT (a care home's Wi-Fi, a carrier's) every phone shares an address, and one busy session must
+ * not starve the others.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpAgent } from '../../support/httpAgent.ts';
+import { signIn, TEST_NURSE } from '../../support/oidcProvider.ts';
+import { DEVICES, RELIEF_NURSE, type RoundLab, startRoundLab } from './roundLab.ts';
+
+let lab: RoundLab;
+beforeAll(async () => {
+  lab = await startRoundLab({
+    staffRateLimitPerMinute: 3,
+    roster: {
+      groups: { 'natt-norr': [DEVICES.risk], 'natt-syd': [DEVICES.risk] },
+      devices: { [DEVICES.risk]: { room: 'Rum 12', carePlanRef: 'KP-2024-00123' } },
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await lab?.dispose();
+});
+
+describe('the look routes', () => {
+  it('refuse_a_staff_member_past_her_own_minute_and_not_another_on_the_same_address', async () => {
+    const busy = new HttpAgent();
+    const other = new HttpAgent();
+    await signIn(busy, lab.origin, TEST_NURSE, '/round');
+    await signIn(other, lab.origin, RELIEF_NURSE, '/round');
+    const look = (agent: HttpAgent) =>
+      agent.request(`${lab.origin}/round/look/${DEVICES.risk}`, { method: 'POST', json: {} });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i += 1) statuses.push((await look(busy)).status);
+    expect(statuses.slice(0, 3)).not.toContain(429);
+    expect(statuses[3]).toBe(429);
+    expect((await look(other)).status).not.toBe(429);
+  });
+});
