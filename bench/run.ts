@@ -1,139 +1,103 @@
 /**
- * `npm run bench`: measures what staff feel and what the device pays, on loopback, in headless
- * Chromium. First-frame time (POST to first decoded frame) over ≥ 20 joins, glass-to-glass latency
- * from the synthetic camera's timestamp strip, and the service's CPU and RSS with 1 and 5 viewers.
- * Targets from issue 3: first frame p50 ≤ 200 ms, p95 ≤ 350 ms; latency p50 ≤ 120 ms;
- * ≤ 1.5 % of a core per viewer; RSS ≤ 100 MB with 5 viewers.
+ * `npm run bench`: what staff feel and what the device pays, on loopback, in headless Chromium,
+ * for the service run from its sources and from the production bundle (scripts/build.ts), one
+ * after the other with the same browser and broker. For each: RSS and CPU idle with the camera off,
+ * with the camera on, with 1 and 5 viewers; time to first frame over ≥ 20 joins; glass-to-glass
+ * latency from the synthetic camera's timestamp strip.
+ * Targets (issues 3 and 8): first frame p50 ≤ 200 ms, p95 ≤ 350 ms; latency p50 ≤ 120 ms;
+ * ≤ 0.5 % of a core per viewer; RSS ≤ 90 MB with 5 viewers and ≤ 75 MB idle with the camera off.
+ *
+ * The service runs as production runs it: the V8 flags and malloc arena cap are read from
+ * systemd/nattsyn.service. `--node-flags="..."` replaces the flags (`--node-flags=` for none); MALLOC_ARENA_MAX in
+ * the bench's environment replaces the cap; `--variants=bundle` measures one of the two.
+ * NATTSYN_BENCH_JOINS sets the number of joins (24).
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { join as joinWhep, launchChromium, leave, openPage } from '../test/fixtures/stream/browser.ts';
-import { percentile, sample } from './proc.ts';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildBundle } from '../scripts/build.ts';
+import { launchChromium } from '../test/fixtures/stream/browser.ts';
+import { startMosquitto } from '../test/support/mosquitto.ts';
+import { type LifecycleFigures, measureLifecycle, type Usage, type Variant } from './lifecycle.ts';
 
-const JOINS = Number(process.env.NATTSYN_BENCH_JOINS ?? 24);
-const SAMPLE_MS = 10_000;
-/**
- * The service runs as production runs it (systemd/nattsyn.service): the same V8 flags and the same
- * malloc arena cap, so the RSS printed here is the RSS a device pays. `--node-flags="..."` replaces
- * the flags (`--node-flags=` for none); MALLOC_ARENA_MAX in the bench's environment replaces the cap.
- * `--service=FILE` measures another entry, e.g. a `tsc` emit of bench/service.ts.
- */
-const PRODUCTION_NODE_FLAGS = ['--max-semi-space-size=1'];
-const PRODUCTION_MALLOC_ARENA_MAX = '2';
-const flagArg = process.argv.find((a) => a.startsWith('--node-flags='));
-const NODE_FLAGS = flagArg ? flagArg.slice(13).split(' ').filter(Boolean) : PRODUCTION_NODE_FLAGS;
-const ARENAS = process.env.MALLOC_ARENA_MAX ?? PRODUCTION_MALLOC_ARENA_MAX;
-const SERVICE =
-  process.argv.find((a) => a.startsWith('--service='))?.slice(10) ?? join('bench', 'service.ts');
+const ROOT = path.resolve(import.meta.dirname, '..');
+const UNIT = readFileSync(path.join(ROOT, 'systemd/nattsyn.service'), 'utf8');
+/** The Node flags and malloc arena cap systemd/nattsyn.service runs the service with (why: there). */
+export const PRODUCTION_NODE_FLAGS = /^ExecStart=\S+\/node((?: --\S+)*) /m.exec(UNIT)![1]!.trim().split(' ');
+const PRODUCTION_MALLOC_ARENA_MAX = /^Environment=MALLOC_ARENA_MAX=(\d+)$/m.exec(UNIT)![1]!;
 
-interface Service {
-  url: string;
-  tokens: string[];
-  pid: number;
-  cameraPid: number | undefined;
-}
-
-async function startService(): Promise<{ service: Service; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, SERVICE], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-    env: { ...process.env, MALLOC_ARENA_MAX: ARENAS },
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`service exited ${code}`)));
-  });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.stdin.end();
-    });
-  return { service: JSON.parse(line) as Service, stop };
-}
-
-function join(...parts: string[]): string {
-  return parts.join('/');
-}
-
-const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { values } = parseArgs({
+  options: {
+    'node-flags': { type: 'string' },
+    variants: { type: 'string', default: 'source,bundle' },
+  },
+});
+const nodeFlags =
+  values['node-flags'] === undefined
+    ? PRODUCTION_NODE_FLAGS
+    : values['node-flags'].split(' ').filter(Boolean);
+const mallocArenaMax = process.env.MALLOC_ARENA_MAX ?? PRODUCTION_MALLOC_ARENA_MAX;
+const wanted = values.variants.split(',');
+const joins = Number(process.env.NATTSYN_BENCH_JOINS ?? 24);
 
 async function main(): Promise<void> {
-  const { service, stop } = await startService();
-  const browser = await launchChromium();
-  try {
-    const page = await openPage(browser, `${service.url}/`);
-    const token = service.tokens[0]!;
-    // Warm-up join: Chromium's first WebRTC session pays one-off start-up costs.
-    const warm = await joinWhep(page, service.url, { token });
-    await leave(page, service.url, warm.location!, token);
-
-    const firstFrames: number[] = [];
-    const latencies: number[] = [];
-    for (let i = 0; i < JOINS; i++) {
-      await pause(150 + ((i * 277) % 900));
-      const r = await joinWhep(page, service.url, { token, frames: 20, settleMs: 1000 });
-      if (r.status !== 201 || r.firstFrameMs === undefined) throw new Error(`join ${i} failed: ${r.status}`);
-      firstFrames.push(r.firstFrameMs);
-      latencies.push(...r.latenciesMs);
-      await leave(page, service.url, r.location!, token);
+  // Measured in the order named (`--variants=bundle,source` checks that order does not matter).
+  const variants: Variant[] = [];
+  for (const name of wanted) {
+    if (name === 'source') {
+      variants.push({ name, entry: path.join(ROOT, 'src/cli.ts'), nodeFlags, mallocArenaMax });
+    } else if (name === 'bundle') {
+      // Inside the repository, so the bundle finds its external packages in node_modules as installed.
+      const { bundle } = await buildBundle({ outDir: path.join(ROOT, '.bench/bundle') });
+      variants.push({ name, entry: bundle, nodeFlags, mallocArenaMax });
+    } else {
+      throw new Error(`--variants: unknown variant ${name} (source, bundle)`);
     }
-
-    await pause(1500);
-    const idle = await sample(service.pid, SAMPLE_MS);
-    const one = await withViewers(page, service, 1);
-    const five = await withViewers(page, service, 5);
-    const camera = service.cameraPid ? await sample(service.cameraPid, 3000) : undefined;
-
-    const perViewer = (five.cpuPercent - idle.cpuPercent) / 5;
-    const lines = [
-      `nattsyn bench (loopback, headless Chromium, 640x480@15 fps synthetic camera, service ${SERVICE}, node flags: ${NODE_FLAGS.join(' ') || 'none'}, MALLOC_ARENA_MAX=${ARENAS})`,
-      `first frame (POST → first decoded frame), ${firstFrames.length} joins: p50 ${fmt(percentile(firstFrames, 50))} ms, p95 ${fmt(percentile(firstFrames, 95))} ms  [target ≤ 200 / ≤ 350]`,
-      `glass-to-glass latency (timestamp strip), ${latencies.length} frames: p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms  [target p50 ≤ 120]`,
-      `service, camera on, 0 viewers: CPU ${fmt(idle.cpuPercent, 1)} %, RSS ${fmt(idle.rssMB)} MB`,
-      `service, 1 viewer:  CPU ${fmt(one.cpuPercent, 1)} %, RSS ${fmt(one.rssMB)} MB`,
-      `service, 5 viewers: CPU ${fmt(five.cpuPercent, 1)} %, RSS ${fmt(five.rssMB)} MB  [target RSS ≤ 100]`,
-      `per viewer: ${fmt(perViewer, 2)} % of one core  [target ≤ 1.5]`,
-      camera
-        ? `camera process (ffmpeg encoder, not per viewer): CPU ${fmt(camera.cpuPercent, 1)} %, RSS ${fmt(camera.rssMB)} MB`
-        : '',
-    ];
-    process.stdout.write(`${lines.filter(Boolean).join('\n')}\n`);
-    process.stdout.write(
-      `${JSON.stringify({
-        joins: firstFrames.length,
-        firstFrameMs: {
-          p50: percentile(firstFrames, 50),
-          p95: percentile(firstFrames, 95),
-          all: firstFrames.map(Math.round),
-        },
-        latencyMs: {
-          p50: percentile(latencies, 50),
-          p95: percentile(latencies, 95),
-          samples: latencies.length,
-        },
-        service: { idle, one, five, perViewerCpuPercent: perViewer },
-        camera,
-      })}\n`,
-    );
+  }
+  const broker = await startMosquitto();
+  const browser = await launchChromium();
+  const results: LifecycleFigures[] = [];
+  try {
+    for (const v of variants) {
+      results.push(await measureLifecycle(v, { browser, mqttUrl: broker.url, joins, sampleMs: 10_000 }));
+    }
   } finally {
     await browser.close();
-    await stop();
+    await broker.dispose();
   }
+  process.stdout.write(report(results));
+  process.stdout.write(`${JSON.stringify({ nodeFlags, mallocArenaMax, results })}\n`);
 }
 
-async function withViewers(page: Awaited<ReturnType<typeof openPage>>, service: Service, n: number) {
-  const joined = [];
-  for (let i = 0; i < n; i++) {
-    const token = service.tokens[i + 1]!;
-    const r = await joinWhep(page, service.url, { token });
-    if (r.status !== 201) throw new Error(`viewer ${i} refused: ${r.status} ${r.body?.code}`);
-    joined.push({ token, location: r.location! });
-  }
-  await pause(2000);
-  const result = await sample(service.pid, SAMPLE_MS);
-  for (const j of joined) await leave(page, service.url, j.location, j.token);
-  await pause(1000);
-  return result;
+const fmt = (n: number | undefined, digits = 0) =>
+  n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+
+function report(results: LifecycleFigures[]): string {
+  const usage = (u: Usage | undefined) => (u ? `${fmt(u.rssMB)} MB, ${fmt(u.cpuPercent, 1)} %` : 'n/a');
+  const rows: [string, (r: LifecycleFigures) => string, string][] = [
+    ['idle, camera off (RSS, CPU)', (r) => usage(r.idleCameraOff), 'RSS ≤ 75 MB'],
+    ['camera on, 0 viewers', (r) => usage(r.cameraOn), ''],
+    ['1 viewer', (r) => usage(r.one), ''],
+    ['5 viewers', (r) => usage(r.five), 'RSS ≤ 90 MB'],
+    ['CPU per viewer', (r) => `${fmt(r.perViewerCpuPercent, 2)} % of a core`, '≤ 0.5 %'],
+    [
+      'first frame p50 / p95',
+      (r) => `${fmt(r.firstFrameMs.p50)} / ${fmt(r.firstFrameMs.p95)} ms`,
+      '≤ 200 / 350',
+    ],
+    ['latency p50 / p95', (r) => `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p95)} ms`, 'p50 ≤ 120'],
+    ['camera process (ffmpeg)', (r) => usage(r.camera), 'not per viewer'],
+  ];
+  const head = [
+    `nattsyn bench (loopback, headless Chromium, 640x480@15 fps synthetic camera, ${joins} joins, node flags: ${nodeFlags.join(' ') || 'none'}, MALLOC_ARENA_MAX=${mallocArenaMax})`,
+    ['', ...results.map((r) => r.variant), 'target']
+      .map((c, i) => (i === 0 ? c.padEnd(30) : c.padEnd(20)))
+      .join(''),
+  ];
+  const body = rows.map(([label, cell, target]) =>
+    [label.padEnd(30), ...results.map((r) => cell(r).padEnd(20)), target].join(''),
+  );
+  return `${[...head, ...body].join('\n')}\n`;
 }
 
 await main();

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Turns a fresh Raspberry Pi OS Lite (Bookworm, arm64) into a nattsyn device (issue 5): Debian
-# packages, Node 22, the app under /opt/nattsyn, the service user, the sandboxed unit, a config
-# skeleton, the hardware watchdog. Idempotent: a second run changes nothing and says so.
+# packages, Node 22, the app under /opt/nattsyn (the production bundle built by scripts/build.ts, and
+# the native npm packages it loads), the service user, the sandboxed unit, a config skeleton, the
+# hardware watchdog. Idempotent: a second run changes nothing and says so.
 #   --dry-run        print every step, change nothing
 #   --root DIR       lay the files out under DIR (tests); system commands are printed, not run
+#   --fetch          with --root: fetch Node and the npm packages for linux-arm64 too, so DIR holds
+#                    a complete arm64 install (natives cross-built on another machine)
 #   --node-from DIR  copy an unpacked Node 22 from DIR instead of fetching it from the npm registry
 set -euo pipefail
 
@@ -18,22 +21,28 @@ NPM_URL="https://registry.npmjs.org/npm/-/npm-$NPM_VERSION.tgz"
 # rpicam-apps-lite: the camera apps without the preview window (no X or Qt on a Lite image).
 # build-essential, python3: onoff's epoll addon is compiled at install time (no prebuilt binary).
 APT_PACKAGES=(ffmpeg rpicam-apps-lite curl ca-certificates openssl build-essential python3)
-RUNTIME_FILES=(package.json package-lock.json src docs schemas)
+RUNTIME_FILES=(package.json package-lock.json docs schemas)
+# The device is linux-arm64 (npm's --cpu/--os pick sharp's arm64 build when installing elsewhere).
+TARGET_CPU=arm64
+CROSS_CC=aarch64-linux-gnu-gcc
+CROSS_CXX=aarch64-linux-gnu-g++
 
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 root=""
 dry_run=0
+fetch=0
 node_from=""
 changes=0
 
 usage() {
-  sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry_run=1 ;;
     --root) root="$(realpath -m "${2:?--root needs a folder}")"; shift ;;
+    --fetch) fetch=1 ;;
     --node-from) node_from="${2:?--node-from needs a folder}"; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "install.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -85,7 +94,7 @@ step_node() {
   local dest="$root/opt/nattsyn/node"
   say "step: Node $NODE_VERSION in /opt/nattsyn/node"
   if [ -x "$dest/bin/node" ] && [ "$(cat "$dest/.nattsyn-version" 2>/dev/null)" = "$NODE_VERSION" ]; then return 0; fi
-  if [ -z "$node_from" ] && [ -n "$root" ]; then
+  if [ -z "$node_from" ] && [ -n "$root" ] && [ "$fetch" = 0 ]; then
     say "would fetch $NODE_URL and $NPM_URL (pinned sha512) into /opt/nattsyn/node"
     return 0
   fi
@@ -131,29 +140,83 @@ step_app() {
       file "$src/$rel" "/opt/nattsyn/$rel" 0644
     done < <(cd "$src" && find "$item" -type f -print0 | sort -z)
   done
-  for item in src docs schemas; do remove_stale "$item"; done
+  for item in docs schemas; do remove_stale "$src" "$item"; done
+  # Versions before the bundle ran the TypeScript sources; nothing reads them now.
+  remove_stale /nonexistent src
+  step_bundle
   npm_ci
 }
 
-# Files an earlier version installed that this one no longer has.
+# The production bundle (scripts/build.ts): built from this checkout into a temp folder, then laid
+# out as dist/ like any other file, so a rebuild that changes nothing changes nothing installed.
+step_bundle() {
+  local node out rel
+  say "step: production bundle in /opt/nattsyn/dist"
+  if [ "$dry_run" = 1 ]; then
+    say "would build: node scripts/build.ts into /opt/nattsyn/dist"
+    return 0
+  fi
+  node="$(build_node)"
+  if [ ! -d "$src/node_modules/esbuild" ]; then
+    # The bundler is a dev dependency of the checkout; install scripts are not needed to build.
+    say "install the build tools in $src (npm ci --ignore-scripts)"
+    (cd "$src" && "$node" "$(npm_cli "$node")" ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  fi
+  out="$(mktemp -d)"
+  "$node" "$src/scripts/build.ts" --out "$out/dist" >/dev/null
+  if [ ! -f "$out/dist/nattsyn.mjs" ]; then
+    echo "install.sh: the bundle was not built (scripts/build.ts with $node)" >&2
+    exit 1
+  fi
+  while IFS= read -r -d '' rel; do
+    file "$out/$rel" "/opt/nattsyn/$rel" 0644
+  done < <(cd "$out" && find dist -type f -print0 | sort -z)
+  remove_stale "$out" dist
+  rm -rf "$out"
+}
+
+# A Node 22 that runs here: the caller's (tests, a development machine, a cross install) or the
+# one just installed (the device itself).
+build_node() {
+  if command -v node >/dev/null && node -e 'process.exit(Number(Number(process.versions.node.split(".")[0]) < 22))'; then
+    command -v node
+  else
+    printf '%s\n' "$root/opt/nattsyn/node/bin/node"
+  fi
+}
+
+npm_cli() { # npm_cli NODE: npm's entry beside that Node
+  local dir
+  dir="$(dirname "$(dirname "$(realpath "$1")")")"
+  if [ -f "$dir/lib/node_modules/npm/bin/npm-cli.js" ]; then
+    printf '%s\n' "$dir/lib/node_modules/npm/bin/npm-cli.js"
+  else
+    realpath "$(command -v npm)"
+  fi
+}
+
+# Files installed under /opt/nattsyn/SUB that FROM/SUB no longer has: remove_stale FROM SUB.
 remove_stale() {
   local rel
-  [ -d "$root/opt/nattsyn/$1" ] || return 0
+  [ -d "$root/opt/nattsyn/$2" ] || return 0
   while IFS= read -r -d '' rel; do
-    [ -e "$src/$rel" ] && continue
+    [ -e "$1/$rel" ] && continue
     changes=$((changes + 1))
     say "remove stale /opt/nattsyn/$rel"
     [ "$dry_run" = 1 ] || rm -f "$root/opt/nattsyn/$rel"
-  done < <(cd "$root/opt/nattsyn" && find "$1" -type f -print0 | sort -z)
+  done < <(cd "$root/opt/nattsyn" && find "$2" -type f -print0 | sort -z)
+  [ "$dry_run" = 1 ] || find "$root/opt/nattsyn/$2" -depth -type d -empty -delete
 }
 
-# npm ci --omit=dev runs again only when the lock file changed (its hash is stamped after success).
+# npm ci --omit=dev (the packages the bundle leaves outside: sharp, onoff/epoll) runs again only
+# when the lock file changed (its hash is stamped after success). On the device it runs natively;
+# in a scratch root with --fetch it installs linux-arm64 packages and cross-builds epoll's addon.
 npm_ci() {
   local stamp="$root/opt/nattsyn/.npm-ci.sha256" want
   want="$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)"
   [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && [ -d "$root/opt/nattsyn/node_modules" ] && return 0
-  if [ -n "$root" ]; then
-    say "would run: npm ci --omit=dev in /opt/nattsyn (not in a scratch root: it needs the network)"
+  if [ -n "$root" ] && [ "$fetch" = 0 ]; then
+    say "would run: npm ci --omit=dev in /opt/nattsyn (not in a scratch root without --fetch: it needs the network)"
     return 0
   fi
   changes=$((changes + 1))
@@ -161,10 +224,29 @@ npm_ci() {
     say "would run: npm ci --omit=dev in /opt/nattsyn"
     return 0
   fi
-  # nodedir: node-gyp builds the epoll addon against the bundled Node's headers, offline.
-  (cd /opt/nattsyn && system env PATH="/opt/nattsyn/node/bin:$PATH" npm_config_nodedir=/opt/nattsyn/node \
-    node/bin/node node/lib/node_modules/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund)
+  if [ -n "$root" ]; then
+    npm_ci_cross
+  else
+    # nodedir: node-gyp builds the epoll addon against the bundled Node's headers, offline.
+    (cd /opt/nattsyn && system env PATH="/opt/nattsyn/node/bin:$PATH" npm_config_nodedir=/opt/nattsyn/node \
+      node/bin/node node/lib/node_modules/npm/bin/npm-cli.js ci --omit=dev --no-audit --no-fund)
+  fi
   printf '%s\n' "$want" >"$stamp"
+}
+
+# The scratch root's packages for the device: arm64 builds from the registry, and epoll compiled
+# with the aarch64 cross compiler against the arm64 Node's headers.
+npm_ci_cross() {
+  local node
+  node="$(build_node)"
+  say "run: npm ci --omit=dev --cpu=$TARGET_CPU --os=linux in $root/opt/nattsyn"
+  if [ "$(uname -m)" != aarch64 ] && ! command -v "$CROSS_CXX" >/dev/null; then
+    echo "install.sh: $CROSS_CXX is missing (Debian package g++-aarch64-linux-gnu): epoll's addon cannot be built for arm64 here" >&2
+    exit 1
+  fi
+  (cd "$root/opt/nattsyn" && env CC="$CROSS_CC" CXX="$CROSS_CXX" npm_config_arch="$TARGET_CPU" \
+    npm_config_nodedir="$root/opt/nattsyn/node" "$node" "$(npm_cli "$node")" ci --omit=dev \
+    --cpu="$TARGET_CPU" --os=linux --libc=glibc --no-audit --no-fund --loglevel=error)
 }
 
 step_user() {

@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/deps.sh
-. scripts/deps.sh ffmpeg mosquitto postgresql chromium firefox-esr shellcheck systemd g++ make python3 iproute2 nftables coturn
+. scripts/deps.sh ffmpeg mosquitto postgresql chromium shellcheck systemd g++ make python3 iproute2 nftables coturn firefox-esr file g++-aarch64-linux-gnu
 # shellcheck source=scripts/node22.sh
 . scripts/node22.sh
 # `npm install` from the lock file: npm 11 refuses `npm ci` when the lock lacks other platforms' optional packages

@@ -5,34 +5,59 @@
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runAudit } from './cli/audit.ts';
-import { runCentre } from './cli/centre.ts';
-import { runDemo } from './cli/demo.ts';
-import { runKeys } from './cli/keys.ts';
-import { runPolicy } from './cli/policy.ts';
-import { runRun } from './cli/run.ts';
-import { selftestHardware } from './cli/selftest.ts';
-import { runToken } from './cli/token.ts';
-import { runMonitor } from './health/index.ts';
-import { registerVerb, selftestVerb, wipeVerb } from './install/index.ts';
 import { type CliIo, EXIT, exitCodeOf, processIo, type Verb } from './platform/cliIo.ts';
 
-const VERBS: Record<string, { run: Verb; summary: string }> = {
-  run: { run: runRun, summary: 'run the service (what systemd starts)' },
-  centre: { run: runCentre, summary: 'run the centre: staff reach devices in homes through it' },
-  demo: { run: runDemo, summary: 'run the service on a synthetic IR camera, ready to view in a browser' },
-  register: { run: registerVerb, summary: 'create the device identity and bind it to a care plan' },
+/**
+ * Each verb's module is loaded when that verb runs, not before: `nattsyn run` (the device, on a
+ * board with 512 MB for everything) never loads the centre's sign-in and relay, the demo's broker
+ * or the registration's QR code, and `nattsyn centre` never loads the camera or WebRTC.
+ */
+const VERBS: Record<string, { load: () => Promise<Verb>; summary: string }> = {
+  run: {
+    load: async () => (await import('./cli/run.ts')).runRun,
+    summary: 'run the service (what systemd starts)',
+  },
+  centre: {
+    load: async () => (await import('./cli/centre.ts')).runCentre,
+    summary: 'run the centre: staff reach devices in homes through it',
+  },
+  demo: {
+    load: async () => (await import('./cli/demo.ts')).runDemo,
+    summary: 'the whole night on this machine: broker, IdP, centre and three demo devices',
+  },
+  register: {
+    load: async () => (await import('./install/index.ts')).registerVerb,
+    summary: 'create the device identity and bind it to a care plan',
+  },
   selftest: {
-    run: selftestVerb(selftestHardware),
+    load: async () => {
+      const [{ selftestVerb }, { selftestHardware }] = await Promise.all([
+        import('./install/index.ts'),
+        import('./cli/selftest.ts'),
+      ]);
+      return selftestVerb(selftestHardware);
+    },
     summary: 'check camera, IR, GPIO, clock, broker, policy, disk',
   },
-  monitor: { run: runMonitor, summary: 'the monitoring centre view of every device on a broker' },
-  wipe: { run: wipeVerb, summary: 'decommission: remove identity, keys, policy, audit and config' },
-  keys: { run: runKeys, summary: 'write an Ed25519 key pair (issuer or policy key)' },
-  token: { run: runToken, summary: 'mint a staff token' },
-  policy: { run: runPolicy, summary: 'sign a resident policy (policy sign)' },
+  monitor: {
+    load: async () => (await import('./health/index.ts')).runMonitor,
+    summary: 'the monitoring centre view of every device on a broker',
+  },
+  wipe: {
+    load: async () => (await import('./install/index.ts')).wipeVerb,
+    summary: 'decommission: remove identity, keys, policy, audit and config',
+  },
+  keys: {
+    load: async () => (await import('./cli/keys.ts')).runKeys,
+    summary: 'write an Ed25519 key pair (issuer or policy key)',
+  },
+  token: { load: async () => (await import('./cli/token.ts')).runToken, summary: 'mint a staff token' },
+  policy: {
+    load: async () => (await import('./cli/policy.ts')).runPolicy,
+    summary: 'sign a resident policy (policy sign)',
+  },
   audit: {
-    run: runAudit,
+    load: async () => (await import('./cli/audit.ts')).runAudit,
     summary: 'verify the audit log (audit verify); the access follow-up (audit export)',
   },
 };
@@ -55,7 +80,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.err(`nattsyn: unknown command "${name}"\n${HELP}`);
     return EXIT.usage;
   }
-  return exitCodeOf(io, () => verb.run(args, io), name);
+  return exitCodeOf(io, async () => (await verb.load())(args, io), name);
 }
 
 /** Run as the program: directly, or through a symlink such as npm's bin link (`npx nattsyn`). */

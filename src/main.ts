@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { openAuditLog, recordServiceStart } from './access/auditStart.ts';
-import { AccessController, type RequestOrigin } from './access/index.ts';
+import { AccessController, RefusalRecorder, type RequestOrigin } from './access/index.ts';
 import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf } from './config.ts';
 import {
   CommandRegistry,
@@ -20,6 +20,7 @@ import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
 import { PerMinuteLimiter } from './platform/limiter.ts';
+import { prepareStateDir } from './platform/stateDir.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
@@ -42,6 +43,8 @@ export interface ServiceOptions {
 
 export interface RunningService {
   access: AccessController;
+  /** The one refusal recorder (access/refusals.ts): the relay's `refused` hook writes through it too. */
+  refusals: RefusalRecorder;
   audit: AuditLog;
   streaming: StreamingService;
   health: HealthService | undefined;
@@ -57,6 +60,9 @@ export async function startService(
 ): Promise<RunningService> {
   const { config } = loaded;
   const time = options.time ?? systemTime;
+  const { removedTemps } = await prepareStateDir(config.stateDir);
+  if (removedTemps.length > 0)
+    log.warn({ count: removedTemps.length }, 'removed temp files a crash left behind');
   const state = new FsStore(config.stateDir);
   const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
   await openAuditLog(audit, log);
@@ -80,6 +86,9 @@ export async function startService(
     );
     if (config.clock.assumeSynced)
       log.warn('clock.assumeSynced is set: the clock is trusted without NTP (demo only)');
+    // One recorder for every refusal, whichever path refuses: access control and the relay's checks.
+    const refusals = new RefusalRecorder({ audit, time, log: log.child({ module: 'refusals' }) });
+    stack.push(refusals);
     const access = await started(
       new AccessController({
         time,
@@ -91,6 +100,7 @@ export async function startService(
         onClockSyncChange: (listener) => clock.onChange(listener),
         randomId: () => randomBytes(18).toString('base64url'),
         log: log.child({ module: 'access' }),
+        refusals,
       }),
     );
     await recordServiceStart(audit, access.policy?.body.version ?? 0, log);
@@ -152,7 +162,7 @@ export async function startService(
     } else log.warn('no mqtt section in the config: health, events and audit delivery are off');
     if (health && config.relay) {
       const dialTls = await fallbackDialTls(config);
-      stack.push(startRelay(loaded, { health, streaming, access, audit, time, log, dialTls }));
+      stack.push(startRelay(loaded, { refusals, health, streaming, access, audit, time, log, dialTls }));
     }
 
     const notify = new SdNotify({
@@ -165,7 +175,7 @@ export async function startService(
     stack.push({ stop: () => notify.stopping() });
     const url = streaming.server.listening ? streaming.url : undefined;
     log.info({ url: url ?? null, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
-    return { access, audit, streaming, health, url, stop: stopAll };
+    return { access, refusals, audit, streaming, health, url, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
@@ -173,6 +183,7 @@ export async function startService(
 }
 
 interface RelayParts {
+  refusals: RefusalRecorder;
   health: HealthService;
   streaming: StreamingService;
   access: AccessController;
@@ -210,11 +221,8 @@ function startRelay(loaded: LoadedConfig<Config>, p: RelayParts): RelayEndpoint 
       perDevice: new PerMinuteLimiter(relayConfig.deviceRateLimitPerMinute, p.time),
       ...fallbackOf(p, relayLog),
     }),
-    refused: (code, detail) =>
-      p.audit
-        .append({ type: 'deny', actor: 'unknown', code, detail })
-        .then(() => undefined)
-        .catch((error) => relayLog.error({ err: String(error) }, 'relay refusal not audited')),
+    // Anonymous garbage on the request topic shares the refusal budget with the HTTP route's.
+    refused: (code, detail) => p.refusals.refused(code, detail),
     time: p.time,
     log: relayLog,
   });

@@ -28,6 +28,8 @@ export const REASONS = {
   too_many_viewers: 503,
   audit_unavailable: 503,
   unknown_session: 404,
+  // Refusals naming nobody past the audit budget, written as one record per interval (access/refusals.ts).
+  refusals_aggregated: null,
   // A WHEP request the device cannot take as it is.
   token_in_query: 400,
   bad_request: 400,
@@ -35,6 +37,7 @@ export const REASONS = {
   unsupported_media_type: 415,
   body_too_large: 413,
   rate_limited: 429,
+  too_many_candidates: 429,
   precondition_required: 428,
   precondition_failed: 412,
   ice_restart_unsupported: 422,
@@ -66,6 +69,8 @@ export const REASONS = {
   policy_rollback: null,
   policy_invalid: null,
   state_unwritable: 503,
+  // The state directory is writable by other users or holds a symbolic link: the service does not start.
+  state_insecure: null,
   cmd_bad_signature: null,
   cmd_malformed: null,
   cmd_wrong_device: null,

@@ -22,12 +22,14 @@ import {
 import { AccessDecision, endCodeFor, grantDetail, mediaOf, refusal } from './decision.ts';
 import { type FollowUpRefusal, LookFollowUp, type LookStatus } from './followUp.ts';
 import { PolicyInForce } from './policyInForce.ts';
+import { RefusalRecorder } from './refusals.ts';
 import { SessionTable } from './sessionTable.ts';
 import type {
   AccessControl,
   Admission,
   CameraSchedule,
   LookPlan,
+  Refusal,
   RequestOrigin,
   SessionEndCode,
   SessionTicket,
@@ -49,6 +51,11 @@ export interface AccessControllerDeps {
   /** ≥ 128 random bits, URL-safe. */
   randomId: () => string;
   log: Logger;
+  /**
+   * The device's one refusal recorder, shared with the relay's own checks (main.ts); without it the
+   * controller keeps one of its own.
+   */
+  refusals?: RefusalRecorder;
 }
 
 export class AccessController implements AccessControl {
@@ -57,11 +64,16 @@ export class AccessController implements AccessControl {
   readonly #sessions: SessionTable;
   readonly #decision: AccessDecision;
   readonly #followUp: LookFollowUp;
+  readonly #refusals: RefusalRecorder;
+  readonly #ownsRefusals: boolean;
   readonly #changed = new Emitter<[]>();
   readonly #subscriptions = new Subscriptions();
 
   constructor(deps: AccessControllerDeps) {
     this.#d = deps;
+    this.#ownsRefusals = deps.refusals === undefined;
+    this.#refusals =
+      deps.refusals ?? new RefusalRecorder({ audit: deps.audit, time: deps.time, log: deps.log });
     const record = (entry: AuditEntry) => this.#record(entry);
     const append = (entry: AuditEntry) => deps.audit.append(entry);
     this.#policy = new PolicyInForce({ ...deps, deviceId: deps.trust.deviceId, append, record });
@@ -97,6 +109,7 @@ export class AccessController implements AccessControl {
     await this.#sessions.endAll('shutdown');
     this.#followUp.stop();
     this.#subscriptions.clear();
+    if (this.#ownsRefusals) await this.#refusals.stop();
   }
 
   onChange(listener: () => void): () => void {
@@ -107,9 +120,10 @@ export class AccessController implements AccessControl {
     return this.#policy.policy;
   }
 
-  async checkToken(token: string | undefined): Promise<TokenCheck> {
+  async checkToken(token: string | undefined, origin?: RequestOrigin): Promise<TokenCheck> {
     const verdict = await this.#decision.verify(token, this.#d.time.now());
-    return verdict.ok ? { ok: true, staffId: verdict.claims.staffId, scope: verdict.claims.scope } : verdict;
+    if (verdict.ok) return { ok: true, staffId: verdict.claims.staffId, scope: verdict.claims.scope };
+    return origin ? this.#deny(verdict, undefined, origin) : verdict;
   }
 
   async admit(token: string | undefined, origin: RequestOrigin): Promise<Admission> {
@@ -272,9 +286,9 @@ export class AccessController implements AccessControl {
     refused: ReturnType<typeof refusal>,
     actor: string | undefined,
     origin: RequestOrigin,
-  ): Promise<Admission> {
+  ): Promise<Refusal> {
     const detail = { remote: origin.remote, transport: origin.transport, ...mediaOf(origin) };
-    await this.#record({ type: 'deny', actor: actor ?? 'unknown', code: refused.code, detail });
+    await this.#refusals.refused(refused.code, detail, actor);
     return refused;
   }
 

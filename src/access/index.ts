@@ -2,6 +2,7 @@
 export { AccessController, type AccessControllerDeps } from './controller.ts';
 export { AccessDecision, DENY_MESSAGES, refusal } from './decision.ts';
 export { PAUSE_FILE, POLICY_FILE, PolicyInForce } from './policyInForce.ts';
+export { type RefusalDetail, RefusalRecorder, type RefusalRecorderDeps } from './refusals.ts';
 export { SessionTable } from './sessionTable.ts';
 export {
   type AccessControl,

@@ -97,8 +97,11 @@ export interface LookPlan {
 }
 
 export interface AccessControl {
-  /** Verifies a token only: no session, no audit (the viewer page's window-state endpoint). */
-  checkToken(token: string | undefined): Promise<TokenCheck>;
+  /**
+   * Verifies a token only, no session: the viewer page's window-state endpoint (no audit), and the
+   * HTTP face's check from the headers before a body is read (with `origin`: a refusal is audited).
+   */
+  checkToken(token: string | undefined, origin?: RequestOrigin): Promise<TokenCheck>;
   /** Verifies the token, asks the gate, audits the decision (fsync) and registers the session on a grant. */
   admit(token: string | undefined, context: RequestOrigin): Promise<Admission>;
   /**

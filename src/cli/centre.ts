@@ -2,8 +2,7 @@
 import { DEFAULT_CENTRE_CONFIG_PATH, loadCentreConfig } from '../centre/load.ts';
 import { startCentre } from '../centre/main.ts';
 import { createLogger } from '../log.ts';
-import { type CliIo, EXIT, parseVerbArgs, showHelp } from '../platform/cliIo.ts';
-import { untilSignal } from './run.ts';
+import { type CliIo, EXIT, parseVerbArgs, showHelp, untilSignal } from '../platform/cliIo.ts';
 
 export const CENTRE_HELP = `Usage: nattsyn centre [--config ${DEFAULT_CENTRE_CONFIG_PATH}]
 

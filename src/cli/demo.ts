@@ -8,9 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from '../errors.ts';
 import { createLogger } from '../log.ts';
-import { type CliIo, EXIT, parseVerbArgs, showHelp } from '../platform/cliIo.ts';
+import { type CliIo, EXIT, parseVerbArgs, showHelp, untilSignal } from '../platform/cliIo.ts';
 import { startDemoNight } from './demoNight.ts';
-import { untilSignal } from './run.ts';
 
 export const DEMO_HELP = `Usage: nattsyn demo [--state DIR] [--port 8080] [--centre-port 8081] [--mqtt URL] [--log-level info]
 

@@ -2,7 +2,7 @@
 import { configSchema, DEFAULT_CONFIG_PATH, loadConfig, systemdEnvironment } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { startService } from '../main.ts';
-import { type CliIo, EXIT, parseVerbArgs, showHelp } from '../platform/cliIo.ts';
+import { type CliIo, EXIT, parseVerbArgs, showHelp, untilSignal } from '../platform/cliIo.ts';
 
 export const RUN_HELP = `Usage: nattsyn run [--config ${DEFAULT_CONFIG_PATH}]
 
@@ -27,19 +27,4 @@ export async function runRun(args: string[], io: CliIo, signal?: AbortSignal): P
     log.flush();
   }
   return EXIT.ok;
-}
-
-/** Resolves on SIGINT/SIGTERM (or when `signal` aborts, for tests). */
-export function untilSignal(signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -149,6 +149,7 @@ export function assembleHealth(deps: HealthServiceDeps): HealthParts {
     commands: commands,
     commandKey: deps.policyKey,
     audit: deps.audit,
+    store,
     log,
     ...pick({ time }),
   });

@@ -9,11 +9,12 @@ import type { AccessControl } from '../access/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
 import { systemTime, type Time, withTimeout } from '../platform/time.ts';
-import type { AuditEntry } from '../policy/index.ts';
+import type { AuditEntry, DurableStore } from '../policy/index.ts';
 import { type CommandRegistry, type CommandRejectCode, verifyCommand } from './commands.ts';
 import type { EventSink } from './events.ts';
 import type { MqttLink } from './link.ts';
 import { type CommandResultPayload, commandResultPayloadSchema } from './payloads.ts';
+import { SeenCommands } from './seenCommands.ts';
 
 export interface InboundDeps {
   deviceId: string;
@@ -24,6 +25,8 @@ export interface InboundDeps {
   /** The pinned policy key, which also signs commands. */
   commandKey: KeyObject | CryptoKey;
   audit?: { append(entry: AuditEntry): Promise<unknown> };
+  /** The state directory: seen command ids persist here (absent: in memory only). */
+  store?: DurableStore;
   time?: Time;
   log?: Log;
   /** Longest a handler may run before it is answered as failed. */
@@ -36,8 +39,8 @@ export class InboundHandler {
   readonly #deps: InboundDeps;
   readonly #log: Log;
   readonly #time: Time;
-  /** Command ids already seen, with their expiry: a replay inside the lifetime is refused. */
-  readonly #seen = new Map<string, number>();
+  /** Command ids already seen, until they expire, kept across restarts: a replay is refused. */
+  readonly #seen: SeenCommands;
   #queue: Promise<void> = Promise.resolve();
   readonly #subscriptions = new Subscriptions();
 
@@ -45,6 +48,7 @@ export class InboundHandler {
     this.#deps = deps;
     this.#log = deps.log ?? silentLog;
     this.#time = deps.time ?? systemTime;
+    this.#seen = new SeenCommands(deps.store);
   }
 
   start(): void {
@@ -91,15 +95,20 @@ export class InboundHandler {
   async #command(name: string, jws: string): Promise<void> {
     const { deviceId, commandKey, commands } = this.#deps;
     const now = this.#time.now();
-    for (const [id, expiry] of this.#seen) if (expiry <= now) this.#seen.delete(id);
     const verdict = await verifyCommand(jws.trim(), name, { publicKey: commandKey, deviceId, now });
     if (!verdict.ok) return this.#answer(name, verdict.id ?? null, { ok: false, code: verdict.code });
     const { command } = verdict;
-    if (this.#seen.has(command.id))
+    if (await this.#seen.has(command.id, now))
       return this.#answer(name, command.id, { ok: false, code: 'cmd_replayed' });
-    this.#seen.set(command.id, Date.parse(command.expiry));
     const handler = commands.get(name);
     if (!handler) return this.#answer(name, command.id, { ok: false, code: 'cmd_unknown' });
+    try {
+      await this.#seen.remember(command.id, Date.parse(command.expiry), now);
+    } catch (error) {
+      // Not remembered, not run: it could otherwise run again after a restart.
+      this.#log.warn({ name, err: String(error) }, 'command id not stored');
+      return this.#answer(name, command.id, { ok: false, code: 'cmd_failed' });
+    }
     try {
       const result = await withTimeout(
         this.#time,

@@ -25,6 +25,9 @@ export async function linkOptions(deps: LinkOptionsDeps): Promise<IClientOptions
     reconnectPeriod: 0,
     manualConnect: true,
     resubscribe: false,
+    // mqtt-packet would otherwise build a 65,536-entry table of two-byte Buffers on the first
+    // publish (6 MB of heap, measured) to save an allocation per packet id.
+    writeCache: false,
   };
   if (config.tls) {
     const tls = config.tls;

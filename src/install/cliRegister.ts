@@ -4,7 +4,6 @@
  * publishes the retained registration record. Opens the 10-minute aiming window.
  */
 import { readFile } from 'node:fs/promises';
-import QRCode from 'qrcode';
 import { NattsynError, UsageError } from '../errors.ts';
 import { type CliIo, EXIT_OK, exitCodeOf, parse, required } from '../platform/cliIo.ts';
 import { FsStore } from '../platform/fsStore.ts';
@@ -141,6 +140,8 @@ async function publishRecord(io: RegisterIo, reg: Registration, identityPem: str
 export const START_SERVICE = 'sudo systemctl reset-failed nattsyn && sudo systemctl start nattsyn';
 
 async function summary(deviceId: string, ref: string, thumbprint: string, created: boolean): Promise<string> {
+  // Loaded here, not with the module: the service imports this folder and never prints a QR code.
+  const { default: QRCode } = await import('qrcode');
   const qr = await QRCode.toString(
     `nattsyn:${deviceId}?cp=${encodeURIComponent(ref)}&k=${thumbprint.slice(0, 16)}`,
     {

@@ -41,6 +41,9 @@ export class InstallWindow {
   #reference: string | undefined;
   #polling = false;
   #timer: Timer | undefined;
+  /** `start()`'s listener and the end it last reported. */
+  #onChange: ((until: EpochMillis | undefined) => void) | undefined;
+  #announced: EpochMillis | undefined;
 
   constructor(deps: InstallWindowDeps) {
     this.#deps = deps;
@@ -87,9 +90,17 @@ export class InstallWindow {
     await this.#deps.store.writeAtomic(INSTALL_WINDOW_FILE, JSON.stringify(opened));
   }
 
+  /** Closes the window and tells the listener at once: a preview must not outlive it by a poll. */
   async close(): Promise<void> {
     this.#opened = undefined;
+    this.#announce(undefined);
     await this.#deps.store.remove(INSTALL_WINDOW_FILE);
+  }
+
+  #announce(until: EpochMillis | undefined): void {
+    if (this.#announced === until) return;
+    this.#announced = until;
+    this.#onChange?.(until);
   }
 
   /**
@@ -100,22 +111,21 @@ export class InstallWindow {
   async start(onChange: (until: EpochMillis | undefined) => void, pollMs = 2000): Promise<void> {
     const timeout = this.#deps.time.timeout?.bind(this.#deps.time);
     if (!timeout) throw new NattsynError('internal', 'InstallWindow.start needs timers');
-    let last: EpochMillis | undefined;
-    let first = true;
     const tick = async () => {
       await this.load().catch(() => undefined);
-      const until = this.until();
-      if (first || until !== last) onChange(until);
-      first = false;
-      last = until;
+      this.#announce(this.until());
       if (this.#polling) this.#timer = timeout('install-window', pollMs, () => void tick());
     };
     this.#polling = true;
+    this.#onChange = onChange;
+    this.#announced = undefined;
+    onChange(undefined);
     await tick();
   }
 
   stop(): void {
     this.#polling = false;
+    this.#onChange = undefined;
     this.#timer?.cancel();
     this.#timer = undefined;
   }

@@ -87,3 +87,18 @@ export async function exitCodeOf(io: CliIo, body: () => Promise<number>, verb?: 
     return EXIT.failure;
   }
 }
+
+/** Resolves on SIGINT/SIGTERM (or when `signal` aborts, for tests). */
+export function untilSignal(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -39,9 +39,10 @@ export class FsStore implements DurableStore {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = this.#path(name);
     const created = !(await exists(fs, file));
+    // O_NOFOLLOW: a link planted after start (prepareStateDir refuses one before) is never written through.
     const handle = await fs.open(
       file,
-      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
       this.#mode,
     );
     try {
@@ -54,7 +55,7 @@ export class FsStore implements DurableStore {
   }
 
   async truncate(name: string, bytes: number): Promise<void> {
-    const handle = await this.#fs.open(this.#path(name), 'r+');
+    const handle = await this.#fs.open(this.#path(name), constants.O_RDWR | constants.O_NOFOLLOW);
     try {
       await handle.truncate(bytes);
       await handle.sync();
@@ -91,15 +92,23 @@ export async function writeFileAtomic(
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   // One temp file per call: concurrent writes of the same file must not share (and mix) one.
+  // The pid lets prepareStateDir sweep the temps of a writer that died (kill -9) and keep a live one's.
   const temp = `${file}.${process.pid}.${++tempCounter}.tmp`;
-  const handle = await fs.open(temp, 'w', mode);
+  // `wx`: never write through a file (or link) that is already there.
+  const handle = await fs.open(temp, 'wx', mode);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, file);
+  } catch (error) {
+    // A full disk or a failed rename must not leave the temp behind (issue 9, item 8).
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw error;
   }
-  await fs.rename(temp, file);
   await syncDir(fs, dir);
 }
 

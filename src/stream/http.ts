@@ -13,10 +13,9 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 
 export function applyCors(request: FastifyRequest, reply: FastifyReply, config: StreamConfig): void {
   const origin = request.headers.origin;
-  const allowed = config.corsOrigins;
-  if (allowed.includes('*')) reply.header('Access-Control-Allow-Origin', '*');
-  else if (typeof origin === 'string' && allowed.includes(origin)) {
-    reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
+  reply.header('Vary', 'Origin');
+  if (typeof origin === 'string' && config.corsOrigins.includes(origin)) {
+    reply.header('Access-Control-Allow-Origin', origin);
   }
   reply.header(
     'Access-Control-Expose-Headers',

@@ -19,6 +19,9 @@ import {
   profileLevelId,
 } from '../h264/index.ts';
 import type { ReasonCode } from '../reasons.ts';
+import { CANDIDATE, MDNS_CANDIDATE, MEDIA_LINE, MID, SESSION_LINE } from './sdpLines.ts';
+
+export { MDNS_CANDIDATE } from './sdpLines.ts';
 
 export const SDP_REJECT_CODES = [
   'sdp_malformed',
@@ -49,7 +52,12 @@ export interface GuardedOffer {
   offeredProfileLevelId: string;
   /** The fmtp the answer declares: the stream's profile and level (RFC 6184 §8.1, §8.2.2). */
   answerFmtp: string;
+  /** Remote candidates kept in the offer (werift gets these before any trickle). */
+  candidates: number;
 }
+
+/** The default cap of remote candidates kept from an offer (config: `stream.maxCandidatesPerSession`). */
+export const MAX_OFFER_CANDIDATES = 24;
 
 /** What the offer guard assumes before the camera's SPS is known: libx264 `-profile baseline`. */
 export const DEFAULT_STREAM_PROFILE: H264Profile = { profileIdc: 0x42, constraints: 0xe0, levelIdc: 0x1f };
@@ -125,11 +133,13 @@ export function h264Formats(lines: readonly string[]): H264Format[] {
 }
 
 const PT_LINE = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
-const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive)(:|$)/;
-/** A candidate whose connection address (the fifth field) is an mDNS name. */
-export const MDNS_CANDIDATE = /^(a=)?candidate:(\S+ ){4}\S+\.local /i;
-
-function guardVideo(section: Section, stream: H264Profile) {
+/**
+ * The viewer's own send side, and simulcast (RFC 8853 `a=rid` / `a=simulcast`): werift would answer
+ * simulcast as something the device receives, next to `a=sendonly` (issue 13, item 7). A group
+ * belongs to the session part only (RFC 5888), never inside the section.
+ */
+const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive|rid|simulcast|group)(:|$)/;
+function guardVideo(section: Section, maxCandidates: number, stream: H264Profile) {
   const direction =
     section.lines.find((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l)) ?? 'a=sendrecv';
   if (direction === 'a=sendonly' || direction === 'a=inactive') {
@@ -143,10 +153,12 @@ function guardVideo(section: Section, stream: H264Profile) {
     throw reject('sdp_h264_profile_unsupported', message);
   }
   const keep = new Set([picked.payloadType, ...(picked.rtx ? [picked.rtx] : [])]);
+  let candidates = 0;
   const lines = section.lines.filter((l) => {
     const pt = PT_LINE.exec(l)?.[2];
     if (pt !== undefined && pt !== '*' && !keep.has(pt)) return false;
-    return !SEND_LINES.test(l) && !MDNS_CANDIDATE.test(l);
+    if (CANDIDATE.test(l) && !MDNS_CANDIDATE.test(l)) return ++candidates <= maxCandidates;
+    return MEDIA_LINE.test(l) && !SEND_LINES.test(l);
   });
   const m = `m=video ${section.port} ${section.proto} ${[...keep].join(' ')}`;
   return {
@@ -154,18 +166,30 @@ function guardVideo(section: Section, stream: H264Profile) {
     payloadType: Number(picked.payloadType),
     offeredProfileLevelId: picked.profileLevelId,
     answerFmtp: answerFmtpFor(declaredProfile(stream, picked.profile)),
+    candidates: Math.min(candidates, maxCandidates),
   };
 }
 
-/** `stream`: the camera's profile and level from its SPS (the default until one has been seen). */
-export function guardOffer(sdp: string, stream: H264Profile = DEFAULT_STREAM_PROFILE): GuardedOffer {
+/**
+ * `maxCandidates`: remote candidates kept, in offered order; the rest are dropped (item 6).
+ * `stream`: the camera's profile and level from its SPS (the default until one has been seen).
+ */
+export function guardOffer(
+  sdp: string,
+  maxCandidates = MAX_OFFER_CANDIDATES,
+  stream: H264Profile = DEFAULT_STREAM_PROFILE,
+): GuardedOffer {
   const { session, sections } = splitSdp(sdp);
   const videos = sections.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'video' && s.port !== '0');
   if (videos.length === 0) throw reject('sdp_no_video', 'the offer has no video section');
   if (videos.length > 1) throw reject('sdp_multiple_video', 'the offer has more than one video section');
   const { s: video, i: videoIndex } = videos[0]!;
-  const guarded = guardVideo(video, stream);
+  const guarded = guardVideo(video, maxCandidates, stream);
   const videoMid = attr(video.lines, 'mid');
+  // werift cannot bundle a section it cannot name: without this the viewer got a 500.
+  if (videoMid === undefined || !MID.test(videoMid)) {
+    throw reject('sdp_malformed', 'the video section has no valid a=mid');
+  }
   const declined = sections
     .map((s, index) => ({ s, index }))
     .filter(({ index }) => index !== videoIndex)
@@ -176,9 +200,9 @@ export function guardOffer(sdp: string, stream: H264Profile = DEFAULT_STREAM_PRO
       format: s.formats[0] ?? '0',
       mid: attr(s.lines, 'mid'),
     }));
-  const sessionLines = session.map((l) =>
-    l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE${videoMid ? ` ${videoMid}` : ''}` : l,
-  );
+  const sessionLines = session
+    .filter((l) => SESSION_LINE.test(l))
+    .map((l) => (l.startsWith('a=group:BUNDLE') ? `a=group:BUNDLE ${videoMid}` : l));
   return {
     sdp: `${[...sessionLines, ...guarded.lines].join('\r\n')}\r\n`,
     videoIndex,
@@ -187,5 +211,6 @@ export function guardOffer(sdp: string, stream: H264Profile = DEFAULT_STREAM_PRO
     payloadType: guarded.payloadType,
     offeredProfileLevelId: guarded.offeredProfileLevelId,
     answerFmtp: guarded.answerFmtp,
+    candidates: guarded.candidates,
   };
 }

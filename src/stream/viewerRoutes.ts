@@ -22,8 +22,9 @@ export function registerViewerRoutes(app: FastifyInstance, deps: ViewerRouteDeps
       reply.type(asset.type).header('Content-Security-Policy', VIEWER_CSP).send(asset.body),
     );
   }
-  const limited = { config: { rateLimit: { max: deps.config.rateLimitPerMinute * 4, timeWindow: 60_000 } } };
-  app.get('/api/state', limited, async (request, reply) => {
+  // One bucket for GET and the HEAD fastify derives from it (a per-route limit would give HEAD its own).
+  const limiter = app.rateLimit({ max: deps.config.rateLimitPerMinute * 4, timeWindow: 60_000 });
+  app.get('/api/state', { onRequest: limiter }, async (request, reply) => {
     const answer = await viewerState(deps, bearerToken(request));
     return reply.code(answer.status).type('application/json').send(answer.body);
   });

@@ -14,7 +14,7 @@ import type { Time } from '../platform/time.ts';
 import { type StreamConfig, streamConfigSchema } from './config.ts';
 import { registerFallbackRoutes } from './fallbackRoutes.ts';
 import { FallbackService } from './fallbackService.ts';
-import { applyCors, hasTokenInQuery, sendError } from './http.ts';
+import { applyCors, bearerToken, hasTokenInQuery, sendError } from './http.ts';
 import type { StreamHub } from './hub.ts';
 import type { Mpeg1Options } from './mpeg1Encoder.ts';
 import { registerReferenceRoute } from './referenceRoute.ts';
@@ -79,14 +79,23 @@ export class WhepServer {
   async build(): Promise<FastifyInstance> {
     if (this.#app) return this.#app;
     const config = this.#config;
-    const https = await this.#tlsOptions();
+    const tls = await this.#tlsOptions();
+    // Node checks both timeouts on an interval (30 s by default): short, so a slow sender is cut on time.
+    const timeouts = {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 2)),
+    };
     const app = Fastify({
       logger: false,
       bodyLimit: config.maxBodyBytes,
       trustProxy: false,
       connectionTimeout: 10_000,
-      requestTimeout: 15_000,
-      ...(https ? { https } : {}),
+      requestTimeout: config.requestTimeoutMs,
+      ...(tls ? { https: { ...tls, ...timeouts } } : { http: timeouts }),
+      // A URL fastify cannot decode gets our error shape, never its default body echoing the input.
+      frameworkErrors: (_error, _request, reply) =>
+        sendError(reply, 'bad_request', 'the request URL is malformed'),
     }) as unknown as FastifyInstance;
     const logger = this.#deps.logger ?? silentLogger;
     const sessions = new WhepService({ ...this.#deps, config, logger });
@@ -131,6 +140,7 @@ export class WhepServer {
       keyGenerator: (request) => request.ip,
       errorResponseBuilder: () => ({ statusCode: 429, code: 'rate_limited', message: 'too many requests' }),
     });
+    this.#screenTokens(app);
     const links = iceServerLinks(config.iceServers);
     app.addHook('onSend', async (request, reply) => {
       if (request.url.startsWith('/whep')) {
@@ -190,6 +200,26 @@ export class WhepServer {
     this.#url = undefined;
     this.#started = false;
     await app?.close();
+  }
+
+  /**
+   * The token is checked from the headers before a body is read (issue 13, item 9): a refusal is
+   * audited and answered at once, and the connection closed rather than left to a slow body.
+   * Runs after the per-route rate limit (onRequest), so refusals stay limited per address.
+   */
+  #screenTokens(app: FastifyInstance): void {
+    const access = this.#deps.access;
+    app.addHook('preParsing', async (request, reply, payload) => {
+      const screened = request.url.startsWith('/whep') || request.url === '/fallback';
+      if (!screened || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+        return payload;
+      }
+      const check = await access.checkToken(bearerToken(request), { remote: request.ip, transport: 'http' });
+      if (check.ok) return payload;
+      reply.header('Connection', 'close').header('WWW-Authenticate', 'Bearer error="invalid_token"');
+      await sendError(reply, check.code, check.message);
+      return payload;
+    });
   }
 
   async #tlsOptions(): Promise<{ key: string | Buffer; cert: string | Buffer } | undefined> {

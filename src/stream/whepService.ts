@@ -18,6 +18,7 @@ import type { StreamConfig } from './config.ts';
 import type { StreamHub } from './hub.ts';
 import { answerOffer } from './peer.ts';
 import { guardOffer } from './sdpGuard.ts';
+import { parseTrickle } from './trickle.ts';
 import {
   errorReply,
   type FollowUpRequest,
@@ -141,7 +142,7 @@ export class WhepService {
     }
     // The camera's profile decides which offered format is kept; before its first SPS, the default.
     const known = hub.streamProfile();
-    let guarded = guardOffer(request.body, known);
+    let guarded = guardOffer(request.body, config.maxCandidatesPerSession, known);
     const admission = await access.admit(request.token, { ...request.origin, media: 'webrtc' });
     if (!admission.ok) {
       const headers: Record<string, string> = {};
@@ -158,7 +159,7 @@ export class WhepService {
     }
     if (!known) {
       try {
-        guarded = guardOffer(request.body, hub.streamProfile());
+        guarded = guardOffer(request.body, config.maxCandidatesPerSession, hub.streamProfile());
       } catch (error) {
         await access.end(ticket.sessionId, 'sdp_h264_profile_unsupported');
         throw error;
@@ -176,6 +177,7 @@ export class WhepService {
         connectTimeoutMs: config.connectTimeoutMs,
         viewerSilenceMs: config.viewerSilenceMs,
       });
+      session.candidates = guarded.candidates;
       answer = buildAnswer(peer.answer, guarded);
     } catch (error) {
       logger.warn({ err: String(error) }, 'peer could not answer');
@@ -237,15 +239,17 @@ export class WhepService {
     if (request.ifMatch !== '*' && request.ifMatch !== session.etag) {
       return errorReply('precondition_failed', 'the session has changed');
     }
-    const lines = request.body.split(/\r?\n/);
-    const ufrag = lines.find((l) => l.startsWith('a=ice-ufrag:'));
     const remoteUfrag = /a=ice-ufrag:(\S+)/.exec(session.pc.remoteDescription?.sdp ?? '')?.[1];
-    if (ufrag && remoteUfrag && ufrag.slice(12).trim() !== remoteUfrag) {
-      const message = 'ICE restart is not supported; start a new session';
-      return errorReply('ice_restart_unsupported', message);
+    const fragment = parseTrickle(request.body, remoteUfrag);
+    if (!fragment.ok) return errorReply(fragment.code, fragment.message);
+    const { mid, candidates } = fragment;
+    const total = this.all().reduce((sum, s) => sum + s.candidates, 0);
+    const { maxCandidatesPerSession, maxCandidatesTotal } = this.#d.config;
+    // All or nothing: a refused fragment leaves werift exactly as it was.
+    const added = candidates.length;
+    if (session.candidates + added > maxCandidatesPerSession || total + added > maxCandidatesTotal) {
+      return errorReply('too_many_candidates', 'this session has all the candidates it may have');
     }
-    const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6);
-    const candidates = lines.filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
     session.addCandidates(candidates, mid);
     return { status: 204, headers: {}, body: '' };
   }

@@ -49,6 +49,8 @@ export class WhepSession {
   remoteTracks = 0;
   mediaReceived = 0;
   connectedAt: EpochMillis | undefined;
+  /** Remote candidates werift was given, from the offer and every trickle (capped by the service). */
+  candidates = 0;
 
   constructor(
     ticket: SessionTicket,
@@ -144,6 +146,7 @@ export class WhepSession {
   addCandidates(candidates: readonly string[], mid: string | undefined): void {
     for (const candidate of candidates) {
       if (MDNS_CANDIDATE.test(candidate)) continue;
+      this.candidates += 1;
       void this.#peer.pc
         .addIceCandidate({ candidate, sdpMid: mid ?? '0', sdpMLineIndex: 0 })
         .catch(() => undefined);

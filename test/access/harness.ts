@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { generateKeyPair } from 'jose';
-import { AccessController } from '../../src/access/index.ts';
+import { AccessController, type AccessControllerDeps } from '../../src/access/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { type FileSystem, FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
@@ -28,13 +28,13 @@ export const ISSUER = 'https://care.example/issuer';
 export async function makeHarness(options: { start: string; synced?: boolean; fs?: FileSystem }) {
   const dir = await mkdtemp(path.join(tmpdir(), 'nattsyn-access-'));
   const issuer = await generateKeyPair('EdDSA');
-  const policyKeys = await generateKeyPair('EdDSA');
+  const policyKeys = await generateKeyPair('EdDSA', { extractable: true });
   const time = new ManualTime(options.start);
   const store = new FaultyStore(new FsStore(dir, options.fs ? { fs: options.fs } : {}));
   let synced = options.synced ?? true;
   const audit = new AuditLog({ store, sha256: sha256Hex, time });
   await audit.open();
-  const build = () =>
+  const build = (extra: Partial<AccessControllerDeps> = {}) =>
     new AccessController({
       time,
       audit,
@@ -50,6 +50,7 @@ export async function makeHarness(options: { start: string; synced?: boolean; fs
       clockSynced: () => synced,
       randomId: () => randomBytes(16).toString('base64url'),
       log: silentLogger,
+      ...extra,
     });
   const access = build();
   await access.start();
@@ -79,6 +80,8 @@ export async function makeHarness(options: { start: string; synced?: boolean; fs
         },
         issuer.privateKey,
       ),
+    /** The pinned policy key's private half, for documents `policy()` would refuse to sign. */
+    policyPrivateKey: policyKeys.privateKey,
     policy: (body: Partial<PolicyInput> & { version: number }) =>
       signPolicy(
         {

@@ -59,9 +59,18 @@ describe('scripts/install.sh --root', () => {
     expect(await readFile(path.join(root, 'usr/lib/sysusers.d/nattsyn.conf'), 'utf8')).toMatch(
       /^m nattsyn gpio$/m,
     );
-    expect(await readFile(path.join(root, 'opt/nattsyn/src/policy/gate.ts'), 'utf8')).toBe(
-      await readFile('src/policy/gate.ts', 'utf8'),
+    // The production bundle, not the sources: what the unit and the CLI wrapper run.
+    expect(unit).toMatch(
+      /^ExecStart=\/opt\/nattsyn\/node\/bin\/node .*\/opt\/nattsyn\/dist\/nattsyn\.mjs run /m,
     );
+    expect(await readFile(path.join(root, 'opt/nattsyn/dist/nattsyn.mjs'), 'utf8')).toMatch(/^#!.*\nimport /);
+    expect(await readFile(path.join(root, 'opt/nattsyn/dist/src/viewer/index.html'), 'utf8')).toBe(
+      await readFile('src/viewer/index.html', 'utf8'),
+    );
+    expect(await readFile(path.join(root, 'usr/local/bin/nattsyn'), 'utf8')).toContain(
+      '$app/dist/nattsyn.mjs',
+    );
+    await expect(stat(path.join(root, 'opt/nattsyn/src'))).rejects.toThrow(/ENOENT/);
     expect(await readFile(path.join(root, 'opt/nattsyn/node/bin/node'), 'utf8')).toContain('v22');
     expect(await mode(path.join(root, 'usr/local/bin/nattsyn'))).toBe('755');
     expect(await mode(path.join(root, 'var/lib/nattsyn'))).toBe('700');
@@ -95,13 +104,17 @@ describe('scripts/install.sh --root', () => {
     const root = path.join(scratch, 'repair');
     await install('--root', root);
     await writeFile(path.join(root, 'etc/systemd/system/nattsyn.service'), '[Service]\n');
-    await writeFile(path.join(root, 'opt/nattsyn/src/gone.ts'), 'export {};\n');
+    await writeFile(path.join(root, 'opt/nattsyn/dist/nattsyn-gone-ABCDEF.mjs'), 'export {};\n');
+    await mkdir(path.join(root, 'opt/nattsyn/src/policy'), { recursive: true });
+    await writeFile(path.join(root, 'opt/nattsyn/src/policy/gate.ts'), 'export {};\n');
     const out = await install('--root', root);
-    expect(out).toMatch(/done: 2 changes/);
+    expect(out).toMatch(/done: 3 changes/);
     expect(await readFile(path.join(root, 'etc/systemd/system/nattsyn.service'), 'utf8')).toBe(
       await readFile('systemd/nattsyn.service', 'utf8'),
     );
-    await expect(stat(path.join(root, 'opt/nattsyn/src/gone.ts'))).rejects.toThrow(/ENOENT/);
+    await expect(stat(path.join(root, 'opt/nattsyn/dist/nattsyn-gone-ABCDEF.mjs'))).rejects.toThrow(/ENOENT/);
+    // An install from before the bundle ran the sources: they go.
+    await expect(stat(path.join(root, 'opt/nattsyn/src'))).rejects.toThrow(/ENOENT/);
   });
 });
 
@@ -114,6 +127,7 @@ describe('scripts/install.sh --dry-run', () => {
       'Node 22',
       'service user',
       'app under',
+      'production bundle',
       'state and config',
       'service unit',
     ])

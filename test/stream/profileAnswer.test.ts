@@ -29,7 +29,7 @@ async function streamProfile(profile: string, level: string) {
 }
 
 async function answerFor(offer: string, profile: string, level: string) {
-  const guarded = guardOffer(offer, await streamProfile(profile, level));
+  const guarded = guardOffer(offer, undefined, await streamProfile(profile, level));
   const peer = await answerOffer(guarded, config);
   try {
     const answer = buildAnswer(peer.answer, guarded);
@@ -87,7 +87,7 @@ describe('the declared profile is the one in the bitstream', () => {
       const stream = await streamProfile(profile, level);
       const refusal = (() => {
         try {
-          guardOffer(offer, stream);
+          guardOffer(offer, undefined, stream);
         } catch (e) {
           return e instanceof NattsynError ? `${e.status} ${e.code}` : String(e);
         }

@@ -74,6 +74,38 @@ describe('guardOffer', () => {
     expect(guarded.sdp).not.toMatch(/\.local/);
     expect(guarded.sdp).toContain(host);
   });
+
+  it('strips_simulcast_rids_so_the_device_never_offers_to_receive_layers', () => {
+    const simulcast = sdp('chromium-video').replace(
+      'a=mid:0',
+      'a=mid:0\r\na=rid:hi send\r\na=rid:lo send\r\na=simulcast:send hi;lo',
+    );
+    const guarded = guardOffer(simulcast);
+    expect(guarded.sdp).not.toMatch(/a=rid|a=simulcast/);
+  });
+
+  it('drops_lines_werift_cannot_parse_and_session_lines_that_speak_for_the_video_section', () => {
+    // Each found by the fuzzing run (test/fuzz): werift threw on the first two, the rest passed through.
+    const offer = sdp('chromium-video')
+      .replace('a=extmap-allow-mixed', 'a=extmap-allow-mixed\r\na=sendrecv\r\na=msid:s t')
+      .replace('a=mid:0', 'a=mid:0\r\na=rtcp\r\na=rtcp-fb\r\na=candidate:\r\na=group:BUNDLE');
+    const lines = guardOffer(offer).sdp.split('\r\n');
+    expect(lines.filter((l) => /^a=(rtcp|rtcp-fb|candidate:|sendrecv|msid:s|group:BUNDLE)$/.test(l))).toEqual(
+      [],
+    );
+    expect(lines.filter((l) => l.startsWith('a=group:'))).toEqual(['a=group:BUNDLE 0']);
+  });
+
+  it('answers_422_for_a_video_section_without_a_mid_that_a_bundle_group_could_name', () => {
+    const noMid = sdp('chromium-video').replace(/a=mid:0\r?\n/, '');
+    expect(codeOf(() => guardOffer(noMid))).toBe('422 sdp_malformed');
+    expect(codeOf(() => guardOffer(noMid.replace(/a=group:BUNDLE 0/, 'a=group:BUNDLE')))).toBe(
+      '422 sdp_malformed',
+    );
+    expect(codeOf(() => guardOffer(sdp('chromium-video').replace('a=mid:0', 'a=mid:')))).toBe(
+      '422 sdp_malformed',
+    );
+  });
 });
 
 describe('buildAnswer', () => {
@@ -105,5 +137,23 @@ describe('buildAnswer', () => {
   it('refuses a peer answer that is not exactly one video section', () => {
     const guarded = guardOffer(sdp('chromium-video'));
     expect(codeOf(() => buildAnswer('v=0\r\nm=audio 9 RTP/AVP 0\r\n', guarded))).toBe('500 internal');
+  });
+});
+
+describe('candidate grammar', () => {
+  it('keeps_the_candidates_browsers_send_with_all_their_extensions', () => {
+    const browserCandidates = [
+      'candidate:1467250027 1 udp 2122260223 192.0.2.2 46243 typ host generation 0 network-id 1 network-cost 10',
+      'candidate:842163049 1 udp 1677729535 203.0.113.9 46243 typ srflx raddr 0.0.0.0 rport 0 generation 0 ufrag ndQB network-id 1 network-cost 10',
+      'candidate:2 1 TCP 2105458943 198.51.100.4 9 typ host tcptype active',
+      'candidate:3 1 udp 41885439 100.64.0.7 3478 typ relay raddr 203.0.113.9 rport 46243 generation 0',
+    ];
+    const offer = sdp('chromium-video').replace(
+      'a=mid:0',
+      ['a=mid:0', ...browserCandidates.map((c) => `a=${c}`)].join('\r\n'),
+    );
+    const guarded = guardOffer(offer);
+    expect(guarded.candidates).toBe(4);
+    for (const c of browserCandidates) expect(guarded.sdp).toContain(`a=${c}\r\n`);
   });
 });

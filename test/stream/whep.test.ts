@@ -21,7 +21,7 @@ describe('WHEP endpoint with an open window', () => {
     const { res } = await call(stack.url, '/whep', 'OPTIONS');
     expect(res.status).toBe(204);
     expect(res.headers.get('accept-post')).toBe('application/sdp');
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
     expect(res.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
     expect(res.headers.get('link')).toBe('<stun:stun.example.org:3478>; rel="ice-server"');
   });

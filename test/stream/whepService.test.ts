@@ -70,6 +70,22 @@ describe('WhepService, requests relayed without HTTP', () => {
     expect([big.status, big.code]).toEqual([413, 'body_too_large']);
   });
 
+  it('answers_a_simulcast_offer_without_rid_or_simulcast_and_a_bundle_naming_no_mid_with_422', async () => {
+    const simulcast = OFFER.replace(
+      'a=mid:0',
+      'a=mid:0\r\na=rid:hi send\r\na=rid:lo send\r\na=simulcast:send hi;lo',
+    );
+    const token = await stack.token();
+    const granted = await stack.server.sessions.handle(post(token, { body: simulcast }));
+    expect(granted.status).toBe(201);
+    expect(granted.body).not.toMatch(/a=rid|a=simulcast/);
+    const id = String(granted.headers.Location).split('/').pop()!;
+    await stack.server.sessions.handle({ method: 'DELETE', sessionId: id, body: '', token, origin: relay });
+    const noMid = OFFER.replace(/a=mid:0\r?\n/, '').replace(/a=group:BUNDLE 0/, 'a=group:BUNDLE');
+    const refused = await stack.server.sessions.handle(post(await stack.token(), { body: noMid }));
+    expect([refused.status, refused.code]).toEqual([422, 'sdp_malformed']);
+  });
+
   it('uses_and_announces_the_ice_servers_given_for_this_session_instead_of_the_configured_ones', async () => {
     const token = await stack.token();
     const turn = { urls: 'turn:127.0.0.1:9?transport=tcp', username: '1700000000:s1', credential: 'minted' };

@@ -85,7 +85,7 @@ describe('systemd/nattsyn.service', () => {
     expect(directives(text, 'SupplementaryGroups')).toEqual(['video gpio']);
     expect(directives(text, 'CapabilityBoundingSet')).toEqual(['']);
     expect(directives(text, 'ExecStart')).toEqual([
-      '/opt/nattsyn/node/bin/node --max-semi-space-size=1 /opt/nattsyn/src/cli.ts run --config /etc/nattsyn/config.json',
+      '/opt/nattsyn/node/bin/node --max-semi-space-size=1 --v8-pool-size=1 /opt/nattsyn/dist/nattsyn.mjs run --config /etc/nattsyn/config.json',
     ]);
     expect(directives(text, 'Environment')).toContain('MALLOC_ARENA_MAX=2');
   });
@@ -102,7 +102,7 @@ describe('systemd/nattsyn-centre.service', () => {
   it('runs the centre verb with no device at all, no capabilities and no restart on a config error', async () => {
     const text = await readFile(CENTRE, 'utf8');
     expect(directives(text, 'ExecStart')).toEqual([
-      '/opt/nattsyn/node/bin/node /opt/nattsyn/src/cli.ts centre --config /etc/nattsyn/centre.json',
+      '/opt/nattsyn/node/bin/node /opt/nattsyn/dist/nattsyn.mjs centre --config /etc/nattsyn/centre.json',
     ]);
     expect(directives(text, 'PrivateDevices')).toEqual(['yes']);
     expect(directives(text, 'CapabilityBoundingSet')).toEqual(['']);
