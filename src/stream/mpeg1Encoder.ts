@@ -78,6 +78,8 @@ export class Mpeg1Encoder implements FrameSink {
   #muxer: Mpeg1MuxerInstance | undefined;
   #detach: (() => void) | undefined;
   #waitKeyframe = false;
+  /** ffmpeg's exit, once a stop began: a second stop waits for the same exit. */
+  #exited: Promise<void> = Promise.resolve();
   /** Encoders started since construction (a test proves the encoder is not left running). */
   starts = 0;
 
@@ -118,11 +120,12 @@ export class Mpeg1Encoder implements FrameSink {
     const muxer = this.#muxer;
     this.#muxer = undefined;
     const child = muxer?.stream;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stdin?.destroy();
-    child.kill('SIGTERM');
-    await exited;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      this.#exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin?.destroy();
+      child.kill('SIGTERM');
+    }
+    await this.#exited;
   }
 
   onFrame(frame: HubFrame): void {

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { AccessControl } from '../access/types.ts';
+import type { AccessControl, RequestOrigin } from '../access/types.ts';
 import { type AccessUnit, type Logger, silentLogger } from '../camera/index.ts';
 import { NattsynError } from '../errors.ts';
 import type { Time } from '../platform/time.ts';
@@ -214,7 +214,11 @@ export class WhepServer {
       if (!screened || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
         return payload;
       }
-      const check = await access.checkToken(bearerToken(request), { remote: request.ip, transport: 'http' });
+      // An admission's refusal says how the picture would have travelled, as the route's would.
+      const origin: RequestOrigin = { remote: request.ip, transport: 'http' };
+      if (request.url === '/fallback') origin.media = 'mpeg1';
+      if (request.url === '/whep') origin.media = 'webrtc';
+      const check = await access.checkToken(bearerToken(request), origin);
       if (check.ok) return payload;
       reply.header('Connection', 'close').header('WWW-Authenticate', 'Bearer error="invalid_token"');
       await sendError(reply, check.code, check.message);

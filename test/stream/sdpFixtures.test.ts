@@ -17,6 +17,8 @@ const REFUSED: Record<string, string> = {
   'chromium-audio-only': 'sdp_no_video',
   'chromium-two-video': 'sdp_multiple_video',
   'chromium-video-sendonly': 'sdp_viewer_sends_media',
+  // Firefox ESR without its downloadable H.264 plugin: the fallback's case (issue 8).
+  'firefox-esr-video-no-h264': 'sdp_no_h264',
 };
 
 const dir = join(import.meta.dirname, '../fixtures/stream/sdp');
