@@ -7,8 +7,9 @@
  *    most 500 records ahead of the acknowledgement (past mosquitto's queue of 1000 the broker
  *    drops, and this publisher, unlike a device, does not resend), with how many acks and retained
  *    archive states went out for them (both coalesce per device);
- *  - broker restart: records appended on a device while the broker is down, then the time from the
- *    broker's restart to the archive acknowledging the last of them.
+ *  - broker restart: records appended on a device (the device's own health service and audit
+ *    delivery, test/support/auditDevice.ts) while the broker is down, then the time from the
+ *    broker's restart to the device holding the archive's acknowledgement of the last of them.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

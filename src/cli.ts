@@ -94,6 +94,16 @@ function runAsProgram(): boolean {
   }
 }
 
+/** How long the process may outlive its command's answer before it is made to exit. */
+const EXIT_GRACE_MS = 2000;
+
 if (runAsProgram()) {
   process.exitCode = await main(process.argv.slice(2), processIo);
+  // A command has answered once main returns: nothing it left open (a part that did not stop in
+  // time) may keep the process up as a zombie (issue 9, item 2). The timer is unref'd, so it only
+  // fires when something still holds the event loop.
+  setTimeout(() => {
+    processIo.err('nattsyn: something was still open after the command ended; exiting');
+    process.exit();
+  }, EXIT_GRACE_MS).unref();
 }

@@ -1,24 +1,29 @@
 /**
  * The composition root: builds every part from the validated config and the real implementations
- * of the side-effect ports, starts them in order and stops them in reverse. It wires; every
- * decision (the camera's lead, the audit log's failure mode, the clock's trust) belongs to a part.
+ * of the side-effect ports, starts them in order and stops them within a bound (platform/
+ * lifecycle.ts): a start that fails stops whatever it started, and a stop first closes what takes
+ * requests (HTTP, so the sessions end and are audited, then access control) before draining the
+ * rest. It wires; every decision (the camera's lead, the audit log's failure mode, the clock's
+ * trust) belongs to a part.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { openAuditLog, recordServiceStart } from './access/auditStart.ts';
+import { openAuditLog } from './access/auditStart.ts';
 import { AccessController, RefusalRecorder, type RequestOrigin } from './access/index.ts';
 import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf } from './config.ts';
 import {
   CommandRegistry,
   HealthService,
+  pauseCommands,
   perceptualHash,
   readinessCameraLeadMs,
   SdNotify,
 } from './health/index.ts';
-import { InstallWindow, remoteSelftestCommand } from './install/index.ts';
+import { InstallWindow, loadIdentityKey, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
 import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
+import { PartStack } from './platform/lifecycle.ts';
 import { PerMinuteLimiter } from './platform/limiter.ts';
 import { prepareStateDir } from './platform/stateDir.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
@@ -39,7 +44,17 @@ export interface ServiceOptions {
   streaming?: Pick<StreamingDeps, 'gpio' | 'spawn'>;
   /** The time port; the real one unless a test drives time. */
   time?: Time;
+  /** How long a stop may take in all (platform/lifecycle.ts). */
+  stopBoundMs?: number;
 }
+
+/**
+ * What stops first (issue 9, item 11): systemd's notice, then what takes requests (the centre's
+ * relay, then the stream: no new request, every live session ended and audited, the camera off),
+ * then access control (any session still being set up); the health link drains its inbound
+ * messages and says `stopped` after that, within the bound.
+ */
+const STOP_FIRST = ['notify', 'relay', 'streaming', 'access'];
 
 export interface RunningService {
   access: AccessController;
@@ -64,19 +79,23 @@ export async function startService(
   if (removedTemps.length > 0)
     log.warn({ count: removedTemps.length }, 'removed temp files a crash left behind');
   const state = new FsStore(config.stateDir);
-  const audit = new AuditLog({ store: state, sha256: sha256Hex, time }, config.audit);
+  const checkpointKey = await loadIdentityKey(config.stateDir).catch((error: unknown) => {
+    log.warn({ err: String(error) }, 'identity key unreadable: audit checkpoints go unsigned');
+    return undefined;
+  });
+  const audit = new AuditLog({ store: state, sha256: sha256Hex, time, checkpointKey }, config.audit);
   await openAuditLog(audit, log);
-  const stack: { stop(): unknown }[] = [];
-  const started = async <P extends { start(): unknown; stop(): unknown }>(part: P): Promise<P> => {
-    await part.start();
-    stack.push(part);
-    return part;
-  };
-  const stopAll = async () => {
-    for (const part of stack.splice(0).reverse()) await part.stop();
-  };
+  const stack = new PartStack({
+    time,
+    log,
+    ...(options.stopBoundMs ? { boundMs: options.stopBoundMs } : {}),
+  });
+  const stopAll = () => stack.stop(STOP_FIRST);
+  // Added first, so stopped last: the checkpoint covers the session ends written on the way out.
+  stack.add('auditCheckpoint', { stop: () => audit.checkpoint().catch(() => undefined) });
   try {
-    const clock = await started(
+    const clock = await stack.start(
+      'clock',
       new ClockSync({
         probe: timesyncProbe(config.clock.timesyncFile),
         assumeSynced: config.clock.assumeSynced,
@@ -88,8 +107,9 @@ export async function startService(
       log.warn('clock.assumeSynced is set: the clock is trusted without NTP (demo only)');
     // One recorder for every refusal, whichever path refuses: access control and the relay's checks.
     const refusals = new RefusalRecorder({ audit, time, log: log.child({ module: 'refusals' }) });
-    stack.push(refusals);
-    const access = await started(
+    stack.add('refusals', refusals);
+    const access = await stack.start(
+      'access',
       new AccessController({
         time,
         audit,
@@ -103,13 +123,14 @@ export async function startService(
         refusals,
       }),
     );
-    await recordServiceStart(audit, access.policy?.body.version ?? 0, log);
+    await access.recordServiceStart();
 
     const installWindow = new InstallWindow({ store: state, time, audit, perceptualHash });
+    stack.add('installWindow', installWindow);
     await installWindow.start((until) => access.setInstallPreview(until));
-    stack.push(installWindow);
 
-    const streaming = await started(
+    const streaming = await stack.start(
+      'streaming',
       new StreamingService(config, {
         access,
         time,
@@ -123,6 +144,9 @@ export async function startService(
     let health: HealthService | undefined;
     if (config.mqtt) {
       const commands = new CommandRegistry();
+      const pause = pauseCommands({ access, time });
+      commands.register('pause', pause.pause);
+      commands.register('resume', pause.resume);
       commands.register(
         'selftest',
         remoteSelftestCommand({
@@ -138,7 +162,8 @@ export async function startService(
           time,
         }),
       );
-      health = await started(
+      health = await stack.start(
+        'health',
         new HealthService({
           deviceId: config.deviceId,
           softwareVersion: await softwareVersion(),
@@ -162,7 +187,10 @@ export async function startService(
     } else log.warn('no mqtt section in the config: health, events and audit delivery are off');
     if (health && config.relay) {
       const dialTls = await fallbackDialTls(config);
-      stack.push(startRelay(loaded, { refusals, health, streaming, access, audit, time, log, dialTls }));
+      stack.add(
+        'relay',
+        startRelay(loaded, { refusals, health, streaming, access, audit, time, log, dialTls }),
+      );
     }
 
     const notify = new SdNotify({
@@ -171,8 +199,8 @@ export async function startService(
       mainPid: process.pid,
       time,
     });
+    stack.add('notify', { stop: () => notify.stopping() });
     await notify.ready();
-    stack.push({ stop: () => notify.stopping() });
     const url = streaming.server.listening ? streaming.url : undefined;
     log.info({ url: url ?? null, policyVersion: access.policy?.body.version ?? null }, 'nattsyn started');
     return { access, refusals, audit, streaming, health, url, stop: stopAll };

@@ -79,6 +79,7 @@ export const REASONS = {
   cmd_replayed: null,
   cmd_unknown: null,
   cmd_failed: null,
+  cmd_rate_limited: null,
   // The device's own faults (camera status, events, health problems).
   camera_missing: null,
   camera_stalled: null,
@@ -92,6 +93,9 @@ export const REASONS = {
   throttled: null,
   overheating: null,
   disk_low: null,
+  audit_unwritable: null,
+  audit_backlog: null,
+  audit_tail_lost: null,
   mqtt_offline: 503,
   // What else events and command records say (not refusals, but the same vocabulary).
   ok: null,

@@ -14,10 +14,3 @@ export async function openAuditLog(audit: AuditLog, log: Logger): Promise<void> 
     log.error({ err: error }, 'audit log unreadable: every request is denied until it is repaired');
   }
 }
-
-/** The `service_start` record, with the policy version the service starts under. */
-export async function recordServiceStart(audit: AuditLog, policyVersion: number, log: Logger): Promise<void> {
-  await audit
-    .append({ type: 'service_start', actor: 'device', detail: { policyVersion } })
-    .catch((error) => log.error({ err: error }, 'audit log unwritable: every request is denied until it is'));
-}

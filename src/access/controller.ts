@@ -9,18 +9,20 @@ import type { KeyObject } from 'jose';
 import type { Logger } from '../log.ts';
 import { Emitter, Subscriptions } from '../platform/emitter.ts';
 import type { Time } from '../platform/time.ts';
-import {
-  type ActivePolicy,
-  type AuditEntry,
-  type AuditLog,
-  type DurableStore,
-  type EpochMillis,
-  epochMillis,
-  type PolicyVerdict,
-  type TokenTrust,
+import type {
+  ActivePolicy,
+  AuditEntry,
+  AuditLog,
+  DurableStore,
+  EpochMillis,
+  PolicyVerdict,
+  TokenTrust,
 } from '../policy/index.ts';
-import { AccessDecision, endCodeFor, grantDetail, mediaOf, refusal } from './decision.ts';
+import { AuditProbe } from './auditProbe.ts';
+import { cameraScheduleAt } from './cameraSchedule.ts';
+import { AccessDecision, endCodeFor, grantDetail, mediaOf, recheckSessions, refusal } from './decision.ts';
 import { type FollowUpRefusal, LookFollowUp, type LookStatus } from './followUp.ts';
+import { PauseExpiry, pauseInForce } from './pause.ts';
 import { PolicyInForce } from './policyInForce.ts';
 import { RefusalRecorder } from './refusals.ts';
 import { SessionTable } from './sessionTable.ts';
@@ -29,6 +31,7 @@ import type {
   Admission,
   CameraSchedule,
   LookPlan,
+  PauseOptions,
   Refusal,
   RequestOrigin,
   SessionEndCode,
@@ -63,6 +66,8 @@ export class AccessController implements AccessControl {
   readonly #policy: PolicyInForce;
   readonly #sessions: SessionTable;
   readonly #decision: AccessDecision;
+  readonly #probe: AuditProbe;
+  readonly #pauseExpiry: PauseExpiry;
   readonly #followUp: LookFollowUp;
   readonly #refusals: RefusalRecorder;
   readonly #ownsRefusals: boolean;
@@ -71,12 +76,15 @@ export class AccessController implements AccessControl {
 
   constructor(deps: AccessControllerDeps) {
     this.#d = deps;
+    const changed = () => this.#changed.emit();
+    this.#probe = new AuditProbe({ ...deps, onRestored: changed });
     this.#ownsRefusals = deps.refusals === undefined;
     this.#refusals =
-      deps.refusals ?? new RefusalRecorder({ audit: deps.audit, time: deps.time, log: deps.log });
-    const record = (entry: AuditEntry) => this.#record(entry);
-    const append = (entry: AuditEntry) => deps.audit.append(entry);
+      deps.refusals ?? new RefusalRecorder({ audit: this.#probe, time: deps.time, log: deps.log });
+    const record = (entry: AuditEntry) => this.#probe.record(entry);
+    const append = (entry: AuditEntry) => this.#probe.append(entry);
     this.#policy = new PolicyInForce({ ...deps, deviceId: deps.trust.deviceId, append, record });
+    this.#pauseExpiry = new PauseExpiry({ ...deps, policy: this.#policy, onEnded: changed });
     this.#sessions = new SessionTable({ time: deps.time, record });
     this.#decision = new AccessDecision({
       trust: deps.trust,
@@ -89,7 +97,7 @@ export class AccessController implements AccessControl {
       time: deps.time,
       sessions: this.#sessions,
       decision: this.#decision,
-      append: (entry) => deps.audit.append(entry),
+      append,
     });
   }
 
@@ -97,19 +105,32 @@ export class AccessController implements AccessControl {
   async start(): Promise<void> {
     if (!this.#subscriptions.active) {
       const changed = () => this.#changed.emit();
-      this.#subscriptions.add(this.#policy.onChange(changed), this.#sessions.onChanged(changed));
+      this.#subscriptions.add(
+        this.#policy.onChange(changed),
+        this.#policy.onChange(() => this.#pauseExpiry.arm()),
+        this.#sessions.onChanged(changed),
+      );
       if (this.#d.onClockSyncChange) this.#subscriptions.add(this.#d.onClockSyncChange(changed));
     }
     this.#followUp.start();
     await this.#policy.load();
+    this.#probe.start();
   }
 
   /** Ends every live session (audited as `shutdown`). */
   async stop(): Promise<void> {
     await this.#sessions.endAll('shutdown');
+    this.#probe.stop();
+    this.#pauseExpiry.stop();
     this.#followUp.stop();
     this.#subscriptions.clear();
     if (this.#ownsRefusals) await this.#refusals.stop();
+  }
+
+  /** The `service_start` record; a log that cannot take it is re-probed from now on. */
+  recordServiceStart(): Promise<void> {
+    const policyVersion = this.#policy.policy?.body.version ?? 0;
+    return this.#probe.record({ type: 'service_start', actor: 'device', detail: { policyVersion } });
   }
 
   onChange(listener: () => void): () => void {
@@ -131,6 +152,7 @@ export class AccessController implements AccessControl {
     const verdict = await this.#decision.verify(token, now);
     if (!verdict.ok) return this.#deny(verdict, undefined, origin);
     const { claims } = verdict;
+    await this.#probe.ensure(); // a log that failed earlier may be writable again: never refuse on stale news
     const decision = this.#decision.decide(claims, now);
     if (decision.kind === 'deny') return this.#deny(refusal(decision.code), claims.staffId, origin);
     const ticket: SessionTicket = {
@@ -145,7 +167,7 @@ export class AccessController implements AccessControl {
     };
     const live = this.#sessions.reserve(ticket, claims, endCodeFor(decision, claims, now, this.policy));
     try {
-      await this.#d.audit.append({
+      await this.#probe.append({
         type: decision.scope === 'install' ? 'install_preview' : 'grant',
         actor: claims.staffId,
         sessionId: ticket.sessionId,
@@ -213,15 +235,15 @@ export class AccessController implements AccessControl {
   windowState(): WindowState {
     const now = this.#d.time.now();
     const { policy } = this.#policy;
-    const schedule = policy?.schedule;
     const preview = this.#policy.installPreviewUntil;
     const { open, next } = this.#policy.windowsAt(now);
-    const byPolicy = schedule?.isPausedAt(now) ?? false;
+    const pause = pauseInForce(this.#policy, now);
     return {
       open,
       next,
-      paused: this.#policy.pausedByResident || byPolicy,
-      pausedBy: this.#policy.pausedByResident ? 'resident' : byPolicy ? 'policy' : undefined,
+      paused: pause !== undefined,
+      pause,
+      pausedBy: pause?.by,
       policyVersion: policy?.body.version,
       timeZone: policy?.body.timeZone,
       clockSynced: this.#d.clockSynced(),
@@ -238,28 +260,20 @@ export class AccessController implements AccessControl {
   }
 
   cameraSchedule(leadMs: number): CameraSchedule {
-    const now = this.#d.time.now();
-    const state = this.windowState();
-    const { open, next } = state;
-    const soon = next !== undefined && next.start - now <= leadMs;
-    const byWindows = state.clockSynced && !state.paused && (open !== undefined || soon);
-    const edges = [open?.end, next && next.start - leadMs, next?.start].filter(
-      (t): t is number => t !== undefined && t > now,
-    );
-    const recheckAt = edges.length > 0 ? epochMillis(Math.min(...edges)) : undefined;
-    return { wanted: this.#sessions.size > 0 || byWindows, recheckAt };
+    return cameraScheduleAt(this.windowState(), this.#d.time.now(), leadMs, this.#sessions.size);
   }
 
   async applyPolicy(jws: string, actor: string): Promise<PolicyVerdict> {
     const verdict = await this.#policy.apply(jws, actor);
-    if (verdict.ok) await this.#recheckSessions();
+    if (verdict.ok) await recheckSessions(this.#sessions, this.#decision, this.#d.time.now(), this.policy);
     return verdict;
   }
 
-  /** The resident's pause button: pausing cuts live sessions at once, even unaudited (fail closed). */
-  async setPaused(paused: boolean, actor: string): Promise<void> {
+  /** The resident's pause: pausing cuts live sessions at once, even unaudited (fail closed). */
+  async setPaused(paused: boolean, actor: string, options: PauseOptions = {}): Promise<void> {
     if (!paused) return this.#policy.resume(actor);
-    await this.#policy.pause(actor);
+    const by = options.by ?? (actor === 'centre' ? 'centre' : 'resident');
+    await this.#policy.pause({ by, actor, since: this.#d.time.now(), until: options.until });
     await this.#sessions.endAll('paused');
     await this.#policy.storePause();
   }
@@ -267,19 +281,6 @@ export class AccessController implements AccessControl {
   /** Opens (or, with undefined, closes) the installer's aiming preview for `install`-scope tokens. */
   setInstallPreview(until: EpochMillis | undefined): void {
     this.#policy.setInstallPreview(until);
-  }
-
-  /** After a policy change, every live session must still pass the gate; its end can only come sooner. */
-  async #recheckSessions(): Promise<void> {
-    const now = this.#d.time.now();
-    for (const live of this.#sessions.entries()) {
-      const decision = this.#decision.decide(live.claims, now, live.ticket.sessionId);
-      if (decision.kind === 'deny') {
-        await this.end(live.ticket.sessionId, decision.code === 'revoked' ? 'revoked' : 'policy_changed');
-      } else if (decision.until < live.ticket.until) {
-        this.#sessions.cutAt(live, decision.until, endCodeFor(decision, live.claims, now, this.policy));
-      }
-    }
   }
 
   async #deny(
@@ -290,14 +291,5 @@ export class AccessController implements AccessControl {
     const detail = { remote: origin.remote, transport: origin.transport, ...mediaOf(origin) };
     await this.#refusals.refused(refused.code, detail, actor);
     return refused;
-  }
-
-  /** Appends to the audit log; a failure is logged (the log turns unwritable and the gate denies). */
-  async #record(entry: AuditEntry): Promise<void> {
-    try {
-      await this.#d.audit.append(entry);
-    } catch (error) {
-      this.#d.log.error({ err: error, type: entry.type }, 'audit append failed');
-    }
   }
 }

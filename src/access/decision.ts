@@ -66,15 +66,15 @@ export class AccessDecision {
 
   /** May these claims look now? `excludeSession`: judge a live session against the others. */
   decide(claims: StaffClaims, now: EpochMillis, excludeSession?: string): Decision {
-    return authorize(claims, now, this.gateState(excludeSession));
+    return authorize(claims, now, this.gateState(now, excludeSession));
   }
 
-  gateState(excludeSession?: string): GateState {
+  gateState(now: EpochMillis, excludeSession?: string): GateState {
     const { policy } = this.#d;
     return {
       clockSynced: this.#d.clockSynced(),
       policy: policy.policy,
-      pausedByResident: policy.pausedByResident,
+      pausedByResident: policy.pauseAt(now) !== undefined,
       auditWritable: this.#d.auditWritable(),
       installPreviewUntil: policy.installPreviewUntil,
       liveSessions: this.#d.sessions.gateView(excludeSession),
@@ -120,4 +120,21 @@ export function grantDetail(
     ...(ticket.windowId ? { windowId: ticket.windowId } : {}),
     ...(claims.reason ? { reason: claims.reason } : {}),
   };
+}
+
+/** After a policy change, every live session must still pass the gate; its end can only come sooner. */
+export async function recheckSessions(
+  sessions: SessionTable,
+  decision: AccessDecision,
+  now: EpochMillis,
+  policy: ActivePolicy | undefined,
+): Promise<void> {
+  for (const live of sessions.entries()) {
+    const verdict = decision.decide(live.claims, now, live.ticket.sessionId);
+    if (verdict.kind === 'deny') {
+      await sessions.end(live.ticket.sessionId, verdict.code === 'revoked' ? 'revoked' : 'policy_changed');
+    } else if (verdict.until < live.ticket.until) {
+      sessions.cutAt(live, verdict.until, endCodeFor(verdict, live.claims, now, policy));
+    }
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * The policy in force and the resident's own switches: the signed policy (loaded from and
- * persisted to the state directory, replaced only once audited and stored), the pause button
- * (persisted; unreadable counts as paused) and the installer's aiming preview. Announces every
+ * persisted to the state directory, replaced only once audited and stored), the pause (the
+ * resident's button or the centre on the resident's behalf, with who, since when and until when;
+ * persisted; unreadable counts as paused) and the installer's aiming preview. Announces every
  * change, so the camera schedule and readiness follow it instead of polling, and caches the open
  * and next window until the next of them begins or ends (the window search is not cheap).
  */
@@ -17,6 +18,8 @@ import {
   verifyPolicy,
   type WindowOccurrence,
 } from '../policy/index.ts';
+
+import { type PauseRequest, type PauseState, parsePause, pauseDetail } from './pause.ts';
 import type { LookPlan } from './types.ts';
 
 /** More windows than any real night holds (the schedule payload's own bound is 200). */
@@ -52,7 +55,7 @@ export class PolicyInForce {
   readonly #d: PolicyInForceDeps;
   readonly #changed = new Emitter<[]>();
   #policy: ActivePolicy | undefined;
-  #paused = false;
+  #pause: PauseState | undefined;
   #installPreviewUntil: EpochMillis | undefined;
   #windows: CachedWindows | undefined;
 
@@ -72,7 +75,7 @@ export class PolicyInForce {
           'stored policy refused; no sessions until a valid one arrives',
         );
     }
-    this.#paused = await this.#readPause();
+    this.#pause = await this.#readPause();
     this.#changed.emit();
   }
 
@@ -80,8 +83,15 @@ export class PolicyInForce {
     return this.#policy;
   }
 
+  /** A pause by the resident's switch or by the centre is set (its `until` may have passed). */
   get pausedByResident(): boolean {
-    return this.#paused;
+    return this.#pause !== undefined;
+  }
+
+  /** The pause by the resident's switch or by the centre, while it holds at `now`. */
+  pauseAt(now: EpochMillis): PauseState | undefined {
+    const p = this.#pause;
+    return p && (p.until === undefined || now < p.until) ? p : undefined;
   }
 
   get installPreviewUntil(): EpochMillis | undefined {
@@ -142,24 +152,38 @@ export class PolicyInForce {
     return verdict;
   }
 
-  /** Pausing fails closed: it holds at once, even if it cannot be audited; `storePause` persists it. */
-  async pause(actor: string): Promise<void> {
-    this.#paused = true;
+  /**
+   * Pausing fails closed: it holds at once, even if it cannot be audited (the record says who paused
+   * and until when); `storePause` persists it. A bare actor is the resident's switch.
+   */
+  async pause(request: PauseRequest | string): Promise<void> {
+    const p: PauseRequest =
+      typeof request === 'string' ? { by: 'resident', actor: request, since: undefined } : request;
+    this.#pause = { by: p.by, actor: p.actor, since: p.since, until: p.until };
     this.#changed.emit();
-    await this.#d.record({ type: 'pause', actor });
+    await this.#d.record({ type: 'pause', actor: p.actor, detail: pauseDetail(this.#pause) });
   }
 
   async storePause(): Promise<void> {
-    await this.#d.state.writeAtomic(PAUSE_FILE, JSON.stringify({ paused: true })).catch((error) => {
+    const text = JSON.stringify({ paused: true, ...this.#pause });
+    await this.#d.state.writeAtomic(PAUSE_FILE, text).catch((error) => {
       this.#d.log.error({ err: error }, 'pause could not be stored; it holds until restart');
     });
   }
 
-  /** Resuming opens the camera again, so it happens only once audited and stored (else it throws). */
-  async resume(actor: string): Promise<void> {
-    await this.#d.append({ type: 'resume', actor });
+  /**
+   * Resuming opens the camera again, so it happens only once audited and stored (else it throws).
+   * `expired`: the pause reached its own `until` (agreed and audited when it was made).
+   */
+  async resume(actor: string, expired = false): Promise<void> {
+    const by = this.#pause?.by;
+    await this.#d.append({
+      type: 'resume',
+      actor,
+      ...(by ? { detail: { by, ...(expired ? { expired } : {}) } } : {}),
+    });
     await this.#d.state.writeAtomic(PAUSE_FILE, JSON.stringify({ paused: false }));
-    this.#paused = false;
+    this.#pause = undefined;
     this.#changed.emit();
   }
 
@@ -168,14 +192,14 @@ export class PolicyInForce {
     this.#changed.emit();
   }
 
-  /** The stored pause flag; an unreadable one counts as paused (fail closed). */
-  async #readPause(): Promise<boolean> {
+  /** The stored pause; an unreadable one counts as paused by the resident, open-ended (fail closed). */
+  async #readPause(): Promise<PauseState | undefined> {
     try {
       const text = await this.#d.state.read(PAUSE_FILE);
-      return text === undefined ? false : (JSON.parse(text) as { paused: unknown }).paused !== false;
+      return text === undefined ? undefined : parsePause(JSON.parse(text));
     } catch (error) {
       this.#d.log.error({ err: error }, 'pause flag unreadable: staying paused until the resident resumes');
-      return true;
+      return { by: 'resident', actor: 'resident', since: undefined, until: undefined };
     }
   }
 

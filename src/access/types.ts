@@ -13,7 +13,9 @@ import type {
   WindowOccurrence,
 } from '../policy/index.ts';
 import type { ReasonCode } from '../reasons.ts';
+
 import type { FollowUpRefusal, LookStatus } from './followUp.ts';
+import type { PauseSource, PauseState } from './pause.ts';
 
 /** Why a session ended: stable codes, audited with the session's duration. */
 export const SESSION_END_CODES = [
@@ -59,6 +61,12 @@ export type Admission = { ok: true; session: SessionTicket } | Refusal;
 /** A verified token's holder and scope, without any session (the viewer page's state endpoint). */
 export type TokenCheck = { ok: true; staffId: string; scope: Scope } | Refusal;
 
+/** Who pauses (by default the centre when the actor is `centre`, else the resident) and until when. */
+export interface PauseOptions {
+  by?: Exclude<PauseSource, 'policy'>;
+  until?: EpochMillis | undefined;
+}
+
 export interface CameraSchedule {
   wanted: boolean;
   recheckAt: EpochMillis | undefined;
@@ -78,14 +86,16 @@ export interface WindowState {
   open: WindowOccurrence | undefined;
   next: WindowOccurrence | undefined;
   paused: boolean;
+  /** The pause in force: by whom (resident, centre or policy), since and until when. */
+  pause?: PauseState | undefined;
   policyVersion: number | undefined;
   /** The resident's IANA time zone from the policy in force. */
   timeZone: string | undefined;
   clockSynced: boolean;
   /** End of the installer's aiming preview while one is open (install-scope tokens only). */
   installPreviewUntil: EpochMillis | undefined;
-  /** Who paused, while paused: the resident (or the centre for them), or the policy's own pause. */
-  pausedBy: 'resident' | 'policy' | undefined;
+  /** Who paused, while paused: the resident, the centre for them, or the policy (`pause.by`). */
+  pausedBy: PauseSource | undefined;
 }
 
 /** The supervision plan the centre's round shows: windows ahead and which looks are allowed. */
@@ -141,8 +151,11 @@ export interface AccessControl {
   plan(horizon: EpochMillis): LookPlan;
   /** Verifies, applies, persists (atomically) and audits a signed policy; cuts sessions it closes. */
   applyPolicy(jws: string, actor: string): Promise<PolicyVerdict>;
-  /** The resident's pause button; pausing cuts live sessions. */
-  setPaused(paused: boolean, actor: string): Promise<void>;
+  /**
+   * The resident's pause (their button, or the centre on their behalf); pausing cuts live sessions
+   * and holds until resumed or until `options.until`. Audited with who paused and until when.
+   */
+  setPaused(paused: boolean, actor: string, options?: PauseOptions): Promise<void>;
   /** The camera should run: a window opens within `leadMs`, is open, or a session lives. */
   cameraWanted(leadMs: number): boolean;
   /** `cameraWanted` now, and the next instant the answer can change by time alone (none: only by `onChange`). */

@@ -1,6 +1,6 @@
 /**
  * The camera section of the config file: which driver, the picture it must deliver, and the GPIO
- * pins of the IR illuminator and privacy LED. The lead composes it into src/config.ts.
+ * pins of the IR illuminator, the privacy LED and the pause button. src/config.ts composes it.
  */
 import { z } from 'zod';
 
@@ -54,6 +54,18 @@ export const cameraConfigSchema = z
         /** BCM numbers (the pin names on the Pi header), not sysfs numbers. */
         irPin: bcmPin.optional(),
         ledPin: bcmPin.optional(),
+        /**
+         * The resident's pause button: a press pauses supervision, holding it `longPressMs` resumes.
+         * Wired to ground with a pull-up by default (`activeLow`: pressed reads 0).
+         */
+        pauseButton: z
+          .strictObject({
+            pin: bcmPin,
+            activeLow: z.boolean().default(true),
+            debounceMs: z.number().int().min(5).max(500).default(50),
+            longPressMs: z.number().int().min(1000).max(10_000).default(3000),
+          })
+          .optional(),
       })
       .default({ enabled: false, sysfsRoot: '/sys' }),
   })

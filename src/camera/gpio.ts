@@ -1,8 +1,9 @@
 /**
- * Output pins (IR illuminator, privacy LED) behind one small interface. The real driver uses
- * `onoff` (sysfs); kernels 6.6+ number sysfs GPIOs from each chip's base (e.g. 512 on a Pi 4,
- * 571 on a Pi 5), so BCM numbers are mapped by reading every /sys/class/gpio/gpiochip*\/label and
- * base. The sysfs root is injectable so the mapping is tested against a fake tree.
+ * Output pins (IR illuminator, privacy LED) and input pins (the resident's pause button) behind one
+ * small interface. The real driver uses `onoff` (sysfs); kernels 6.6+ number sysfs GPIOs from each
+ * chip's base (e.g. 512 on a Pi 4, 571 on a Pi 5), so BCM numbers are mapped by reading every
+ * /sys/class/gpio/gpiochip*\/label and base. The sysfs root and the line openers are injectable, so
+ * the mapping and the lines are tested against a fake tree of the same files.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,15 @@ export interface GpioOutputs {
   /** Turns every pin it drove off and releases it. Idempotent. */
   close(): Promise<void>;
 }
+
+/** Input pins: the line as it reads (active-low not applied) and every edge of it. */
+export interface GpioInputs {
+  read(bcmPin: number): Promise<0 | 1>;
+  /** Calls `listener` with the line's value on each edge (both); resolves to the unsubscribe. */
+  watch(bcmPin: number, listener: (value: 0 | 1) => void): Promise<() => void>;
+}
+
+export type Gpio = GpioOutputs & GpioInputs;
 
 /** Labels of the GPIO controller wired to the 40-pin header, across Pi models. */
 export const HEADER_CHIP_LABELS = ['pinctrl-rp1', 'pinctrl-bcm2711', 'pinctrl-bcm2835', 'pinctrl-bcm2712'];
@@ -60,30 +70,61 @@ export interface OutputLine {
 
 export type OpenLine = (sysfsNumber: number) => Promise<OutputLine>;
 
+/** One exported sysfs input line with edge interrupts on both edges (onoff's Gpio satisfies it). */
+export interface InputLine {
+  read(): Promise<0 | 1>;
+  watch(callback: (error: Error | null | undefined, value: 0 | 1) => void): void;
+  unwatch(callback: (error: Error | null | undefined, value: 0 | 1) => void): void;
+  unexport(): void;
+}
+
+export type OpenInputLine = (sysfsNumber: number) => Promise<InputLine>;
+
 const openWithOnoff: OpenLine = async (n) => {
   const { Gpio } = await import('onoff');
   return new Gpio(n, 'out') as unknown as OutputLine;
 };
 
-export class SysfsGpio implements GpioOutputs {
+// Debouncing is the button's, on the injected clock (camera/pauseButton.ts), not onoff's timers.
+const openInputWithOnoff: OpenInputLine = async (n) => {
+  const { Gpio } = await import('onoff');
+  return new Gpio(n, 'in', 'both') as unknown as InputLine;
+};
+
+export class SysfsGpio implements Gpio {
   readonly #root: string;
   readonly #open: OpenLine;
+  readonly #openInput: OpenInputLine;
   readonly #lines = new Map<number, OutputLine>();
+  readonly #inputs = new Map<number, InputLine>();
   #chips: GpioChip[] | undefined;
 
-  constructor(options: { sysfsRoot?: string; openLine?: OpenLine } = {}) {
+  constructor(options: { sysfsRoot?: string; openLine?: OpenLine; openInputLine?: OpenInputLine } = {}) {
     this.#root = options.sysfsRoot ?? '/sys';
     this.#open = options.openLine ?? openWithOnoff;
+    this.#openInput = options.openInputLine ?? openInputWithOnoff;
   }
 
   async set(bcmPin: number, on: boolean): Promise<void> {
     let line = this.#lines.get(bcmPin);
     if (!line) {
-      this.#chips ??= await readGpioChips(this.#root);
-      line = await this.#open(sysfsNumber(this.#chips, bcmPin));
+      line = await this.#open(await this.#number(bcmPin));
       this.#lines.set(bcmPin, line);
     }
     await line.write(on ? 1 : 0);
+  }
+
+  async read(bcmPin: number): Promise<0 | 1> {
+    return (await this.#input(bcmPin)).read();
+  }
+
+  async watch(bcmPin: number, listener: (value: 0 | 1) => void): Promise<() => void> {
+    const line = await this.#input(bcmPin);
+    const callback = (error: Error | null | undefined, value: 0 | 1) => {
+      if (!error) listener(value);
+    };
+    line.watch(callback);
+    return () => line.unwatch(callback);
   }
 
   async close(): Promise<void> {
@@ -93,17 +134,55 @@ export class SysfsGpio implements GpioOutputs {
       await line.write(0).catch(() => undefined);
       line.unexport();
     }
+    for (const input of this.#inputs.values()) input.unexport();
+    this.#inputs.clear();
+  }
+
+  async #input(bcmPin: number): Promise<InputLine> {
+    let line = this.#inputs.get(bcmPin);
+    if (!line) {
+      line = await this.#openInput(await this.#number(bcmPin));
+      this.#inputs.set(bcmPin, line);
+    }
+    return line;
+  }
+
+  async #number(bcmPin: number): Promise<number> {
+    this.#chips ??= await readGpioChips(this.#root);
+    return sysfsNumber(this.#chips, bcmPin);
   }
 }
 
-/** The same interface in memory, for tests and machines without GPIO. Keeps every change. */
-export class FakeGpio implements GpioOutputs {
+/**
+ * The same interface in memory, for machines without GPIO (the demo). Keeps every output change;
+ * an input reads 1 (a pulled-up line at rest) until `setInput` changes it.
+ */
+export class FakeGpio implements Gpio {
   readonly pins = new Map<number, boolean>();
   readonly history: { pin: number; on: boolean }[] = [];
+  readonly #inputs = new Map<number, 0 | 1>();
+  readonly #watchers = new Map<number, Set<(value: 0 | 1) => void>>();
 
   async set(bcmPin: number, on: boolean): Promise<void> {
     this.pins.set(bcmPin, on);
     this.history.push({ pin: bcmPin, on });
+  }
+
+  async read(bcmPin: number): Promise<0 | 1> {
+    return this.#inputs.get(bcmPin) ?? 1;
+  }
+
+  async watch(bcmPin: number, listener: (value: 0 | 1) => void): Promise<() => void> {
+    const set = this.#watchers.get(bcmPin) ?? new Set();
+    this.#watchers.set(bcmPin, set);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Drives an input line, with the edge a kernel would raise. */
+  setInput(bcmPin: number, value: 0 | 1): void {
+    this.#inputs.set(bcmPin, value);
+    for (const listener of this.#watchers.get(bcmPin) ?? []) listener(value);
   }
 
   isOn(bcmPin: number): boolean {

@@ -11,8 +11,17 @@ import { CameraSupervisor } from './supervisor.ts';
 export { type Logger, silentLogger } from '../platform/ports.ts';
 export { commandFor, rpicamCommand, syntheticCommand } from './commands.ts';
 export { type CameraConfig, type CameraConfigInput, cameraConfigSchema } from './config.ts';
-export { FakeGpio, type GpioOutputs, readGpioChips, SysfsGpio, sysfsNumber } from './gpio.ts';
+export {
+  FakeGpio,
+  type Gpio,
+  type GpioInputs,
+  type GpioOutputs,
+  readGpioChips,
+  SysfsGpio,
+  sysfsNumber,
+} from './gpio.ts';
 export { PrivacyIndicators } from './indicators.ts';
+export { PauseButton, type PauseButtonConfig } from './pauseButton.ts';
 export { ProcessCameraSource, type Spawn } from './processSource.ts';
 export { CameraScheduler } from './scheduler.ts';
 export { decodeStrip, STRIP_JS } from './strip.ts';

@@ -1,10 +1,13 @@
 /**
  * The room's two lights: the IR illuminator is on while the camera runs; the privacy LED is on
- * exactly while at least one session lives, so the resident can always tell they are watched.
+ * exactly while at least one session lives, so the resident can always tell they are watched. The
+ * LED also blinks to confirm the pause button, but only while nobody watches: a session starting
+ * mid-blink ends the blink with the LED on.
  */
 import type { AccessControl } from '../access/types.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { type Logger, silentLogger } from '../platform/ports.ts';
+import type { Time, Timer } from '../platform/time.ts';
 import type { GpioOutputs } from './gpio.ts';
 import type { CameraSource, CameraState } from './types.ts';
 
@@ -15,6 +18,8 @@ export interface IndicatorOptions {
   irPin?: number | undefined;
   ledPin?: number | undefined;
   logger?: Logger;
+  /** For the LED's confirmation blinks. */
+  time?: Pick<Time, 'timeout'>;
 }
 
 const CAMERA_ON: ReadonlySet<CameraState> = new Set(['starting', 'running', 'stalled']);
@@ -24,6 +29,7 @@ export class PrivacyIndicators {
   readonly #log: Logger;
   readonly #subscriptions = new Subscriptions();
   #queue: Promise<void> = Promise.resolve();
+  #blink: Timer | undefined;
 
   constructor(options: IndicatorOptions) {
     this.#o = options;
@@ -33,7 +39,10 @@ export class PrivacyIndicators {
   async start(): Promise<void> {
     if (this.#subscriptions.active) return;
     this.#subscriptions.add(
-      this.#o.access.onSessionsChanged((count) => this.#set(this.#o.ledPin, count > 0)),
+      this.#o.access.onSessionsChanged((count) => {
+        this.#stopBlink();
+        this.#set(this.#o.ledPin, count > 0);
+      }),
       this.#o.camera.onStatus((s) => this.#set(this.#o.irPin, CAMERA_ON.has(s.state))),
     );
     this.#set(this.#o.ledPin, this.#o.access.sessions().length > 0);
@@ -42,6 +51,7 @@ export class PrivacyIndicators {
   }
 
   async stop(): Promise<void> {
+    this.#stopBlink();
     this.#subscriptions.clear();
     await this.#queue;
     await this.#o.gpio.close();
@@ -50,6 +60,30 @@ export class PrivacyIndicators {
   /** Resolves when every pin change asked for so far is done. */
   settled(): Promise<void> {
     return this.#queue;
+  }
+
+  /** Blinks the LED `times` times, `onMs` on and off each; not while a session lives. */
+  blink(times: number, onMs: number): void {
+    const { ledPin, time, access } = this.#o;
+    if (ledPin === undefined || !time || !this.#subscriptions.active || access.sessions().length > 0) return;
+    this.#stopBlink();
+    let step = 0;
+    const next = () => {
+      if (step === times * 2) {
+        this.#blink = undefined;
+        this.#set(ledPin, access.sessions().length > 0);
+        return;
+      }
+      this.#set(ledPin, step % 2 === 0);
+      step += 1;
+      this.#blink = time.timeout('led-blink', onMs, next);
+    };
+    next();
+  }
+
+  #stopBlink(): void {
+    this.#blink?.cancel();
+    this.#blink = undefined;
   }
 
   #set(pin: number | undefined, on: boolean): void {

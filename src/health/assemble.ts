@@ -8,7 +8,8 @@ import type { AccessControl } from '../access/types.ts';
 import type { CameraSource } from '../camera/types.ts';
 import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
 import type { Time } from '../platform/time.ts';
-import type { AuditEntry, AuditRecord, DurableStore } from '../policy/index.ts';
+import type { AuditEntry, DurableStore } from '../policy/index.ts';
+import type { AuditSource } from './auditDelivery.ts';
 import { CommandRegistry } from './commands.ts';
 import type { HealthConfig, MqttConfig } from './config.ts';
 import { EventQueue } from './events.ts';
@@ -16,7 +17,7 @@ import { FrameChecker } from './frames.ts';
 import { InboundHandler } from './inbound.ts';
 import { type Inventory, readInventory } from './inventory.ts';
 import { MqttLink } from './link.ts';
-import { Outbox, type OutboxSource } from './outbox.ts';
+import { Outbox } from './outbox.ts';
 import { SystemProbes } from './probes.ts';
 import { ReadinessCheck } from './readiness.ts';
 import { HealthReporter } from './reporter.ts';
@@ -31,7 +32,8 @@ export interface HealthServiceDeps {
   /** The state directory (events queue, connection counter) and its path for disk-space reports. */
   store: DurableStore;
   stateDir: string;
-  audit: OutboxSource<AuditRecord> & { append(entry: AuditEntry): Promise<unknown> };
+  /** The audit log: delivered to the archive, appended to by inbound commands, watched for writability. */
+  audit: AuditSource & { append(entry: AuditEntry): Promise<unknown>; readonly writable: boolean };
   access: Pick<AccessControl, 'windowState' | 'sessions' | 'applyPolicy' | 'onChange' | 'plan'>;
   /** The pinned policy public key: verifies inbound commands too. */
   policyKey: KeyObject | CryptoKey;
@@ -86,6 +88,8 @@ export function assembleHealth(deps: HealthServiceDeps): HealthParts {
     audit: deps.audit,
     events: events,
     log,
+    ackWaitMs: deps.mqtt.auditAckWaitMs,
+    ackWaitMaxMs: deps.mqtt.auditAckWaitMaxMs,
     ...pick({ time }),
   });
   const probes = new SystemProbes({
@@ -130,6 +134,16 @@ export function assembleHealth(deps: HealthServiceDeps): HealthParts {
     inventory: deps.inventory ?? readInventory,
     frames: frames,
     readiness: () => readiness.status(),
+    audit: () => {
+      const backlog = outbox.audit.backlog();
+      return {
+        writable: deps.audit.writable,
+        lastSeq: backlog.lastSeq,
+        acknowledgedSeq: backlog.acknowledgedSeq,
+        undelivered: backlog.count,
+        oldestTs: backlog.oldestTs,
+      };
+    },
     log,
     ...pick({ camera, time }),
   });

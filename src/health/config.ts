@@ -53,12 +53,33 @@ export const mqttConfigSchema = z
     keepaliveSeconds: positiveInt().max(3600).default(30),
     connectTimeoutMs: positiveInt().default(10_000),
     backoff: backoffConfigSchema.default({ initialMs: 1000, maxMs: 60_000, factor: 2, jitter: 0.5 }),
+    /**
+     * The largest inbound payload taken (a signed policy at its limits is ~700 KiB). Announced to the
+     * broker in CONNECT (MQTT 5 Maximum Packet Size) and checked again before anything is parsed.
+     */
+    maxInboundBytes: positiveInt()
+      .min(4096)
+      .max(16 * 1024 * 1024)
+      .default(1024 * 1024),
+    /** A PUBACK this much overdue means the broker holds the connection without serving it: drop it. */
+    pubackTimeoutMs: positiveInt().min(1000).default(30_000),
+    /**
+     * How long audit records may wait for the archive's `audit/ack` before they are sent again (a
+     * broker drops records past its queue, and nothing after them shows the archive the gap); the
+     * wait doubles up to `auditAckWaitMaxMs` while no ack moves.
+     */
+    auditAckWaitMs: positiveInt().min(100).default(30_000),
+    auditAckWaitMaxMs: positiveInt().default(240_000),
     homeAssistant: z
       .strictObject({
         enabled: z.boolean().default(false),
         prefix: z.string().min(1).default('homeassistant'),
       })
       .default({ enabled: false, prefix: 'homeassistant' }),
+  })
+  .refine((c) => c.auditAckWaitMs <= c.auditAckWaitMaxMs, {
+    message: 'auditAckWaitMs must not exceed auditAckWaitMaxMs',
+    path: ['auditAckWaitMs'],
   })
   .refine((c) => !c.url.startsWith('mqtts:') || c.tls !== undefined, {
     message: 'mqtts:// needs tls.caFile, tls.certFile and tls.keyFile',
@@ -104,6 +125,12 @@ export const healthConfigSchema = z.strictObject({
     .default(200 * 1024 * 1024),
   /** Root of /proc, /sys and /run, for tests with a fake tree. */
   fsRoot: z.string().default('/'),
+  /**
+   * Audit records the archive has not acknowledged: past either many records or an oldest record
+   * this old, health lists `audit_backlog` (delivery is blocked: a broker refusing, no archive).
+   */
+  auditBacklogRecords: positiveInt().default(1000),
+  auditBacklogSeconds: positiveInt().default(600),
   frameCheck: frameCheckConfigSchema.default({
     intervalSeconds: 10,
     darkMean: 12,

@@ -44,7 +44,7 @@ export interface FrameCheckerDeps {
   decode?: ThumbnailDecoder;
   /** Whether the IR illuminator is on; a dark picture only means "covered" when it is. */
   irOn?: () => boolean;
-  time?: Pick<Clock, 'now'>;
+  time?: Clock;
   /** Draws the fingerprint's pixel pairs (once per thumbnail size). */
   random?: () => number;
   log?: Log;
@@ -163,8 +163,9 @@ export class FrameChecker {
     }
   }
 
+  /** The interval is measured on the monotonic clock: a wall clock stepped back must not pause checks. */
   #offer(au: AccessUnit): void {
-    const now = (this.#deps.time ?? systemTime).now();
+    const now = (this.#deps.time ?? systemTime).monotonic();
     if (!au.keyframe || this.#busy || now - this.#lastCheck < this.#deps.config.intervalSeconds * 1000)
       return;
     this.#lastCheck = now;

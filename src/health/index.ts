@@ -5,6 +5,7 @@
 export { COMMAND_REJECT_CODES, CommandRegistry } from './commands.ts';
 export { EventQueue } from './events.ts';
 export { runMonitor } from './monitor.ts';
+export { pauseCommands } from './pauseCommands.ts';
 export { EVENT_CODES, type EventPayload, HEALTH_PROBLEMS } from './payloads.ts';
 export { readinessCameraLeadMs } from './readiness.ts';
 export { SdNotify } from './sdNotify.ts';

@@ -1,12 +1,11 @@
 /**
- * The MQTT link to the monitoring centre (mqtt v5). Owns the connection, the reconnect back-off, the
- * `status` topic with its Last Will and connection counter, and the routing of inbound messages.
- * What is announced on connect (info, health) and what flows (outbox, inbound) belong to others,
- * which hook in with `onConnect` and `onMessage`.
- *
- * mqtt.js has no back-off of its own and keeps unacknowledged QoS 1 messages only in memory, so
- * reconnecting is ours (`reconnectPeriod: 0`, `client.reconnect()` after a jittered delay, which
- * also gives each connection fresh stores) and durability is the outbox's.
+ * The MQTT link to the monitoring centre (mqtt v5): the connection, the reconnect back-off, the
+ * `status` topic with its Last Will and connection counter; inbound routing is linkInbound.ts.
+ * What is announced on connect and what flows (outbox, inbound) hook in with `onConnect` and
+ * `onMessage`. mqtt.js has no back-off of its own and keeps unacknowledged QoS 1 messages only in
+ * memory, so reconnecting is ours (`client.reconnect()` after a jittered delay) and durability is
+ * the outbox's. Whatever fails on the way (even saving the connection counter to a full disk), the
+ * next attempt is always scheduled; a connection whose PUBACK is overdue is dropped and redialled.
  */
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt';
 import { NattsynError } from '../errors.ts';
@@ -15,21 +14,21 @@ import { type Logger as Log, silentLogger as silentLog } from '../platform/ports
 import { systemTime, type Time, type Timer, withTimeout } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import type { MqttConfig } from './config.ts';
+import { ConnectionCounter } from './connectionCounter.ts';
+import { forgetOutgoing, InFlight } from './inFlight.ts';
+import { LinkInbound, type MessageHook } from './linkInbound.ts';
 import {
   type InboundProperties,
-  inboundProperties,
   linkOptions,
   type PublishOptions,
   publishProperties,
 } from './linkOptions.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
 
-const COUNTER_FILE = 'mqtt.connection.json';
-
 export interface MqttLinkDeps {
   deviceId: string;
   config: MqttConfig;
-  /** Keeps the connection counter across restarts (the state directory). */
+  /** Keeps the connection counter across restarts (the state directory); a failing store never stops dialling. */
   store: DurableStore;
   random?: () => number;
   time?: Time;
@@ -43,12 +42,6 @@ export interface MqttLinkDeps {
 export type { InboundProperties, PublishOptions };
 
 type ConnectHook = (connection: number) => Promise<void>;
-type MessageHook = (
-  suffix: string,
-  payload: Buffer,
-  retained: boolean,
-  properties: InboundProperties,
-) => void;
 
 export class MqttLink {
   readonly topics: ReturnType<typeof topicsFor>;
@@ -58,9 +51,9 @@ export class MqttLink {
   readonly #log: Log;
   readonly #connectHooks: ConnectHook[] = [];
   readonly #disconnectHooks = new Set<() => void>();
-  readonly #messageHooks = new Set<MessageHook>();
-  readonly #listening = new Set<string>();
-  readonly #pending = new Set<(error: Error) => void>();
+  readonly #inbound: LinkInbound;
+  readonly #pending: InFlight;
+  readonly #counter: ConnectionCounter;
   #client: MqttClient | undefined;
   #connection = 0;
   #attempt = 0;
@@ -71,6 +64,8 @@ export class MqttLink {
   #willPolicyVersion: number | null = null;
   /** The close was ours, to re-arm the will: dial again at once, not after a back-off. */
   #rearming = false;
+  /** Connections dropped for an overdue PUBACK. */
+  pubackTimeouts = 0;
 
   constructor(deps: MqttLinkDeps) {
     this.#deps = deps;
@@ -78,6 +73,11 @@ export class MqttLink {
     this.schedule = new Backoff(deps.config.backoff);
     this.#time = deps.time ?? systemTime;
     this.#log = deps.log ?? silentLog;
+    this.#counter = new ConnectionCounter(deps.store, this.#log);
+    this.#inbound = new LinkInbound(this.topics.base, deps.config.maxInboundBytes, this.#log);
+    this.#pending = new InFlight(this.#time, deps.config.pubackTimeoutMs, (waitedMs, inFlight) =>
+      this.#pubackOverdue(waitedMs, inFlight),
+    );
   }
 
   /** Connected and announced (`status` online published). */
@@ -91,6 +91,16 @@ export class MqttLink {
 
   get connection(): number {
     return this.#connection;
+  }
+
+  /** Inbound payloads dropped as too large. */
+  get oversized(): number {
+    return this.#inbound.oversized;
+  }
+
+  /** Publishes awaiting their PUBACK. */
+  get inFlight(): number {
+    return this.#pending.size;
   }
 
   /** Runs, in registration order, on every connection before `status` goes online. */
@@ -113,24 +123,21 @@ export class MqttLink {
    */
   listen(topic: string): void {
     if (!topic.startsWith(`${this.topics.base}/`)) throw new Error(`not under this device: ${topic}`);
-    this.#listening.add(topic);
+    this.#inbound.listening.add(topic);
     const client = this.#client;
     if (client?.connected) void client.subscribeAsync(topic, { qos: 1, nl: true }).catch(() => undefined);
   }
 
   /** Inbound messages on `policy` and `cmd/<name>`; `suffix` is the topic after the device base. */
   onMessage(hook: MessageHook): () => void {
-    this.#messageHooks.add(hook);
-    return () => this.#messageHooks.delete(hook);
+    return this.#inbound.on(hook);
   }
 
   async start(): Promise<void> {
     if (this.#client) return;
     this.#stopping = false;
     this.#dialed = false;
-    const { store } = this.#deps;
-    const saved = await store.read(COUNTER_FILE);
-    this.#connection = saved === undefined ? 0 : Number(JSON.parse(saved).connection) || 0;
+    this.#connection = await this.#counter.load();
     const client = (this.#deps.connect ?? mqtt.connect)(this.#deps.config.url, await linkOptions(this.#deps));
     this.#client = client;
     client.on('connect', () => void this.#onConnected(client));
@@ -138,8 +145,8 @@ export class MqttLink {
     client.on('error', (error) =>
       this.#log.warn({ code: (error as NodeJS.ErrnoException).code }, 'mqtt error'),
     );
-    client.on('message', (topic, payload, packet) => this.#route(topic, payload, packet));
-    await this.#attemptConnect();
+    client.on('message', (topic, payload, packet) => this.#inbound.route(topic, payload, packet));
+    await this.#attemptConnect().catch((error) => this.#dialFailed(error));
   }
 
   /** Publishes and resolves on PUBACK (QoS 1) or once written (QoS 0). Never queues while offline. */
@@ -148,23 +155,7 @@ export class MqttLink {
     if (!client?.connected) return Promise.reject(offline());
     const opts: IClientPublishOptions = { qos: options.qos ?? 1, retain: options.retain ?? false };
     if (this.#deps.config.protocolVersion === 5) Object.assign(opts, publishProperties(options));
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const fail = (error: Error) => {
-        if (settled) return;
-        settled = true;
-        this.#pending.delete(fail);
-        reject(error);
-      };
-      this.#pending.add(fail);
-      client.publish(topic, payload, opts, (error) => {
-        if (error) return fail(error);
-        if (settled) return;
-        settled = true;
-        this.#pending.delete(fail);
-        resolve();
-      });
-    });
+    return this.#pending.track((done) => client.publish(topic, payload, opts, (error) => done(error)));
   }
 
   /**
@@ -186,6 +177,7 @@ export class MqttLink {
     this.#stopping = true;
     this.#retry?.cancel();
     this.#retry = undefined;
+    this.#pending.cancel();
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
@@ -196,15 +188,14 @@ export class MqttLink {
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     client.removeAllListeners();
     client.on('error', () => undefined);
-    this.#failPending();
+    this.#pending.failAll(offline);
   }
 
-  /** Bumps the durable connection counter, arms the Last Will with it, then dials. */
+  /** Bumps the connection counter (saved when the disk lets it), arms the Last Will with it, dials. */
   async #attemptConnect(): Promise<void> {
     const client = this.#client;
     if (!client || this.#stopping) return;
-    this.#connection += 1;
-    await this.#deps.store.writeAtomic(COUNTER_FILE, JSON.stringify({ connection: this.#connection }));
+    this.#connection = await this.#counter.next();
     if (this.#client !== client || this.#stopping) return;
     const will = this.#status('offline');
     this.#willPolicyVersion = will.policyVersion;
@@ -219,7 +210,13 @@ export class MqttLink {
     this.#attempt = 0;
     const { topics } = this;
     try {
-      const inbound = [topics.policy, topics.cmd, ...this.#listening];
+      const inbound = [
+        topics.policy,
+        topics.cmd,
+        topics.auditAck,
+        topics.auditResend,
+        ...this.#inbound.listening,
+      ];
       await client.subscribeAsync(inbound, { qos: 1, nl: true });
       for (const hook of this.#connectHooks) await hook(this.#connection);
       await this.#publishStatus(client, 'online');
@@ -237,41 +234,50 @@ export class MqttLink {
   #onClosed(): void {
     const wasOnline = this.#online;
     this.#online = false;
-    this.#failPending();
+    this.#pending.failAll(offline);
+    if (this.#client) forgetOutgoing(this.#client);
     if (wasOnline) for (const hook of this.#disconnectHooks) hook();
     if (this.#stopping || this.#retry !== undefined) return;
     if (this.#rearming) {
       this.#rearming = false;
-      void this.#attemptConnect().catch((error) =>
-        this.#log.error({ err: String(error) }, 'mqtt dial failed'),
-      );
+      void this.#attemptConnect().catch((error) => this.#dialFailed(error));
       return;
     }
+    this.#scheduleRetry();
+  }
+
+  #scheduleRetry(): void {
+    if (this.#stopping || this.#retry !== undefined) return;
     const delay = this.schedule.delay(this.#attempt, (this.#deps.random ?? Math.random)());
     this.#attempt += 1;
     this.#log.debug({ delay, attempt: this.#attempt }, 'mqtt reconnect scheduled');
     this.#retry = this.#time.timeout('mqtt-reconnect', delay, () => {
       this.#retry = undefined;
-      void this.#attemptConnect().catch((error) =>
-        this.#log.error({ err: String(error) }, 'mqtt dial failed'),
-      );
+      void this.#attemptConnect().catch((error) => this.#dialFailed(error));
     });
   }
 
-  #route(topic: string, payload: Buffer, packet: mqtt.IPublishPacket): void {
-    const prefix = `${this.topics.base}/`;
-    if (!topic.startsWith(prefix)) return;
-    const suffix = topic.slice(prefix.length);
-    const properties = inboundProperties(packet);
-    for (const hook of this.#messageHooks) hook(suffix, payload, packet.retain, properties);
+  /** An attempt failed before it could dial: never the last one. */
+  #dialFailed(error: unknown): void {
+    this.#log.error({ err: String(error) }, 'mqtt dial failed; retrying');
+    this.#scheduleRetry();
+  }
+
+  /** The broker holds this connection without serving it: drop it, and dial again after the back-off. */
+  #pubackOverdue(waitedMs: number, inFlight: number): void {
+    const client = this.#client;
+    if (!client?.connected || this.#stopping) return;
+    this.pubackTimeouts += 1;
+    this.#log.warn({ waitedMs, inFlight }, 'PUBACK overdue; dropping the connection');
+    client.stream?.destroy();
   }
 
   #status(state: StatusPayload['state']): StatusPayload {
-    const now = this.#time.now();
+    const since = new Date(this.#time.now()).toISOString();
     return {
       state,
       connection: this.#connection,
-      since: new Date(now).toISOString(),
+      since,
       policyVersion: this.#deps.policyVersion?.() ?? null,
     };
   }
@@ -286,10 +292,6 @@ export class MqttLink {
         (error) => (error ? reject(error) : resolve()),
       ),
     );
-  }
-
-  #failPending(): void {
-    for (const fail of [...this.#pending]) fail(offline());
   }
 }
 

@@ -1,12 +1,16 @@
 /**
- * The mqtt.js options and packet properties of the device's link: MQTT 5 (or 3.1.1 for the demo's broker), a clean session
- * per connection, reconnecting left to the link's own back-off, and TLS pinned to the centre's CA
- * with this device's client certificate. There is no switch to accept an unverified broker.
+ * The mqtt.js options and packet properties of the device's link: MQTT 5 (or 3.1.1 for a broker
+ * that speaks only that), a clean session per connection, reconnecting left to the link's own
+ * back-off, the largest packet it takes, and TLS pinned to the centre's CA with this device's client
+ * certificate. There is no switch to accept an unverified broker.
  */
 import { readFile } from 'node:fs/promises';
 import type { IClientOptions, IClientPublishOptions, IPublishPacket } from 'mqtt';
 import { UsageError } from '../errors.ts';
 import type { MqttConfig } from './config.ts';
+
+/** Room for a packet's header, topic and properties around the largest payload taken. */
+export const PACKET_OVERHEAD_BYTES = 4096;
 
 export interface LinkOptionsDeps {
   deviceId: string;
@@ -29,6 +33,9 @@ export async function linkOptions(deps: LinkOptionsDeps): Promise<IClientOptions
     // publish (6 MB of heap, measured) to save an allocation per packet id.
     writeCache: false,
   };
+  // MQTT 5 lets the client name the largest packet it takes; the broker then never sends a larger one.
+  if (config.protocolVersion === 5)
+    options.properties = { maximumPacketSize: config.maxInboundBytes + PACKET_OVERHEAD_BYTES };
   if (config.tls) {
     const tls = config.tls;
     const readRaw = deps.readFile ?? ((f: string) => readFile(f, 'utf8'));

@@ -23,6 +23,8 @@ const DEVICE_FAULTS = [
   'throttled',
   'overheating',
   'disk_low',
+  'audit_unwritable',
+  'audit_backlog',
 ] as const satisfies readonly ReasonCode[];
 
 /** Stable event codes: the centre's alarms depend on them. Add codes, never rename one. */
@@ -119,6 +121,20 @@ export const healthPayloadSchema = z.strictObject({
   readiness: z.enum(['ready', 'at_risk', 'unknown']),
   problems: z.array(z.enum(HEALTH_PROBLEMS)),
   periodSeconds: z.number().int().positive(),
+  /**
+   * The audit log and its way to the archive: whether it can be written (every access is refused
+   * when it cannot), its last `seq`, the last one the archive acknowledged, how many records wait
+   * for that acknowledgement and how old the oldest of them is. Null where the device has no log.
+   */
+  audit: z
+    .strictObject({
+      writable: z.boolean(),
+      lastSeq: z.number().int().nonnegative(),
+      acknowledgedSeq: z.number().int().nonnegative(),
+      undelivered: z.number().int().nonnegative(),
+      oldestUndeliveredSeconds: z.number().int().nonnegative().nullable(),
+    })
+    .nullable(),
 });
 export type HealthPayload = z.infer<typeof healthPayloadSchema>;
 

@@ -14,11 +14,13 @@ export interface Readings {
   frames: FrameVerdict | undefined;
   windowOpen: boolean;
   policyVersion: number | undefined;
+  /** The audit log; undefined where the device reports none. */
+  audit?: { writable: boolean; undelivered: number; oldestUndeliveredSeconds: number | null } | undefined;
 }
 
 export function problemsOf(
   r: Readings,
-  config: Pick<HealthConfig, 'overheatingC' | 'diskLowBytes'>,
+  config: Pick<HealthConfig, 'overheatingC' | 'diskLowBytes' | 'auditBacklogRecords' | 'auditBacklogSeconds'>,
 ): HealthProblem[] {
   const out: HealthProblem[] = [];
   const cam = r.camera?.state;
@@ -39,6 +41,13 @@ export function problemsOf(
     out.push('overheating');
   if (r.system.diskFreeBytes !== null && r.system.diskFreeBytes < config.diskLowBytes) out.push('disk_low');
   if (r.policyVersion === undefined) out.push('no_policy');
+  if (r.audit && !r.audit.writable) out.push('audit_unwritable');
+  if (
+    r.audit &&
+    (r.audit.undelivered > config.auditBacklogRecords ||
+      (r.audit.oldestUndeliveredSeconds ?? 0) > config.auditBacklogSeconds)
+  )
+    out.push('audit_backlog');
   return out;
 }
 
@@ -50,6 +59,8 @@ const REPORTER_EVENTS: ReadonlySet<HealthProblem> = new Set([
   'throttled',
   'overheating',
   'disk_low',
+  'audit_unwritable',
+  'audit_backlog',
 ]);
 
 /** Problems present now that were not before and that the reporter announces as events. */

@@ -107,8 +107,9 @@ export class ReadinessCheck {
 
   async #tick(): Promise<void> {
     const now = this.#time.now();
-    const { next, open } = this.#deps.access.windowState();
-    if (open || !next || now < next.start - this.leadMs || now >= next.start) return;
+    // An open window does not excuse the next one: windows may overlap, and each gets its own check.
+    const { next } = this.#deps.access.windowState();
+    if (!next || now < next.start - this.leadMs || now >= next.start) return;
     if (this.#last?.start === next.start && this.#last.windowId === next.windowId) return;
     const failing = await this.evaluate();
     this.#last = { windowId: next.windowId, start: next.start, failing };
@@ -122,14 +123,14 @@ export class ReadinessCheck {
 
   /**
    * Judges the coming window if it is inside the lead now, then sets the one timer that matters:
-   * when the coming window enters the lead (not while another is open), or when it starts (after
-   * which a later window is the coming one).
+   * when the coming window enters its lead (whether or not another window is open then), or when it
+   * starts (after which a later window is the coming one).
    */
   async #arm(): Promise<void> {
     if (!this.#active) return;
-    const { open, next } = this.#deps.access.windowState();
+    const { next } = this.#deps.access.windowState();
     if (!next) return this.#wakeAt(undefined);
-    const judgeFrom = Math.max(next.start - this.leadMs, open?.end ?? Number.NEGATIVE_INFINITY);
+    const judgeFrom = next.start - this.leadMs;
     if (this.#time.now() < judgeFrom) return this.#wakeAt(judgeFrom);
     await this.tick();
     this.#wakeAt(next.start);

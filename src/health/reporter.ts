@@ -2,7 +2,10 @@
  * The health reporter: samples the cheap probes, the camera, the frame checks and the window state,
  * publishes `health` (retained, QoS 1, expiry 3× the period) every period and at once when something
  * that matters changes, raises events for problems as they appear, and announces `info` + `health`
- * on every connection before the link says `online`.
+ * on every connection before the link says `online`. Health goes out whatever the event queue does:
+ * a full or read-only disk that refuses the problem's event must not also silence the report of it
+ * (issue 9). The period is measured on the monotonic clock, so a wall clock stepped back by NTP
+ * does not hold health back until the retained copy expires; wall time is only for timestamps.
  */
 
 import type { AccessControl } from '../access/types.ts';
@@ -36,8 +39,19 @@ export interface HealthReporterDeps {
   camera?: Pick<CameraSource, 'status' | 'onStatus'>;
   frames?: { verdict(): FrameVerdict; onVerdict(l: (v: FrameVerdict) => void): () => void };
   readiness?: () => HealthPayload['readiness'];
+  /** The audit log's writability and its backlog at the archive. */
+  audit?: () => AuditStatus;
   time?: Time;
   log?: Log;
+}
+
+export interface AuditStatus {
+  writable: boolean;
+  lastSeq: number;
+  acknowledgedSeq: number;
+  undelivered: number;
+  /** Wall-clock `ts` of the oldest record the archive has not acknowledged. */
+  oldestTs: string | undefined;
 }
 
 /** Camera and frame-check changes are batched for this long before a sample. */
@@ -123,8 +137,7 @@ export class HealthReporter {
 
   async #sampleOnce(): Promise<void> {
     const payload = await this.#build();
-    const now = this.#time.now();
-    await this.#raise(payload);
+    const now = this.#time.monotonic();
     this.#current = payload;
     const key = significant(payload);
     const due = now - this.#lastPublished >= this.#deps.config.periodSeconds * 1000;
@@ -133,6 +146,7 @@ export class HealthReporter {
       this.#lastPublished = now;
       this.#lastKey = key;
     }
+    await this.#raise(payload);
   }
 
   async #build(): Promise<HealthPayload> {
@@ -142,6 +156,7 @@ export class HealthReporter {
     const ws = access.windowState();
     const cam = camera?.status();
     const verdict = frames?.verdict();
+    const audit = this.#auditReading(now);
     const problems = problemsOf(
       {
         system,
@@ -149,6 +164,7 @@ export class HealthReporter {
         frames: verdict,
         windowOpen: ws.open !== undefined,
         policyVersion: ws.policyVersion,
+        audit: audit ?? undefined,
       },
       config,
     );
@@ -176,20 +192,51 @@ export class HealthReporter {
       readiness: this.#deps.readiness?.() ?? 'unknown',
       problems,
       periodSeconds: config.periodSeconds,
+      audit,
     });
   }
 
+  #auditReading(now: number): HealthPayload['audit'] {
+    const status = this.#deps.audit?.();
+    if (!status) return null;
+    const oldest = status.oldestTs === undefined ? Number.NaN : Date.parse(status.oldestTs);
+    return {
+      writable: status.writable,
+      lastSeq: status.lastSeq,
+      acknowledgedSeq: status.acknowledgedSeq,
+      undelivered: status.undelivered,
+      oldestUndeliveredSeconds: Number.isNaN(oldest) ? null : Math.max(0, Math.floor((now - oldest) / 1000)),
+    };
+  }
+
+  /**
+   * Raises an event for each problem that appeared. An event the queue refuses (the disk is full)
+   * is not counted as raised, so the next sample tries again; health has already gone out.
+   */
   async #raise(payload: HealthPayload): Promise<void> {
-    const { events } = this.#deps;
+    const unraised = new Set<string>();
     for (const code of newProblemEvents(this.#problems, payload.problems)) {
       this.#log.warn({ code }, 'health problem');
-      await events.raise(code);
+      if (!(await this.#tryRaise(code))) unraised.add(code);
     }
-    this.#problems = payload.problems;
+    this.#problems = payload.problems.filter((p) => !unraised.has(p));
     if (this.#paused !== undefined && this.#paused !== payload.paused) {
-      await events.raise('paused', { paused: payload.paused });
+      if (!(await this.#tryRaise('paused', { paused: payload.paused }))) return;
     }
     this.#paused = payload.paused;
+  }
+
+  async #tryRaise(...args: Parameters<EventSink['raise']>): Promise<boolean> {
+    try {
+      await this.#deps.events.raise(...args);
+      return true;
+    } catch (error) {
+      this.#log.warn(
+        { code: args[0], err: String(error) },
+        'event not stored; raised again at the next sample',
+      );
+      return false;
+    }
   }
 
   #publish(payload: HealthPayload): Promise<void> {
@@ -205,6 +252,7 @@ export class HealthReporter {
   async #announce(connection: number): Promise<void> {
     const { link, deviceId, softwareVersion } = this.#deps;
     const now = this.#time.now();
+    const monotonic = this.#time.monotonic();
     const inventory = await this.#deps.inventory();
     const info = infoPayloadSchema.parse({
       deviceId,
@@ -217,7 +265,7 @@ export class HealthReporter {
     const payload = await this.#build();
     this.#current = payload;
     await this.#publish(payload);
-    this.#lastPublished = now;
+    this.#lastPublished = monotonic;
     this.#lastKey = significant(payload);
   }
 }

@@ -5,7 +5,7 @@
  * access control announces a change (policy, pause), and again when the first listed window ends,
  * so the list never goes stale.
  */
-import type { AccessControl } from '../access/types.ts';
+import type { AccessControl, WindowState } from '../access/types.ts';
 import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
 import { epochMillis, systemTime, type Time, type Timer } from '../platform/time.ts';
 import { SCHEDULE_HORIZON_HOURS, type SchedulePayload } from '../protocol/schedule.ts';
@@ -57,7 +57,7 @@ export class SchedulePublisher {
       ts: iso(now),
       policyVersion: state.policyVersion ?? null,
       timeZone: state.timeZone ?? null,
-      pause: state.pausedBy ? { by: state.pausedBy, since: null, until: null } : null,
+      pause: pauseOf(state),
       emergencyAllowed: plan.emergencyAllowed,
       maxSessionSeconds: plan.maxSessionSeconds ?? null,
       windows: plan.windows.map((w) => ({ id: w.windowId, start: iso(w.start), end: iso(w.end) })),
@@ -81,4 +81,12 @@ export class SchedulePublisher {
     const delay = Math.max(1000, Math.min(REFRESH_MS, firstEnd - now + 1000));
     this.#refresh = this.#time.timeout('schedule-refresh', delay, () => void this.publish());
   }
+}
+
+/** Who paused, since and until when (unknown times as null; `until` null: until resumed). */
+function pauseOf(state: WindowState): SchedulePayload['pause'] {
+  const by = state.pause?.by ?? state.pausedBy;
+  if (!by) return null;
+  const iso = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+  return { by, since: iso(state.pause?.since), until: iso(state.pause?.until) };
 }

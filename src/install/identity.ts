@@ -59,6 +59,12 @@ export async function loadIdentity(stateDir: string): Promise<Omit<DeviceIdentit
   return { deviceId: deviceIdOf(publicKey), publicKey };
 }
 
+/** The identity's private key, which signs the audit log's checkpoints; undefined when unregistered. */
+export async function loadIdentityKey(stateDir: string): Promise<KeyObject | undefined> {
+  const pem = await readIfPresent(path.join(stateDir, IDENTITY_KEY_FILE));
+  return pem === undefined ? undefined : createPrivateKey(pem);
+}
+
 /** The MQTT client key (created once) and a CSR for it with the device id as common name. */
 export async function ensureMqttCsr(stateDir: string, deviceId: string, run: RunProcess): Promise<string> {
   const keyFile = path.join(stateDir, MQTT_KEY_FILE);

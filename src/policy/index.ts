@@ -6,6 +6,7 @@ export {
   signJson,
   verifySignedJson,
 } from '../protocol/signedJson.ts';
+export { CHECKPOINT_FILE, signCheckpoint } from './audit/checkpoint.ts';
 export { AuditLog, type AuditLogOptions, DEFAULT_AUDIT_OPTIONS } from './audit/log.ts';
 export {
   AUDIT_TYPES,
@@ -14,7 +15,7 @@ export {
   type AuditType,
   GENESIS_HASH,
 } from './audit/record.ts';
-export { type AuditVerdict, verifyAuditLog } from './audit/verify.ts';
+export { type AuditVerdict, type VerifyOptions, verifyAuditLog } from './audit/verify.ts';
 export {
   AUTHENTICATION_CODES,
   DENY_CODES,

@@ -130,7 +130,16 @@ export class Schedule {
 
   /** True when `instant` lies inside one of the policy's pauses. */
   isPausedAt(instant: EpochMillis): boolean {
-    return this.#pauses.some((p) => p.start <= instant && instant < p.end);
+    return this.pauseAt(instant) !== undefined;
+  }
+
+  /** The policy's pause around `instant`, from its first day's start to the end of the last day it runs into. */
+  pauseAt(instant: EpochMillis): { start: EpochMillis; end: EpochMillis } | undefined {
+    const i = this.#pauses.findIndex((q) => q.start <= instant && instant < q.end);
+    if (i < 0) return undefined;
+    let end = this.#pauses[i]!.end;
+    for (const q of this.#pauses.slice(i + 1)) if (q.start <= end) end = Math.max(end, q.end);
+    return { start: epochMillis(this.#pauses[i]!.start), end: epochMillis(end) };
   }
 
   /** The next `n` windows that have not ended at `instant` (an open one first), in start order. */

@@ -27,6 +27,7 @@ export const AUDIT_TYPES = [
   'service_start',
   /** What staff saw on a look, linked to its session (docs/round.md): `code` is the outcome. */
   'look_outcome',
+  'audit_restored',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

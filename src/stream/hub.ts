@@ -10,7 +10,12 @@ import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime, type Time } from '../platform/time.ts';
 
 export interface HubFrame {
+  /** The camera's own clock: it starts again with every run of the source. */
   pts90k: number;
+  /** Which run of the camera source this picture came from (a restart begins a new one). */
+  run: number;
+  /** When the hub received it, on the monotonic clock. */
+  arrivedMono: number;
   keyframe: boolean;
   captureTime: number;
   payloads: readonly RtpPayload[];
@@ -41,6 +46,7 @@ export class StreamHub {
   readonly #subscriptions = new Subscriptions();
   #lastKeyframeRequest = Number.NEGATIVE_INFINITY;
   #profile: H264Profile | undefined;
+  #run = 0;
 
   constructor(options: StreamHubOptions) {
     this.#o = options;
@@ -50,10 +56,14 @@ export class StreamHub {
   start(): void {
     if (this.#subscriptions.active) return;
     this.#subscriptions.add(this.#o.camera.onAccessUnit((au) => this.#onAccessUnit(au)));
-    // A stopped or failed camera's last GOP is stale: never replay it to a new viewer.
+    // A stopped, failed or restarting camera's last GOP is stale: never replay it to a new viewer.
+    // Its next pictures start a new run, whose clock starts again (viewerFeed.ts keeps viewers' own).
     this.#subscriptions.add(
       this.#o.camera.onStatus((s) => {
-        if (s.state === 'stopped' || s.state === 'failed') this.clear();
+        if (s.state === 'stopped' || s.state === 'failed' || s.state === 'starting') {
+          this.#run += 1;
+          this.clear();
+        }
       }),
     );
   }
@@ -140,6 +150,8 @@ export class StreamHub {
     const bytes = payloads.reduce((n, p) => n + p.payload.length, 0);
     const frame: HubFrame = {
       pts90k: au.pts90k,
+      run: this.#run,
+      arrivedMono: this.#time.monotonic(),
       keyframe: au.keyframe,
       captureTime: au.captureTime,
       payloads,

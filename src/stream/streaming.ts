@@ -1,9 +1,9 @@
 /**
  * The live-video half of the device as one service: the supervised camera, the schedule that runs
- * it only while wanted, the hub, the WHEP server and the room's lights. `start()` builds and starts
- * them (lights, hub, server, schedule); `stop()` stops them in reverse. The constructor only keeps
- * the dependencies, and nothing here decides: the lead before a window is the schedule's, the
- * sessions access control's.
+ * it only while wanted, the hub, the WHEP server, the room's lights and the resident's pause button.
+ * `start()` builds and starts them (lights, button, hub, server, schedule); `stop()` stops them in
+ * reverse. The constructor only keeps the dependencies, and nothing here decides: the lead before
+ * a window is the schedule's, the sessions and the pause access control's.
  */
 import type { AccessControl } from '../access/types.ts';
 import {
@@ -13,8 +13,9 @@ import {
   type CameraSupervisor,
   createSupervisedCamera,
   FakeGpio,
-  type GpioOutputs,
+  type Gpio,
   type Logger,
+  PauseButton,
   PrivacyIndicators,
   type Spawn,
   SysfsGpio,
@@ -33,8 +34,8 @@ export interface StreamingDeps {
   logger?: Logger;
   /** Leads other parts need the camera up for before a window (health's readiness check). */
   cameraLeadMs?: readonly number[];
-  /** GPIO outputs; by default sysfs when `camera.gpio.enabled`, else an in-memory fake. */
-  gpio?: GpioOutputs;
+  /** GPIO lines; by default sysfs when `camera.gpio.enabled`, else an in-memory fake. */
+  gpio?: Gpio;
   spawn?: Spawn;
   /** PEM key and certificate instead of `stream.tls` files. */
   tls?: { key: string | Buffer; cert: string | Buffer };
@@ -48,6 +49,8 @@ export interface StreamingParts {
   hub: StreamHub;
   server: WhepServer;
   indicators: PrivacyIndicators;
+  /** The resident's pause button, where one is configured. */
+  button: PauseButton | undefined;
 }
 
 export class StreamingService {
@@ -95,6 +98,7 @@ export class StreamingService {
     const parts = this.#assemble();
     this.#parts = parts;
     await parts.indicators.start();
+    await parts.button?.start();
     parts.hub.start();
     await parts.server.start();
     await parts.scheduler.start();
@@ -109,6 +113,7 @@ export class StreamingService {
     await parts.server.stop();
     await parts.camera.stop();
     parts.hub.stop();
+    await parts.button?.stop();
     await parts.indicators.stop();
   }
 
@@ -137,14 +142,27 @@ export class StreamingService {
       fallback: { fps: cameraConfig.fps, bitrateKbps: cameraConfig.bitrateKbps },
     });
     const { gpio } = cameraConfig;
+    const lines =
+      this.#deps.gpio ?? (gpio.enabled ? new SysfsGpio({ sysfsRoot: gpio.sysfsRoot }) : new FakeGpio());
     const indicators = new PrivacyIndicators({
-      gpio: this.#deps.gpio ?? (gpio.enabled ? new SysfsGpio({ sysfsRoot: gpio.sysfsRoot }) : new FakeGpio()),
+      gpio: lines,
       camera,
       access,
       irPin: gpio.irPin,
       ledPin: gpio.ledPin,
       logger,
+      time,
     });
-    return { camera, scheduler, hub, server, indicators };
+    const button =
+      gpio.pauseButton &&
+      new PauseButton({
+        gpio: lines,
+        config: gpio.pauseButton,
+        access,
+        confirm: (times, onMs) => indicators.blink(times, onMs),
+        time,
+        logger,
+      });
+    return { camera, scheduler, hub, server, indicators, button };
   }
 }

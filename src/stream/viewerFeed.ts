@@ -3,6 +3,9 @@
  * connected: earlier packets would be dropped) it replays the hub's cached GOP with timestamps 1 ms
  * apart, so the decoder shows the newest picture at once instead of pacing the backlog, then
  * follows the live pictures on the camera's own clock.
+ * The camera's clock starts again when its source restarts; the viewer's never goes back (issue 9:
+ * a 27 s step back that some players do not decode through): a new run, or any picture that would
+ * step back, continues from the last timestamp sent by the time that passed in between.
  *
  * The per-packet path allocates nothing of its own: the hub packetized each picture once, and this
  * feed keeps one RTP packet whose header fields and payload it sets before each send. werift
@@ -28,6 +31,9 @@ export class ViewerFeed implements FrameSink {
   readonly #packet: RtpPacket;
   /** viewer timestamp = camera pts + offset (mod 2^32). */
   #offset = 0;
+  /** The last timestamp sent (before the modulo), and the run and arrival of its picture. */
+  #lastTs = 0;
+  #last: Pick<HubFrame, 'run' | 'arrivedMono'> | undefined;
   #live = false;
   #detach: (() => void) | undefined;
   packetsSent = 0;
@@ -49,6 +55,7 @@ export class ViewerFeed implements FrameSink {
     const base = randomInt(0, 2 ** 31);
     const last = gop.at(-1);
     this.#offset = last ? base - last.pts90k : base;
+    this.#lastTs = base - FAST_FORWARD_TICKS;
     gop.forEach((frame, i) => {
       this.#sendFrame(frame, base - (gop.length - 1 - i) * FAST_FORWARD_TICKS);
     });
@@ -56,7 +63,15 @@ export class ViewerFeed implements FrameSink {
   }
 
   onFrame(frame: HubFrame): void {
-    if (this.#live) this.#sendFrame(frame, frame.pts90k + this.#offset);
+    if (!this.#live) return;
+    let timestamp = frame.pts90k + this.#offset;
+    const last = this.#last;
+    if (last && (frame.run !== last.run || timestamp <= this.#lastTs)) {
+      const elapsed = Math.round((frame.arrivedMono - last.arrivedMono) * 90);
+      this.#offset = this.#lastTs + Math.max(FAST_FORWARD_TICKS, elapsed) - frame.pts90k;
+      timestamp = frame.pts90k + this.#offset;
+    }
+    this.#sendFrame(frame, timestamp);
   }
 
   end(): void {
@@ -66,6 +81,8 @@ export class ViewerFeed implements FrameSink {
   }
 
   #sendFrame(frame: HubFrame, timestamp: number): void {
+    this.#lastTs = timestamp;
+    this.#last = { run: frame.run, arrivedMono: frame.arrivedMono };
     const header = this.#header;
     header.timestamp = ((timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
     header.payloadType = this.#payloadType;

@@ -26,6 +26,10 @@ export async function viewerState(deps: ViewerStateDeps, token: string | undefin
     open: span(state.open),
     next: span(state.next),
     paused: state.paused,
+    // Who paused (resident, centre, policy), since and until when (null: not known, or until resumed).
+    pause: state.pause
+      ? { by: state.pause.by, since: state.pause.since ?? null, until: state.pause.until ?? null }
+      : null,
     clockSynced: state.clockSynced,
     hasPolicy: state.policyVersion !== undefined,
     installPreviewUntil: auth.scope === 'install' ? (state.installPreviewUntil ?? null) : null,

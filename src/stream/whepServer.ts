@@ -189,17 +189,21 @@ export class WhepServer {
     this.#url = await app.listen({ host: listen === 'loopback' ? '127.0.0.1' : host, port });
   }
 
-  /** Ends every session (audited as `shutdown`), closes peers and the listener. Idempotent. */
+  /**
+   * Takes no new request first (fastify answers 503 while it closes; requests in hand finish), then
+   * ends every session (audited as `shutdown`) and closes the peers. Idempotent.
+   */
   async stop(): Promise<void> {
-    await this.#sessions?.stop();
-    await this.#fallback?.stop();
-    await this.#closeFallback?.();
-    this.#closeFallback = undefined;
     const app = this.#app;
     this.#app = undefined;
     this.#url = undefined;
     this.#started = false;
     await app?.close();
+    await this.#sessions?.stop();
+    // Fallback sessions end as `shutdown` (their sockets closed with them), then the socket server.
+    await this.#fallback?.stop();
+    await this.#closeFallback?.();
+    this.#closeFallback = undefined;
   }
 
   /**

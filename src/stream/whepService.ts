@@ -112,7 +112,10 @@ export class WhepService {
     const answer = await this.#d.access.sessionStatus(request.token, request.sessionId);
     if (!answer.ok) return errorReply(answer.code, answer.message);
     const { live, until, endCode } = answer.status;
-    const body = { live, until: new Date(until).toISOString(), endCode, pausedUntil: null };
+    // A look cut by a pause says until when the pause holds, where the pause says (its `until`).
+    const pausedUntil = endCode === 'paused' ? this.#d.access.windowState().pause?.until : undefined;
+    const iso = (t: number) => new Date(t).toISOString();
+    const body = { live, until: iso(until), endCode, pausedUntil: pausedUntil ? iso(pausedUntil) : null };
     return jsonReply(200, body);
   }
 

@@ -141,3 +141,36 @@ export function sayEnd(status, lang, timeZone) {
   if (!pair) return say('session_ended', lang);
   return pick(pair, lang, vars);
 }
+
+// Who paused supervision, since and until when (the device's window state `pause`).
+const PAUSED_BY = {
+  resident: ['Pausad av boende', 'Paused by the resident'],
+  centre: ['Pausad av larmcentralen på boendes begäran', "Paused by the centre at the resident's request"],
+  policy: ['Pausad enligt planen', 'Paused as planned'],
+};
+const PAUSE_SINCE = [' sedan {since}', ' since {since}'];
+const PAUSE_UNTIL = [' till {until}', ' until {until}'];
+const PAUSE_OPEN = [' tills boende återupptar', ' until the resident resumes'];
+
+/** A time of day, with its date when it is not within the next 24 hours (or was before today). */
+function fmtWhen(ms, lang, timeZone, now) {
+  const time = fmtTime(ms, lang, timeZone);
+  return Math.abs(ms - now) < 20 * 3600_000 ? time : `${fmtDate(ms, lang, timeZone)} ${time}`;
+}
+
+/** A pause in words: by whom, since and until when ({by, since, until}, epoch ms or null). */
+export function sayPause(pause, lang, timeZone, now = Date.now()) {
+  const by = PAUSED_BY[pause?.by] ?? PAUSED_BY.resident;
+  const one = (l) => {
+    const i = l === 'en' ? 1 : 0;
+    const fill = (s, k, ms) => s.replace(`{${k}}`, fmtWhen(ms, l, timeZone, now));
+    const since = pause?.since ? fill(PAUSE_SINCE[i], 'since', pause.since) : '';
+    const until = pause?.until
+      ? fill(PAUSE_UNTIL[i], 'until', pause.until)
+      : pause?.by === 'policy'
+        ? ''
+        : PAUSE_OPEN[i];
+    return `${by[i]}${since}${until}.`;
+  };
+  return lang === 'both' ? `${one('sv')} · ${one('en')}` : one(lang);
+}

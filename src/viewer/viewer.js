@@ -4,7 +4,7 @@
 // no cookies. Texts are in Swedish and English at once; the round shows one language at a time.
 import { FallbackPlayer } from './fallback.js';
 import { Player, warmPeer } from './player.js';
-import { fmtTime, say, sayEnd } from './reasons.js';
+import { fmtTime, say, sayEnd, sayPause } from './reasons.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -57,7 +57,7 @@ async function loadState() {
   ui.login.hidden = true;
   ui.device.textContent = body.deviceLabel;
   const preview = body.installPreviewUntil;
-  if (body.paused) ui.window.textContent = 'Pausad av boende · Paused by the resident';
+  if (body.paused) ui.window.textContent = sayPause(body.pause, 'both', state.timeZone, body.now);
   else if (preview)
     ui.window.textContent = `Installation till ${both(preview)} · installer preview until ${both(preview)}`;
   else if (body.open)

@@ -82,8 +82,51 @@ describe('admission', () => {
       status: 503,
     });
     expect(h.access.sessions()).toHaveLength(0);
+  });
+});
+
+describe('an audit log that can be written again (issue 9, item 7)', () => {
+  it('records_the_service_start_and_re_probes_a_log_that_could_not_take_it', async () => {
+    await h.access.recordServiceStart();
+    expect((await h.records()).at(-1)).toMatchObject({ type: 'service_start', detail: { policyVersion: 1 } });
+    h.store.failing.add('append');
+    await h.access.recordServiceStart(); // a read-only disk at start: nothing has asked yet
+    expect(h.time.scheduled()).toContainEqual({ name: 'audit-probe', inMs: 15_000 });
     h.store.failing.delete('append');
+    await h.time.run(15_000);
+    await expect.poll(async () => (await h.records()).at(-1)?.type).toBe('audit_restored');
+  });
+
+  it('admits_the_first_request_after_the_log_becomes_writable_again', async () => {
+    h.store.failing.add('append');
     expect(await h.access.admit(await h.token(), REMOTE)).toMatchObject({ code: 'audit_unavailable' });
+    expect(h.audit.writable).toBe(false);
+    h.store.failing.delete('append');
+    const admission = await h.access.admit(await h.token(), REMOTE);
+    expect(admission.ok).toBe(true);
+    const records = await h.records();
+    expect(records.slice(-2)).toMatchObject([
+      { type: 'audit_restored', actor: 'device', detail: { since: new Date(h.time.wall).toISOString() } },
+      { type: 'grant', actor: 'nurse-7' },
+    ]);
+  });
+
+  it('re_probes_an_unwritable_log_on_a_timer_and_announces_it_back_without_any_request', async () => {
+    let changes = 0;
+    h.access.onChange(() => changes++);
+    h.store.failing.add('append');
+    await h.access.admit(await h.token(), REMOTE);
+    expect(h.time.scheduled()).toContainEqual({ name: 'audit-probe', inMs: 15_000 });
+    await h.time.run(15_000);
+    // The probe reads the real disk: wait for it to fail and arm the next one.
+    expect(await h.time.next('audit-probe')).toEqual({ name: 'audit-probe', inMs: 15_000 });
+    expect(h.audit.writable).toBe(false);
+    h.store.failing.delete('append');
+    await h.time.run(15_000);
+    await expect.poll(() => changes).toBe(1);
+    expect(h.audit.writable).toBe(true);
+    expect((await h.records()).at(-1)).toMatchObject({ type: 'audit_restored' });
+    expect(h.time.scheduled().map((t) => t.name)).not.toContain('audit-probe');
   });
 });
 

@@ -11,6 +11,7 @@ import {
   sysfsNumber,
 } from '../../src/camera/index.ts';
 import { FakeCamera } from '../fixtures/camera.ts';
+import { ManualTime } from '../fixtures/time.ts';
 
 async function fakeSys(
   chips: { name: string; label: string; base: number; ngpio: number }[],
@@ -145,5 +146,29 @@ describe('PrivacyIndicators', () => {
     expect(gpio.isOn(23)).toBe(true);
     await indicators.stop();
     expect(gpio.isOn(23)).toBe(false);
+  });
+
+  it('blinks_to_confirm_only_while_nobody_watches_and_a_look_starting_mid_blink_keeps_it_on', async () => {
+    const gpio = new FakeGpio();
+    const access = fakeAccess();
+    const time = new ManualTime();
+    const indicators = new PrivacyIndicators({ gpio, camera: new FakeCamera(), access, ledPin: 23, time });
+    await indicators.start();
+    indicators.blink(3, 200);
+    time.advance(200);
+    await indicators.settled();
+    expect(gpio.isOn(23)).toBe(false);
+    time.advance(200);
+    await indicators.settled();
+    expect(gpio.isOn(23)).toBe(true);
+    access.set(1); // someone looks mid-blink
+    time.advance(5000);
+    await indicators.settled();
+    expect(gpio.isOn(23)).toBe(true);
+    expect(time.pending).toBe(0);
+    indicators.blink(3, 200); // never while watched
+    expect(time.pending).toBe(0);
+    expect(gpio.isOn(23)).toBe(true);
+    await indicators.stop();
   });
 });

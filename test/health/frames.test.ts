@@ -109,6 +109,41 @@ describe('frame checks on real H.264', () => {
     await checker.stop();
     expect(decoded).toHaveLength(2);
   });
+  // Issue 9 item 6: a wall clock stepped back 300 s paused the frame checks as it did health.
+  it('keeps_checking_every_interval_when_the_wall_clock_steps_back', async () => {
+    const time = new ManualTime(0);
+    let decoded = 0;
+    const listeners: Array<(au: AccessUnit) => void> = [];
+    const checker = new FrameChecker({
+      config,
+      referenceHash: () => undefined,
+      time,
+      decode: async () => {
+        decoded += 1;
+        return { width: 2, height: 1, data: new Uint8Array([100, 100 + decoded]) };
+      },
+      camera: {
+        onAccessUnit: (l) => {
+          listeners.push(l);
+          return () => undefined;
+        },
+        onStatus: () => () => undefined,
+      },
+    });
+    checker.start();
+    const keyframe = () => accessUnit(new Uint8Array(3), { keyframe: true, captureTime: time.now() });
+    for (let i = 0; i < 3; i++) {
+      const judged = new Promise((resolve) => checker.onVerdict(resolve));
+      listeners[0]!(keyframe());
+      // A check that never starts leaves nothing to wait for: give up on it after a few real seconds.
+      await Promise.race([judged, new Promise((resolve) => setTimeout(resolve, 3000))]);
+      await settle();
+      time.stepWall(-300_000);
+      time.advance(config.intervalSeconds * 1000);
+    }
+    await checker.stop();
+    expect(decoded).toBe(3);
+  });
 });
 
 describe('frame checks keep no picture of the room', () => {

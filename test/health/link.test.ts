@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mqttConfigSchema } from '../../src/health/config.ts';
 import { MqttLink } from '../../src/health/link.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
+import { silentLogger } from '../../src/platform/ports.ts';
+import { FaultyStore } from '../fixtures/faultyStore.ts';
+import { ManualTime, settle } from '../fixtures/time.ts';
 import { type Broker, startMosquitto } from '../support/mosquitto.ts';
+import { until } from '../support/until.ts';
 import { startCentre } from './fixtures/centre.ts';
 
 let broker: Broker;
@@ -76,3 +80,67 @@ describe('MqttLink', () => {
     await centre.stop();
   });
 });
+
+describe('MqttLink on a state directory that refuses writes', () => {
+  // Issue 9 item 1: the attempt saved the counter before dialling, and a failed save ended MQTT for good.
+  it('keeps_dialling_when_the_connection_counter_cannot_be_saved_and_comes_back_with_the_counter_in_memory', async () => {
+    const centre = await startCentre(broker.url);
+    const store = new FaultyStore(new FsStore(join(dir, 'full')));
+    const time = new ManualTime();
+    const warnings: object[] = [];
+    const log = { ...silentLogger, warn: (o: object) => void warnings.push(o) };
+    const link = new MqttLink({
+      deviceId: 'dev-full',
+      config: config(broker.url),
+      store,
+      time,
+      log,
+      random: () => 0,
+    });
+    await link.start();
+    await until(() => link.online, 'online');
+    store.failing.add('writeAtomic');
+    await broker.stop();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const next = await withDeadline(time.next('mqtt-reconnect'), 'the next reconnect attempt');
+      time.advance(next.inMs);
+    }
+    await until(() => warnings.length >= 3, 'three unsaved counters');
+    expect(warnings.filter((w) => (w as { code?: string }).code === 'EIO').length).toBeGreaterThanOrEqual(3);
+    await broker.start();
+    while (!link.online) {
+      const next = await Promise.race([time.next('mqtt-reconnect'), settle(50).then(() => undefined)]);
+      if (next && !link.online) time.advance(next.inMs);
+    }
+    await centre.waitFor(
+      (m) => m.filter((x) => x.topic.endsWith('dev-full/status') && x.text.includes('online')).length >= 2,
+    );
+    const online = (centre.json('dev-full/status') as Array<{ state: string; connection: number }>).filter(
+      (s) => s.state === 'online',
+    );
+    expect(online.at(-1)!.connection).toBeGreaterThanOrEqual(online[0]!.connection + 4);
+    expect(await store.inner.read('mqtt.connection.json')).toBe(JSON.stringify({ connection: 1 }));
+    await link.stop();
+    await centre.stop();
+  });
+
+  it('starts_and_dials_when_the_saved_counter_cannot_even_be_read', async () => {
+    const store = new FaultyStore(new FsStore(dir));
+    store.failing.add('read');
+    store.failing.add('writeAtomic');
+    const link = new MqttLink({ deviceId: 'dev-eio', config: config(broker.url), store });
+    await link.start();
+    await until(() => link.online, 'online');
+    expect(link.connection).toBe(1);
+    await link.stop();
+  });
+});
+
+/** Rejects when `promise` has not settled within a few real seconds (a timer the code never set). */
+function withDeadline<T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`never came: ${what}`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

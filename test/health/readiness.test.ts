@@ -4,11 +4,13 @@ import type { FrameVerdict } from '../../src/health/frames.ts';
 import { ReadinessCheck } from '../../src/health/readiness.ts';
 import { Emitter } from '../../src/platform/emitter.ts';
 import type { EpochMillis } from '../../src/policy/index.ts';
+import { makeHarness } from '../access/harness.ts';
 import { ManualTime, settle } from '../fixtures/time.ts';
 import { recordingEvents } from './fixtures/fakes.ts';
 
 const T = Date.parse('2026-11-24T02:30:00+01:00');
 const MIN = 60_000;
+const EVERY_DAY = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const window = (start: number) => ({
   windowId: 'night',
   start: start as EpochMillis,
@@ -132,5 +134,53 @@ describe('readiness before a window', () => {
     await time.run(65 * MIN);
     expect(events.raised.map((e) => e.detail?.start)).toEqual([new Date(T + 60 * MIN).toISOString()]);
     await check.stop();
+  });
+});
+
+describe('readiness with overlapping windows (issue 9, item 15)', () => {
+  it('judges_a_window_that_starts_while_another_is_open_at_its_own_lead', async () => {
+    // Evening 22:00–06:00 is open all night; night-2 at 02:30 starts inside it and needs its own check.
+    const h = await makeHarness({ start: '2026-11-23T21:00:00Z' }); // 22:00 Stockholm
+    try {
+      const jws = await h.policy({
+        version: 1,
+        windows: [
+          { id: 'evening', start: '22:00', durationMinutes: 8 * 60, days: [...EVERY_DAY] },
+          { id: 'night-2', start: '02:30', durationMinutes: 15, days: [...EVERY_DAY] },
+        ],
+      });
+      expect((await h.access.applyPolicy(jws, 'centre')).ok).toBe(true);
+      const events = recordingEvents();
+      const check = new ReadinessCheck({
+        leadMinutes: 15,
+        access: h.access,
+        events,
+        time: h.time,
+        probes: {
+          cameraDelivering: () => true,
+          frames: () => ({ ...good, checkedAt: h.time.wall }),
+          clockSynced: () => true,
+          brokerReachable: () => true,
+        },
+      });
+      check.start();
+      await settle();
+      expect(h.access.windowState().open?.windowId).toBe('evening');
+      const night2 = Date.parse('2026-11-24T01:30:00Z'); // 02:30 Stockholm
+      await h.time.run(night2 - 15 * MIN - h.time.wall - 1);
+      expect(events.raised).toEqual([]);
+      await h.time.run(1);
+      expect(events.raised).toEqual([
+        {
+          code: 'window_ready',
+          detail: { windowId: 'night-2', start: new Date(night2).toISOString(), failing: '' },
+        },
+      ]);
+      expect(check.status()).toBe('ready');
+      await check.stop();
+    } finally {
+      await h.access.stop();
+      await h.cleanup();
+    }
   });
 });

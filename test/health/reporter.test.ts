@@ -4,7 +4,7 @@ import type { CameraStatus } from '../../src/camera/types.ts';
 import { healthConfigSchema } from '../../src/health/config.ts';
 import { healthPayloadSchema, infoPayloadSchema } from '../../src/health/payloads.ts';
 import type { SystemSnapshot } from '../../src/health/probes.ts';
-import { HealthReporter } from '../../src/health/reporter.ts';
+import { type AuditStatus, HealthReporter } from '../../src/health/reporter.ts';
 import type { EpochMillis } from '../../src/policy/index.ts';
 import { ManualTime } from '../fixtures/time.ts';
 import { recordingEvents, recordingLink } from './fixtures/fakes.ts';
@@ -26,6 +26,13 @@ function setup() {
   const time = new ManualTime('2026-11-23T20:00:00Z');
   const link = recordingLink();
   const events = recordingEvents();
+  const audit: AuditStatus = {
+    writable: true,
+    lastSeq: 3,
+    acknowledgedSeq: 3,
+    undelivered: 0,
+    oldestTs: undefined,
+  };
   const snapshot = { ...system };
   const statusListeners: Array<(s: CameraStatus) => void> = [];
   const camera: CameraStatus = {
@@ -72,6 +79,7 @@ function setup() {
       memoryBytes: 4e9,
       network: [],
     }),
+    audit: () => ({ ...audit }),
     time,
   });
   const health = () => link.published.filter((p) => p.topic.endsWith('/health'));
@@ -84,6 +92,7 @@ function setup() {
     state,
     health,
     statusListeners,
+    audit,
     time,
     advance: (ms: number) => time.advance(ms),
   };
@@ -161,5 +170,81 @@ describe('health reporter', () => {
     await reporter.sample();
     expect(health()).toHaveLength(2);
     expect(health()[1]!.payload.problems).toEqual(['camera_fault']);
+  });
+
+  // Issue 9 item 3: the sample waited for an fsynced event append, so a full disk silenced health.
+  it('publishes_health_when_the_event_queue_refuses_the_problems_event_and_raises_it_once_the_disk_takes_it', async () => {
+    const { reporter, events, snapshot, health, advance } = setup();
+    await reporter.start();
+    events.failing = true;
+    snapshot.diskFreeBytes = 1000;
+    advance(10_000);
+    await reporter.sample();
+    expect(health()).toHaveLength(2);
+    expect(health()[1]!.payload.problems).toEqual(['disk_low']);
+    expect(events.raised).toEqual([]);
+    events.failing = false;
+    advance(10_000);
+    await reporter.sample();
+    expect(events.raised).toEqual([{ code: 'disk_low' }]);
+    advance(10_000);
+    await reporter.sample();
+    expect(events.raised).toHaveLength(1);
+  });
+
+  it('lists_audit_unwritable_while_the_audit_log_cannot_be_written', async () => {
+    const { reporter, audit, health, events, advance } = setup();
+    await reporter.start();
+    expect(health()[0]!.payload.audit).toEqual({
+      writable: true,
+      lastSeq: 3,
+      acknowledgedSeq: 3,
+      undelivered: 0,
+      oldestUndeliveredSeconds: null,
+    });
+    audit.writable = false;
+    advance(10_000);
+    await reporter.sample();
+    expect(health()).toHaveLength(2);
+    expect(health()[1]!.payload.problems).toEqual(['audit_unwritable']);
+    expect(events.raised).toEqual([{ code: 'audit_unwritable' }]);
+  });
+
+  // Issue 9 item 5: a broker refusing the audit records (or no archive at all) was silent.
+  it('publishes_the_undelivered_backlog_and_lists_audit_backlog_past_either_threshold', async () => {
+    const { reporter, audit, health, time } = setup();
+    await reporter.start();
+    Object.assign(audit, {
+      lastSeq: 1003,
+      undelivered: 1000,
+      oldestTs: new Date(time.wall - 90_000).toISOString(),
+    });
+    await time.run(60_000);
+    expect(health()).toHaveLength(2);
+    expect(health()[1]!.payload.audit).toMatchObject({ undelivered: 1000, oldestUndeliveredSeconds: 150 });
+    expect(health()[1]!.payload.problems).toEqual([]);
+    audit.undelivered = 1001;
+    await time.run(10_000);
+    expect(health()).toHaveLength(3);
+    expect(health()[2]!.payload.problems).toEqual(['audit_backlog']);
+    Object.assign(audit, { undelivered: 5, oldestTs: new Date(time.wall - 590_000).toISOString() });
+    await time.run(10_000);
+    expect(health().at(-1)!.payload.problems).toEqual([]);
+    await time.run(10_000);
+    expect(health().at(-1)!.payload.problems).toEqual(['audit_backlog']);
+  });
+
+  // Issue 9 item 6: stepping the wall clock back 300 s stopped health for 120 s.
+  it('keeps_its_period_on_the_monotonic_clock_when_the_wall_clock_steps_back', async () => {
+    const { reporter, health, time, advance } = setup();
+    await reporter.start();
+    time.stepWall(-300_000);
+    advance(60_000);
+    await reporter.sample();
+    expect(health()).toHaveLength(2);
+    time.stepWall(+3_600_000);
+    advance(10_000);
+    await reporter.sample();
+    expect(health()).toHaveLength(2);
   });
 });

@@ -88,7 +88,14 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
       expect(hashOf(b!, sha256Hex)).toBe(b!.hash);
       expect(JSON.parse((await store.read(HEAD))!)).toEqual({ seq: 2, hash: b!.hash });
       expect(log.last).toEqual({ seq: 2, hash: b!.hash });
-      expect(await verify()).toEqual({ ok: true, records: 2, firstSeq: 1, lastSeq: 2, tornBytes: 0 });
+      expect(await verify()).toEqual({
+        ok: true,
+        records: 2,
+        firstSeq: 1,
+        lastSeq: 2,
+        tornBytes: 0,
+        checkpoint: null,
+      });
     });
 
     it('leaves undefined fields out of the record and its hash', async () => {
@@ -268,7 +275,14 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
     });
 
     it('passes an empty log, and ignores head and cursor files that cannot be read', async () => {
-      expect(await verify()).toEqual({ ok: true, records: 0, firstSeq: 1, lastSeq: 0, tornBytes: 0 });
+      expect(await verify()).toEqual({
+        ok: true,
+        records: 0,
+        firstSeq: 1,
+        lastSeq: 0,
+        tornBytes: 0,
+        checkpoint: null,
+      });
       await store.writeAtomic(HEAD, 'garbage');
       await store.writeAtomic(CURSOR, '{"seq":"1"}');
       expect(await verify()).toMatchObject({ ok: true, records: 0 });
@@ -287,7 +301,14 @@ describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
       expect(await log.readAfter(0, 10)).toEqual(records);
       const [next] = await appendMany(log, 1);
       expect(next).toMatchObject({ seq: 4, prev: records[2]!.hash });
-      expect(await verify()).toEqual({ ok: true, records: 4, firstSeq: 1, lastSeq: 4, tornBytes: 0 });
+      expect(await verify()).toEqual({
+        ok: true,
+        records: 4,
+        firstSeq: 1,
+        lastSeq: 4,
+        tornBytes: 0,
+        checkpoint: null,
+      });
     });
 
     it('counts torn bytes in UTF-8, so a torn multi-byte character is cut cleanly', async () => {

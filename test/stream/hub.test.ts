@@ -104,3 +104,47 @@ describe('ViewerFeed', () => {
     expect(b[0]!.header.sequenceNumber).not.toBe(1);
   });
 });
+
+describe('ViewerFeed across a camera restart (issue 9, item 9)', () => {
+  it('keeps_timestamps_and_sequence_numbers_going_forward_when_the_camera_clock_starts_again', () => {
+    const { camera, hub, time } = setup();
+    camera.setState('running');
+    camera.emit(picture(true, 2_430_000)); // 27 s into the first run
+    const sent: RtpPacket[] = [];
+    const feed = new ViewerFeed(hub, (p) => sent.push(p), 102);
+    feed.begin();
+    time.advance(66);
+    camera.emit(picture(false, 2_436_000));
+    camera.setState('failed');
+    time.advance(1500); // the supervisor's back-off, then a new process whose clock starts at 0
+    camera.setState('starting');
+    camera.emit(picture(true, 0));
+    time.advance(66);
+    camera.emit(picture(false, 6000));
+    const stamps = [...new Set(sent.map((p) => p.header.timestamp))];
+    expect(stamps).toHaveLength(4);
+    expect(stamps[1]! - stamps[0]!).toBe(6000);
+    expect(stamps[2]! - stamps[1]!).toBe(1500 * 90);
+    expect(stamps[3]! - stamps[2]!).toBe(6000);
+    const seq = sent.map((p) => p.header.sequenceNumber);
+    expect(seq.every((s, i) => i === 0 || s === ((seq[i - 1]! + 1) & 0xffff))).toBe(true);
+  });
+
+  it('never_steps_back_even_when_a_source_clock_jumps_back_within_one_run', () => {
+    const { camera, hub, time } = setup();
+    camera.emit(picture(true, 90_000));
+    const sent: RtpPacket[] = [];
+    new ViewerFeed(hub, (p) => sent.push(p), 102).begin();
+    time.advance(66);
+    camera.emit(picture(false, 30_000));
+    const [first, second] = [...new Set(sent.map((p) => p.header.timestamp))];
+    expect(second! - first!).toBe(66 * 90);
+  });
+
+  it('drops_the_cached_gop_when_the_camera_restarts_so_a_dead_run_is_never_replayed', () => {
+    const { camera, hub } = setup();
+    camera.emit(picture(true, 0));
+    camera.setState('starting');
+    expect(hub.hasKeyframe()).toBe(false);
+  });
+});

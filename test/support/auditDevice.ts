@@ -1,22 +1,29 @@
 /**
- * A device-like publisher for the archive's tests: the device's real AuditLog on a real FsStore,
- * published over MQTT 5 following the contract the device must meet (docs/centre.md):
- * - keep every record until the archive's `audit/ack` names it (the log prunes only up to the
- *   acknowledged cursor, which is written only from an ack whose hash matches our own record);
- * - after every (re)connect, send again from the last acknowledgement;
- * - on `audit/resend {fromSeq}`, send again from there;
- * - when records went out but no ack moved for a while, send again from the ack (the broker may
- *   have dropped them past its queue), waiting longer each time until an ack moves.
+ * The device as the archive's tests and bench meet it: the device's own health service (its MQTT
+ * link, outbox, audit delivery, event queue, reporter and inbound handler, exactly as `nattsyn run`
+ * assembles them) over its real AuditLog on a real FsStore, speaking MQTT 5 to a real broker. Only
+ * access control is the suite's stand-in (FakeAccess) and the inventory a fixed one, neither of
+ * which takes part in delivery. What the archive relies on (docs/centre.md, "What the device does")
+ * is therefore the product's behaviour, not a test double's:
+ * - every record stays until the archive's `audit/ack` names it with this device's own hash;
+ * - after every (re)connect the device sends again from the ack;
+ * - on `audit/resend {fromSeq}` it sends again from there (never below the ack);
+ * - when records went out but no ack moved for a while, it sends again from the ack, waiting longer
+ *   each time until an ack moves.
  */
 
 import { EventEmitter } from 'node:events';
-import mqtt, { type MqttClient } from 'mqtt';
+import { generateKeyPair } from 'jose';
+import { healthConfigSchema, mqttConfigSchema } from '../../src/health/config.ts';
+import type { Inventory } from '../../src/health/inventory.ts';
+import { HealthService } from '../../src/health/service.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
 import { systemTime } from '../../src/platform/time.ts';
 import { AuditLog } from '../../src/policy/index.ts';
-import { auditAckSchema, auditResendSchema, deviceTopics } from '../../src/protocol/index.ts';
+import { FakeAccess } from '../fixtures/access.ts';
 import { nightEntry } from './auditRecords.ts';
+import { until } from './until.ts';
 
 export interface AuditDeviceOptions {
   deviceId: string;
@@ -24,144 +31,104 @@ export interface AuditDeviceOptions {
   stateDir: string;
   /** First wait for an ack before sending again; doubles up to 8× while no ack moves. */
   ackTimeoutMs: number;
-  /** Records published before awaiting their PUBACKs. */
-  window?: number;
   maxSegmentBytes?: number;
   keepSegments?: number;
 }
 
+const INVENTORY: Inventory = {
+  model: 'test board',
+  serial: 'unknown',
+  os: { distro: 'Debian', release: '12', kernel: '6.1', arch: 'x64' },
+  memoryBytes: 1 << 30,
+  network: [],
+};
+
 export class AuditDevice extends EventEmitter {
   readonly log: AuditLog;
   readonly #o: AuditDeviceOptions;
-  #client: MqttClient | undefined;
+  #service: HealthService | undefined;
   #acked = 0;
-  #sent = 0;
-  #pumping: Promise<void> | undefined;
-  #again = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #wait: number;
-  retransmits = 0;
-  resendRequests = 0;
+  #watch: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: AuditDeviceOptions) {
     super();
     this.#o = options;
-    this.#wait = options.ackTimeoutMs;
     this.log = new AuditLog(
       { store: new FsStore(options.stateDir), sha256: sha256Hex, time: systemTime },
       { maxSegmentBytes: options.maxSegmentBytes ?? 1 << 20, keepSegments: options.keepSegments ?? 32 },
     );
   }
 
+  get service(): HealthService {
+    if (!this.#service) throw new Error('the device is not started');
+    return this.#service;
+  }
+
+  /** The acknowledgement as the device holds it: its durable cursor, read from the state directory. */
   get acked(): number {
     return this.#acked;
   }
 
-  async start(): Promise<void> {
-    await this.log.open();
-    this.#acked = await this.log.deliveredSeq();
-    const { deviceId } = this.#o;
-    const client = mqtt.connect(this.#o.url, {
-      protocolVersion: 5,
-      clientId: deviceId,
-      clean: true,
-      reconnectPeriod: 200,
-    });
-    this.#client = client;
-    client.on('error', () => undefined);
-    client.on('message', (topic, payload) => void this.#onMessage(topic, payload.toString()));
-    client.on('connect', () => {
-      void client
-        .subscribeAsync([deviceTopics(deviceId).auditAck, deviceTopics(deviceId).auditResend], { qos: 1 })
-        .then(() => {
-          this.#sent = this.#acked;
-          this.#kick();
-        });
-    });
-    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
-    this.#arm();
+  get retransmits(): number {
+    return this.service.parts.outbox.audit.retransmits ?? 0;
   }
 
-  /** Appends `count` records (each fsynced) and sends them. */
+  get resendRequests(): number {
+    return this.service.parts.outbox.audit.resendRequests ?? 0;
+  }
+
+  async start(): Promise<void> {
+    await this.log.open();
+    const { deviceId, stateDir, url, ackTimeoutMs } = this.#o;
+    const policyKey = (await generateKeyPair('EdDSA')).publicKey;
+    const service = new HealthService({
+      deviceId,
+      softwareVersion: '0.1.0-test',
+      mqtt: mqttConfigSchema.parse({
+        url,
+        backoff: { initialMs: 100, maxMs: 400 },
+        auditAckWaitMs: ackTimeoutMs,
+        auditAckWaitMaxMs: 8 * ackTimeoutMs,
+      }),
+      health: healthConfigSchema.parse({}),
+      store: new FsStore(stateDir),
+      stateDir,
+      audit: this.log,
+      access: new FakeAccess({ deviceId, policyKey, audit: this.log }),
+      policyKey,
+      assumeClockSynced: true,
+      inventory: async () => INVENTORY,
+    });
+    this.#service = service;
+    await service.start();
+    this.#acked = await this.log.deliveredSeq();
+    // What the device keeps on disk, not what it says in memory: read the cursor file as it moves.
+    this.#watch = setInterval(() => {
+      void this.log.deliveredSeq().then(
+        (seq) => {
+          if (seq <= this.#acked) return;
+          this.#acked = seq;
+          this.emit('ack', seq);
+        },
+        () => undefined,
+      );
+    }, 50);
+    await until(() => service.link.online, `${deviceId} online`, 15_000);
+  }
+
+  /** Appends `count` records, each fsynced; the device sends them as it does any record. */
   async append(count: number, paceMs = 0): Promise<void> {
     for (let i = 0; i < count; i++) {
       await this.log.append(nightEntry(this.log.last.seq));
-      this.#kick();
       if (paceMs > 0) await new Promise((resolve) => setTimeout(resolve, paceMs));
     }
   }
 
   async stop(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    const client = this.#client;
-    this.#client = undefined;
-    await this.#pumping?.catch(() => undefined);
-    if (client) await client.endAsync();
-  }
-
-  async #onMessage(topic: string, text: string): Promise<void> {
-    const { deviceId } = this.#o;
-    if (topic === deviceTopics(deviceId).auditAck) {
-      const ack = auditAckSchema.safeParse(JSON.parse(text));
-      if (!ack.success || ack.data.seq <= this.#acked) return;
-      const [own] = await this.log.readAfter(ack.data.seq - 1, 1);
-      if (own?.seq !== ack.data.seq || own.hash !== ack.data.hash) return;
-      if (ack.data.seq <= this.#acked) return;
-      this.#acked = ack.data.seq;
-      await this.log.markDelivered({ seq: ack.data.seq, hash: ack.data.hash });
-      this.#wait = this.#o.ackTimeoutMs;
-      this.#arm();
-      this.emit('ack', ack.data.seq);
-    } else if (topic === deviceTopics(deviceId).auditResend) {
-      const request = auditResendSchema.safeParse(JSON.parse(text));
-      if (!request.success) return;
-      this.resendRequests += 1;
-      this.#sent = Math.max(this.#acked, Math.min(this.#sent, request.data.fromSeq - 1));
-      this.#kick();
-    }
-  }
-
-  /** No ack moved for the current wait while records are out: send again from the ack. */
-  #arm(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      if (!this.#client) return;
-      if (this.#sent > this.#acked) {
-        this.retransmits += 1;
-        this.#sent = this.#acked;
-        this.#wait = Math.min(this.#wait * 2, this.#o.ackTimeoutMs * 8);
-        this.#kick();
-      }
-      this.#arm();
-    }, this.#wait);
-  }
-
-  #kick(): void {
-    if (this.#pumping) {
-      this.#again = true;
-      return;
-    }
-    this.#again = false;
-    this.#pumping = this.#pump()
-      .catch(() => undefined)
-      .finally(() => {
-        this.#pumping = undefined;
-        if (this.#again) this.#kick();
-      });
-  }
-
-  async #pump(): Promise<void> {
-    const window = this.#o.window ?? 50;
-    for (;;) {
-      const client = this.#client;
-      if (!client?.connected) return;
-      const batch = await this.log.readAfter(this.#sent, window);
-      if (batch.length === 0) return;
-      const topic = deviceTopics(this.#o.deviceId).audit;
-      await Promise.all(batch.map((r) => client.publishAsync(topic, JSON.stringify(r), { qos: 1 })));
-      // A resend request or a retransmit may have moved the cursor back meanwhile: keep the lower one.
-      if (this.#sent === batch[0]!.seq - 1) this.#sent = batch.at(-1)!.seq;
-    }
+    if (this.#watch) clearInterval(this.#watch);
+    this.#watch = undefined;
+    const service = this.#service;
+    this.#service = undefined;
+    await service?.stop();
   }
 }

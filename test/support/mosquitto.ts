@@ -43,6 +43,10 @@ export interface Broker {
   running(): boolean;
   /** What the broker logged on stderr since it was created (the `logTypes` it was given). */
   log(): string;
+  /** SIGSTOP: the broker keeps every connection open and answers nothing (a hung broker). */
+  pause(): void;
+  /** SIGCONT after `pause()`. */
+  resume(): void;
 }
 
 export interface BrokerOptions {
@@ -50,6 +54,8 @@ export interface BrokerOptions {
   persistence?: boolean;
   /** mosquitto `log_type`s to write (default `error`); `notice` shows messages dropped past a queue. */
   logTypes?: string[];
+  /** ACL rules for the plain listener's anonymous clients (mosquitto acl_file syntax). */
+  acl?: string;
 }
 
 export async function startMosquitto(options: BrokerOptions = {}): Promise<Broker> {
@@ -58,10 +64,12 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
   const tls = options.tls ? await makePki(dir) : undefined;
   const conf = join(dir, 'mosquitto.conf');
   const logTypes = options.logTypes ?? ['error'];
-  await writeFile(
-    conf,
-    await configText(dir, port, tls !== undefined, options.persistence ?? false, logTypes),
-  );
+  let text = await configText(dir, port, tls !== undefined, options.persistence ?? false, logTypes);
+  if (options.acl !== undefined && !tls) {
+    await writeFile(join(dir, 'test.acl'), `${options.acl}\n`);
+    text += `acl_file ${join(dir, 'test.acl')}\n`;
+  }
+  await writeFile(conf, text);
   let child: ChildProcess | undefined;
   let output = '';
   const broker: Broker = {
@@ -71,6 +79,8 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
     tls,
     running: () => child !== undefined && child.exitCode === null,
     log: () => output,
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
     async start() {
       if (broker.running()) return;
       const proc = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -87,6 +97,7 @@ export async function startMosquitto(options: BrokerOptions = {}): Promise<Broke
       child = undefined;
       if (!proc || proc.exitCode !== null) return;
       const exited = new Promise((resolve) => proc.once('exit', resolve));
+      proc.kill('SIGCONT');
       proc.kill('SIGTERM');
       await exited;
     },

@@ -4,12 +4,15 @@
  * resolves only after fsync, so a grant never takes effect before its record is durable; a failed
  * write makes the log unwritable and the gate then denies new sessions. The outbox cursor (last
  * `seq` the centre acknowledged, with its hash) lives here too, so delivery and the log can never
- * disagree about what exists.
+ * disagree about what exists. At start the tail is compared with what the head file, the cursor
+ * and the signed checkpoint name (tail.ts): a committed record that is gone is never issued again
+ * under its `seq`; the log stays unwritable (every access refused) until someone looks.
  */
 import { NattsynError } from '../../errors.ts';
 import { AppendLog, utf8Length } from '../../platform/appendLog.ts';
 import type { DurableStore, Sha256Hex } from '../ports.ts';
 import type { Clock } from '../time.ts';
+import { CHECKPOINT_FILE, DEFAULT_CHECKPOINT_EVERY, type SigningKey, signCheckpoint } from './checkpoint.ts';
 import {
   ANCHOR_FILE,
   type AuditEntry,
@@ -24,21 +27,30 @@ import {
   segmentFirstSeq,
   segmentName,
 } from './record.ts';
+import { lostTail, readTailClaims } from './tail.ts';
 
 export interface AuditLogOptions {
   /** A segment is closed once it reaches this size. */
   maxSegmentBytes: number;
   /** Delivered segments beyond this many are deleted, oldest first. */
   keepSegments: number;
+  /** Records between two signed checkpoints of the head. */
+  checkpointEvery: number;
 }
 
-export const DEFAULT_AUDIT_OPTIONS: AuditLogOptions = { maxSegmentBytes: 1 << 20, keepSegments: 32 };
+export const DEFAULT_AUDIT_OPTIONS: AuditLogOptions = {
+  maxSegmentBytes: 1 << 20,
+  keepSegments: 32,
+  checkpointEvery: DEFAULT_CHECKPOINT_EVERY,
+};
 
 export interface AuditLogDeps {
   store: DurableStore;
   sha256: Sha256Hex;
   /** Each record's `ts` is wall time. */
   time: Pick<Clock, 'now'>;
+  /** The device's identity key, which signs checkpoints of the head; none on an unregistered device. */
+  checkpointKey?: SigningKey | undefined;
 }
 
 export class AuditLog {
@@ -49,6 +61,8 @@ export class AuditLog {
   #segmentBytes = 0;
   #last: ChainPoint = { seq: 0, hash: GENESIS_HASH };
   #writable = false;
+  /** The `seq` of the last checkpoint written; undefined until one is written after open. */
+  #checkpointed: number | undefined;
 
   constructor(deps: AuditLogDeps, options: Partial<AuditLogOptions> = {}) {
     this.#deps = deps;
@@ -70,6 +84,12 @@ export class AuditLog {
       this.#segmentBytes = bytes;
     }
     if (!this.#segment) this.#segment = segmentName(this.#last.seq + 1);
+    const lost = lostTail(this.#last, await readTailClaims(this.#deps.store));
+    if (lost) {
+      this.#writable = false;
+      throw new NattsynError('audit_tail_lost', `committed audit records are missing: ${lost}`);
+    }
+    this.#checkpointed = undefined;
     this.#writable = true;
     return { recoveredBytes };
   }
@@ -109,15 +129,40 @@ export class AuditLog {
     } catch (cause) {
       this.#writable = false;
       await this.#log.undo(this.#segment, this.#segmentBytes);
+      // The head may already name the record that was just cut (renamed, then the folder's fsync
+      // failed): put it back, or the next start would take the undone record for a lost one.
+      await store.writeAtomic(HEAD_FILE, JSON.stringify(this.#last)).catch(() => undefined);
       unavailable(cause);
     }
     this.#writable = true;
     this.#segmentBytes += bytes;
     this.#last = { seq: record.seq, hash: record.hash };
     this.#log.announce(record);
+    // Also at every rotation, before pruning: the checkpoint never names a record already pruned.
+    const since = this.#checkpointed;
+    const rotated = this.#segmentBytes === bytes;
+    if (since === undefined || rotated || record.seq - since >= this.#options.checkpointEvery)
+      await this.#checkpoint().catch(() => undefined);
     // Pruning is housekeeping, retried at the next rotation: the record is durable, so the append succeeded.
     if (this.#segmentBytes === bytes) await this.#prune().catch(() => undefined);
     return record;
+  }
+
+  /**
+   * Signs a checkpoint of the head now (the service calls it on shutdown). Without an identity key
+   * there is nothing to sign with and nothing is written.
+   */
+  checkpoint(): Promise<void> {
+    return this.#log.serial(() => this.#checkpoint());
+  }
+
+  async #checkpoint(): Promise<void> {
+    const key = this.#deps.checkpointKey;
+    if (!key || this.#last.seq === 0 || this.#checkpointed === this.#last.seq) return;
+    const point = this.#last;
+    const jws = await signCheckpoint(point, new Date(this.#deps.time.now()).toISOString(), key);
+    await this.#deps.store.writeAtomic(CHECKPOINT_FILE, `${jws}\n`);
+    this.#checkpointed = point.seq;
   }
 
   /** Records with `seq` greater than `afterSeq`, oldest first, at most `limit`. */

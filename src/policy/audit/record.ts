@@ -23,6 +23,7 @@ export const AUDIT_TYPES = [
   'service_start',
   /** What a staff member saw on a look, one tap after it, linked to the look's session. */
   'look_outcome',
+  'audit_restored',
 ] as const;
 export type AuditType = (typeof AUDIT_TYPES)[number];
 

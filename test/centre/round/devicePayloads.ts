@@ -60,6 +60,13 @@ export function healthPayload(
     readiness,
     problems,
     periodSeconds: 60,
+    audit: {
+      writable: true,
+      lastSeq: 40,
+      acknowledgedSeq: 40,
+      undelivered: 0,
+      oldestUndeliveredSeconds: null,
+    },
   });
 }
 
