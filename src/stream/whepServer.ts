@@ -194,16 +194,17 @@ export class WhepServer {
    * ends every session (audited as `shutdown`) and closes the peers. Idempotent.
    */
   async stop(): Promise<void> {
+    // The fallback's sockets first: the listener's close waits for every upgraded socket. Its
+    // sessions end as `shutdown`, and the socket server takes no new one.
+    await this.#fallback?.stop();
+    await this.#closeFallback?.();
+    this.#closeFallback = undefined;
     const app = this.#app;
     this.#app = undefined;
     this.#url = undefined;
     this.#started = false;
     await app?.close();
     await this.#sessions?.stop();
-    // Fallback sessions end as `shutdown` (their sockets closed with them), then the socket server.
-    await this.#fallback?.stop();
-    await this.#closeFallback?.();
-    this.#closeFallback = undefined;
   }
 
   /**
