@@ -11,7 +11,7 @@
  *    with relay config once it takes one.
  */
 import { parseArgs } from 'node:util';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DOUBLE_DEVICE_ID } from '../test/centre/round/deviceDouble.ts';
 import {
   healthPayload,
@@ -20,6 +20,7 @@ import {
   statusPayload,
 } from '../test/centre/round/devicePayloads.ts';
 import { type RoundLab, startRoundLab, waitUntil } from '../test/centre/round/roundLab.ts';
+import { launchChromium } from '../test/fixtures/stream/browser.ts';
 import { TEST_NURSE } from '../test/support/oidcProvider.ts';
 import { percentile } from './proc.ts';
 
@@ -33,17 +34,6 @@ const { values } = parseArgs({
 const DEVICES = Number(values.devices);
 const LOADS = Number(values.loads);
 const LOOKS = Number(values.looks);
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 const ids = Array.from({ length: DEVICES }, (_, i) => `dev-bench-${String(i).padStart(4, '0')}`);
@@ -125,7 +115,7 @@ const summary = (label: string, xs: number[], target?: string) =>
 
 async function main(): Promise<void> {
   const lab = await startRoundLab({ device: true, roster });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  const browser = await launchChromium();
   try {
     await publishFleet(lab);
     const page = await signIn(browser, lab);

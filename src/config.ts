@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { cameraConfigSchema } from './camera/config.ts';
 import { UsageError } from './errors.ts';
 import { healthConfigSchema, mqttConfigSchema } from './health/config.ts';
+import { readConfigJson } from './platform/configFile.ts';
 import {
   DEFAULT_MAX_LIFETIME_SECONDS,
   formatIssues,
@@ -146,13 +147,7 @@ export async function loadConfig<S extends z.ZodType<CoreConfig, unknown>>(
   file: string,
   schema: S,
 ): Promise<LoadedConfig<z.output<S>>> {
-  const absolute = path.resolve(file);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(absolute, 'utf8'));
-  } catch (cause) {
-    throw new UsageError(`${absolute}: cannot read the configuration as JSON (${(cause as Error).message})`);
-  }
+  const { absolute, raw } = await readConfigJson(file);
   const config = parseConfig(schema, raw);
   const dir = path.dirname(absolute);
   const policyKey = await readPublicKey(path.resolve(dir, config.policy.publicKey), 'policy.publicKey');

@@ -1,11 +1,6 @@
-/**
- * Loads the centre's config file and every key and secret it names, so that a missing, unreadable,
- * world-readable or malformed file stops the start with `<path>: <message>` (exit 2).
- */
-import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import { importPKCS8, type KeyObject } from 'jose';
 import { UsageError } from '../errors.ts';
+import { readConfigJson } from '../platform/configFile.ts';
 import { readConfiguredSecret, readPublicFile } from '../platform/secretFile.ts';
 import { loadClientSecret } from './auth/index.ts';
 import type { BrokerTlsMaterial } from './broker.ts';
@@ -29,13 +24,7 @@ export interface LoadedCentreConfig {
 }
 
 export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig> {
-  const absolute = path.resolve(file);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(absolute, 'utf8'));
-  } catch (cause) {
-    throw new UsageError(`${absolute}: cannot read the configuration as JSON (${(cause as Error).message})`);
-  }
+  const { absolute, raw } = await readConfigJson(file);
   const config = parseCentreConfig(raw, absolute);
   const problems: string[] = [];
   const attempt = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {

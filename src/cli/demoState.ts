@@ -19,7 +19,7 @@ export interface DemoState {
   deviceId: string;
   stateDir: string;
   configFile: string;
-  /** The signed policy, applied by the demo at start. */
+  /** The signed policy, already in force (`policy.jws` in the state directory). */
   policyJws: string;
   token: string;
 }
@@ -60,6 +60,9 @@ export async function prepareDemoState(
     demoPolicy(deviceId, now, o.windowInMinutes ?? 0),
     await importPKCS8(keys.policyPem, 'EdDSA'),
   );
+  // In force from the first start, as the centre would have delivered it: the device connects once
+  // with its policy (its Last Will names the version) instead of reconnecting to re-arm the will.
+  await writeFileAtomic(path.join(stateDir, 'policy.jws'), policyJws);
   const configFile = path.join(stateDir, 'config.json');
   const config = {
     deviceId,

@@ -17,12 +17,7 @@ import type { MqttConfig } from './config.ts';
 import { ConnectionCounter } from './connectionCounter.ts';
 import { forgetOutgoing, InFlight } from './inFlight.ts';
 import { LinkInbound, type MessageHook } from './linkInbound.ts';
-import {
-  type InboundProperties,
-  linkOptions,
-  type PublishOptions,
-  publishProperties,
-} from './linkOptions.ts';
+import { linkOptions, type PublishOptions, publishProperties } from './linkOptions.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
 
 export interface MqttLinkDeps {
@@ -39,7 +34,8 @@ export interface MqttLinkDeps {
   policyVersion?: () => number | undefined;
 }
 
-export type { InboundProperties, PublishOptions };
+export type { InboundProperties } from './linkOptions.ts';
+export type { PublishOptions };
 
 type ConnectHook = (connection: number) => Promise<void>;
 

@@ -4,7 +4,7 @@
  * the code and the published contract cannot drift. No resident name or address in any of them.
  */
 import { z } from 'zod';
-import { AUDIT_TYPES } from '../policy/index.ts';
+import { auditRecordSchema } from '../protocol/audit.ts';
 import { schedulePayloadSchema } from '../protocol/schedule.ts';
 import { whepRelayRequestSchema, whepRelayResponseSchema } from '../protocol/whepRelay.ts';
 import type { ReasonCode } from '../reasons.ts';
@@ -149,19 +149,8 @@ export const eventPayloadSchema = z.strictObject({
 });
 export type EventPayload = z.infer<typeof eventPayloadSchema>;
 
-/** The audit record exactly as the hash chain holds it (src/policy/audit/record.ts). */
-export const auditPayloadSchema = z.strictObject({
-  seq: z.number().int().positive(),
-  ts: isoTime,
-  type: z.enum(AUDIT_TYPES),
-  actor: z.string().optional(),
-  code: z.string().optional(),
-  sessionId: z.string().optional(),
-  durationMs: z.number().optional(),
-  detail: flat.optional(),
-  prev: z.string().regex(/^[0-9a-f]{64}$/),
-  hash: z.string().regex(/^[0-9a-f]{64}$/),
-});
+/** The audit record exactly as the hash chain holds it: the wire format's own (src/protocol/audit.ts). */
+export const auditPayloadSchema = auditRecordSchema;
 
 /** The payload of a signed command (compact JWS, `typ` nattsyn-cmd+json) on `cmd/<name>`. */
 export const commandBodySchema = z.strictObject({

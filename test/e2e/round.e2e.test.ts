@@ -9,7 +9,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ISSUER, prepareDemoState } from '../../src/cli/demoState.ts';
 import { configSchema, loadConfig } from '../../src/config.ts';
@@ -19,19 +19,8 @@ import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
 import { verifyAuditLog } from '../../src/policy/index.ts';
 import { type RoundLab, startRoundLab } from '../centre/round/roundLab.ts';
+import { launchChromium } from '../fixtures/stream/browser.ts';
 import { TEST_NURSE } from '../support/oidcProvider.ts';
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
 
 describe('the night round with a real device behind the relay', () => {
   let stateDir: string;
@@ -68,10 +57,9 @@ describe('the night round with a real device behind the relay', () => {
     });
     await writeFile(demo.configFile, JSON.stringify(config));
     service = await startService(await loadConfig(demo.configFile, configSchema), silentLogger);
-    const applied = await service.access.applyPolicy(demo.policyJws, 'test');
-    if (!applied.ok) throw new Error(`policy refused: ${applied.code}`);
+    if (service.access.policy === undefined) throw new Error('the demo policy is not in force');
     await service.streaming.scheduler.evaluate();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

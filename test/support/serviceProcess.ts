@@ -6,7 +6,7 @@
  * mount goes away with the process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { importPKCS8 } from 'jose';
 import { type DemoState, prepareDemoState } from '../../src/cli/demoState.ts';
@@ -30,7 +30,6 @@ export async function prepareServiceState(
     mqtt: { url: mqttUrl, backoff: { initialMs: 100, maxMs: 400 } },
     ...extra,
   });
-  await writeFile(join(stateDir, 'policy.jws'), demo.policyJws);
   const pem = await readFile(join(stateDir, 'keys/policy.key'), 'utf8');
   return { ...demo, policyKey: (await importPKCS8(pem, 'EdDSA')) as CryptoKey };
 }

@@ -6,26 +6,10 @@
 import canonicalize from 'canonicalize';
 import type { Sha256Hex } from '../ports.ts';
 
-export const GENESIS_HASH = '0'.repeat(64);
+/** The genesis hash and the record types are the wire format's (src/protocol/audit.ts), shared with the archive. */
+export { AUDIT_TYPES, type AuditType, GENESIS_HASH } from '../../protocol/audit.ts';
 
-export const AUDIT_TYPES = [
-  'grant',
-  'deny',
-  'session_end',
-  'pause',
-  'resume',
-  'policy_applied',
-  'policy_rejected',
-  'install_preview',
-  'reference_view_set',
-  'command',
-  'decommissioned',
-  'service_start',
-  /** What a staff member saw on a look, one tap after it, linked to the look's session. */
-  'look_outcome',
-  'audit_restored',
-] as const;
-export type AuditType = (typeof AUDIT_TYPES)[number];
+import type { AuditType } from '../../protocol/audit.ts';
 
 /** What a caller records; the log adds `seq`, `ts`, `prev` and `hash`. */
 export interface AuditEntry {

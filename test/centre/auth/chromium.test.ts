@@ -3,26 +3,16 @@
  * SameSite=Strict session cookie only rides once the callback page moves on by itself; this proves
  * the whole walk lands on the page first asked for, signed in, on plain-HTTP loopback.
  */
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../fixtures/stream/browser.ts';
 import { TEST_NURSE } from '../../support/oidcProvider.ts';
 import { type CentreHarness, startCentre } from '../harness.ts';
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let browser: Browser;
 let centre: CentreHarness;
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser.close();

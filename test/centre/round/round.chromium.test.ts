@@ -8,25 +8,14 @@
  * writes the round, a look and an outcome to docs/ (synthetic camera only).
  */
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../fixtures/stream/browser.ts';
 import { TEST_NURSE } from '../../support/oidcProvider.ts';
 import { watchBlanking } from '../../viewer/blanking.ts';
 import { healthPayload, publishRetained, schedulePayload, statusPayload } from './devicePayloads.ts';
 import { DEVICES, type RoundLab, startRoundLab } from './roundLab.ts';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Everything here runs on loopback, device included.
-  '--allow-loopback-in-peer-connection',
-];
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
 const SHOTS = process.env.NATTSYN_DOCS_SCREENSHOTS === '1';
 
@@ -34,7 +23,7 @@ let browser: Browser;
 let lab: RoundLab;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await launchChromium();
   lab = await startRoundLab({ device: true });
   const now = lab.clock.now();
   await publishRetained(lab.publisher, DEVICES.risk, {

@@ -8,25 +8,15 @@
  * writes the page on a phone to docs/ (synthetic camera only, no picture on the page anyway).
  */
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../../fixtures/stream/browser.ts';
 import { type DatabaseFixture, databaseFixture } from '../../support/archiveDb.ts';
 import { makeRecords } from '../../support/auditRecords.ts';
 import { TEST_NURSE } from '../../support/oidcProvider.ts';
 import { publishRetained, schedulePayload, statusPayload } from '../round/devicePayloads.ts';
 import { DEVICES, type RoundLab, startRoundLab } from '../round/roundLab.ts';
 
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 1 };
 const SHOTS = process.env.NATTSYN_DOCS_SCREENSHOTS === '1';
 
@@ -36,7 +26,7 @@ let lab: RoundLab;
 let page: Page;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  browser = await launchChromium();
   fixture = await databaseFixture('sqlite');
   lab = await startRoundLab({
     device: true,

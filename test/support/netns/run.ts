@@ -2,7 +2,8 @@
  * Running the lab's tools (ip, nft, ss, sysctl) as child processes, never through a shell, with a
  * failure that names the command and its stderr; and a synchronous variant for the exit handler.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { runProcess } from '../../../src/install/process.ts';
 
 export class LabCommandError extends Error {
   readonly command: string;
@@ -15,32 +16,14 @@ export class LabCommandError extends Error {
   }
 }
 
-export function run(
+export async function run(
   command: string,
   args: readonly string[],
   options: { input?: string; timeoutMs?: number } = {},
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 20_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const name = [command, ...args].join(' ');
-    child.on('error', (error) => reject(new LabCommandError(name, null, error.message)));
-    child.on('close', (code) =>
-      code === 0 ? resolve(stdout) : reject(new LabCommandError(name, code, stderr)),
-    );
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.input ?? '');
-  });
+  const result = await runProcess(command, args, { timeoutMs: 20_000, ...options });
+  if (result.code !== 0) throw new LabCommandError([command, ...args].join(' '), result.code, result.stderr);
+  return result.stdout;
 }
 
 /** For the exit handler, where nothing asynchronous runs any more; failures are ignored. */

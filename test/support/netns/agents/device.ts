@@ -43,8 +43,7 @@ serveAgent(
       });
       const loaded = await loadConfig(demo.configFile, configSchema);
       service = await startService(loaded, createLogger('warn', 2));
-      const verdict = await service.access.applyPolicy(demo.policyJws, 'lab');
-      if (!verdict.ok) throw new Error(`the lab policy was refused: ${verdict.code}`);
+      if (service.access.policy === undefined) throw new Error('the lab policy is not in force');
       await service.streaming.scheduler.evaluate();
       return { url: service.url, token: demo.token };
     },
