@@ -18,7 +18,7 @@
  *
  *   node scripts/build.ts [--out DIR] [--no-splitting]
  */
-import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build, type Metafile, type Plugin } from 'esbuild';
@@ -137,6 +137,8 @@ async function copyStaticFiles(outDir: string): Promise<string[]> {
   for (const rel of files) {
     await mkdir(path.dirname(path.join(outDir, rel)), { recursive: true });
     await copyFile(path.join(ROOT, rel), path.join(outDir, rel));
+    // An executable (the fallback's ffmpeg wrapper, src/stream/mpeg1-input.sh) stays executable.
+    await chmod(path.join(outDir, rel), (await stat(path.join(ROOT, rel))).mode & 0o777);
   }
   return files.sort();
 }

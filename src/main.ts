@@ -7,8 +7,9 @@
  * trust) belongs to a part.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { openAuditLog } from './access/auditStart.ts';
-import { AccessController, RefusalRecorder } from './access/index.ts';
+import { AccessController, RefusalRecorder, type RequestOrigin } from './access/index.ts';
 import { type Config, type LoadedConfig, type SystemdEnvironment, tokenTrustOf } from './config.ts';
 import {
   CommandRegistry,
@@ -29,7 +30,13 @@ import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts'
 import { systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
 import { RelayEndpoint, relayServe } from './relay/index.ts';
-import { type StreamingDeps, StreamingService, viewerState } from './stream/index.ts';
+import {
+  type DialTls,
+  relayFallback,
+  type StreamingDeps,
+  StreamingService,
+  viewerState,
+} from './stream/index.ts';
 
 export interface ServiceOptions {
   systemd?: SystemdEnvironment;
@@ -179,7 +186,11 @@ export async function startService(
       );
     } else log.warn('no mqtt section in the config: health, events and audit delivery are off');
     if (health && config.relay) {
-      stack.add('relay', startRelay(loaded, { refusals, health, streaming, access, audit, time, log }));
+      const dialTls = await fallbackDialTls(config);
+      stack.add(
+        'relay',
+        startRelay(loaded, { refusals, health, streaming, access, audit, time, log, dialTls }),
+      );
     }
 
     const notify = new SdNotify({
@@ -207,6 +218,19 @@ interface RelayParts {
   audit: AuditLog;
   time: Time;
   log: Logger;
+  /** The broker link's client certificate and CA: what the fallback dials the centre with. */
+  dialTls: DialTls | undefined;
+}
+
+async function fallbackDialTls(config: Config): Promise<DialTls | undefined> {
+  const tls = config.mqtt?.tls;
+  if (!tls) return undefined;
+  const [ca, cert, key] = await Promise.all([
+    readFile(tls.caFile),
+    readFile(tls.certFile),
+    readFile(tls.keyFile),
+  ]);
+  return { ca, cert, key };
 }
 
 /** The centre's relay on the health link, serving the same WHEP service as the device's own route. */
@@ -223,6 +247,7 @@ function startRelay(loaded: LoadedConfig<Config>, p: RelayParts): RelayEndpoint 
       state: (token) => viewerState({ config: config.stream, access: p.access, time: p.time }, token),
       perStaff: new PerMinuteLimiter(relayConfig.rateLimitPerMinute, p.time),
       perDevice: new PerMinuteLimiter(relayConfig.deviceRateLimitPerMinute, p.time),
+      ...fallbackOf(p, relayLog),
     }),
     // Anonymous garbage on the request topic shares the refusal budget with the HTTP route's.
     refused: (code, detail) => p.refusals.refused(code, detail),
@@ -231,4 +256,16 @@ function startRelay(loaded: LoadedConfig<Config>, p: RelayParts): RelayEndpoint 
   });
   endpoint.start();
   return endpoint;
+}
+
+/** The relay's `fallback` route: only with a client certificate to dial the centre with. */
+function fallbackOf(p: RelayParts, logger: Logger) {
+  const fallback = p.streaming.server.fallback;
+  const tls = p.dialTls;
+  if (!fallback || !tls) return {};
+  const deps = { fallback, tls, time: p.time, logger };
+  return {
+    fallback: (r: { token?: string | undefined; mediaUrl?: string | undefined }, origin: RequestOrigin) =>
+      relayFallback(deps, { token: r.token, origin, mediaUrl: r.mediaUrl }),
+  };
 }

@@ -48,7 +48,12 @@ export const REASONS = {
   sdp_no_video: 422,
   sdp_multiple_video: 422,
   sdp_no_h264: 422,
+  sdp_h264_profile_unsupported: 422,
   sdp_viewer_sends_media: 422,
+  // The MPEG-1 fallback's WebSocket presented no live one-time ticket (its close reason, 4401).
+  ticket_invalid: 401,
+  // The device cannot send the fallback picture through the centre (no client certificate to dial with).
+  fallback_unavailable: 503,
   // Why a session ended (audited with its duration).
   closed_by_viewer: null,
   window_end: null,

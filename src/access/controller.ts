@@ -20,7 +20,7 @@ import type {
 } from '../policy/index.ts';
 import { AuditProbe } from './auditProbe.ts';
 import { cameraScheduleAt } from './cameraSchedule.ts';
-import { AccessDecision, endCodeFor, grantDetail, recheckSessions, refusal } from './decision.ts';
+import { AccessDecision, endCodeFor, grantDetail, mediaOf, recheckSessions, refusal } from './decision.ts';
 import { type FollowUpRefusal, LookFollowUp, type LookStatus } from './followUp.ts';
 import { PauseExpiry, pauseInForce } from './pause.ts';
 import { PolicyInForce } from './policyInForce.ts';
@@ -288,7 +288,7 @@ export class AccessController implements AccessControl {
     actor: string | undefined,
     origin: RequestOrigin,
   ): Promise<Refusal> {
-    const detail = { remote: origin.remote, transport: origin.transport };
+    const detail = { remote: origin.remote, transport: origin.transport, ...mediaOf(origin) };
     await this.#refusals.refused(refused.code, detail, actor);
     return refused;
   }

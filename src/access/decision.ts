@@ -100,6 +100,10 @@ export function endCodeFor(
 }
 
 /** What a grant's audit record says besides its session: scope, token, end, transport, window, reason. */
+/** How the picture would travel (WebRTC or the MPEG-1 fallback), where the transport said. */
+export const mediaOf = (origin: RequestOrigin): Record<string, string> =>
+  origin.media ? { media: origin.media } : {};
+
 export function grantDetail(
   ticket: SessionTicket,
   claims: { reason: string | undefined },
@@ -112,6 +116,7 @@ export function grantDetail(
     emergency: ticket.emergency,
     remote: origin.remote,
     transport: origin.transport,
+    ...mediaOf(origin),
     ...(ticket.windowId ? { windowId: ticket.windowId } : {}),
     ...(claims.reason ? { reason: claims.reason } : {}),
   };

@@ -29,6 +29,8 @@ export const SESSION_END_CODES = [
   'revoked',
   'camera_fault',
   'shutdown',
+  // The camera's H.264 profile, first seen after the grant, is one the viewer's browser cannot play.
+  'sdp_h264_profile_unsupported',
 ] as const satisfies readonly ReasonCode[];
 export type SessionEndCode = (typeof SESSION_END_CODES)[number];
 
@@ -70,10 +72,14 @@ export interface CameraSchedule {
   recheckAt: EpochMillis | undefined;
 }
 
-/** Who asked and over which transport (the device's HTTP route or the centre's relay): audited. */
+/**
+ * Who asked, over which transport (the device's HTTP route or the centre's relay), and how the
+ * picture would travel (WebRTC, or the MPEG-1 fallback over a WebSocket): all audited.
+ */
 export interface RequestOrigin {
   remote: string;
   transport: 'http' | 'relay';
+  media?: 'webrtc' | 'mpeg1';
 }
 
 export interface WindowState {

@@ -15,11 +15,33 @@ const FFMPEG_COMMON = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
 /** Raw H.264 to stdout, one write per picture. */
 const FFMPEG_OUT = ['-f', 'h264', '-flush_packets', '1', 'pipe:1'];
 
-/** libx264 tuned for live viewing: constrained baseline (42e01f family), no B-frames, zerolatency. */
+/** H.264 levels (Table A-1): max macroblocks per second and per frame, max bitrate (kbit/s, baseline). */
+const LEVELS = [
+  { level: '3.1', mbps: 108_000, fs: 3600, kbps: 14_000 },
+  { level: '3.2', mbps: 216_000, fs: 5120, kbps: 20_000 },
+  { level: '4', mbps: 245_760, fs: 8192, kbps: 20_000 },
+  { level: '4.1', mbps: 245_760, fs: 8192, kbps: 50_000 },
+  { level: '4.2', mbps: 522_240, fs: 8704, kbps: 50_000 },
+] as const;
+
+/**
+ * The lowest level the picture fits, from `allowed` (rpicam-vid takes only 4, 4.1 and 4.2). The
+ * encoder writes it into the SPS, and the answer declares what the SPS says (src/h264/profile.ts),
+ * so the level named here is the level every viewer is told.
+ */
+export function h264Level(c: CameraConfig, allowed: readonly string[] = LEVELS.map((l) => l.level)): string {
+  const fs = Math.ceil(c.width / 16) * Math.ceil(c.height / 16);
+  const fits = LEVELS.filter((l) => allowed.includes(l.level)).find(
+    (l) => fs <= l.fs && fs * c.fps <= l.mbps && c.bitrateKbps <= l.kbps,
+  );
+  return fits?.level ?? allowed.at(-1) ?? '4.2';
+}
+
+/** libx264 tuned for live viewing: constrained baseline, no B-frames, zerolatency. */
 export function x264Args(c: CameraConfig): string[] {
   const kbps = c.bitrateKbps;
   return [
-    ...['-c:v', 'libx264', '-profile:v', 'baseline', '-level:v', '3.1', '-pix_fmt', 'yuv420p'],
+    ...['-c:v', 'libx264', '-profile:v', 'baseline', '-level:v', h264Level(c), '-pix_fmt', 'yuv420p'],
     ...['-preset', 'ultrafast', '-tune', 'zerolatency', '-threads', '1'],
     ...['-g', String(c.gopFrames), '-keyint_min', String(c.gopFrames), '-sc_threshold', '0'],
     ...['-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${Math.round(kbps / 2)}k`],
@@ -64,10 +86,15 @@ export function syntheticCommand(c: CameraConfig): CommandLine {
   };
 }
 
-/** rpicam-vid (libcamera): raw H.264 with headers on every IDR, no preview, runs until stopped. */
+/**
+ * rpicam-vid (libcamera): raw H.264 with headers on every IDR, no preview, runs until stopped. The
+ * profile and level are named, never the encoder's default (level 4.x, and on a Pi 5 whatever
+ * libx264 picks), so the SPS the answer declares is the one chosen here.
+ */
 export function rpicamCommand(c: CameraConfig): CommandLine {
   const args = [
     ...['--codec', 'h264', '--inline', '--intra', String(c.gopFrames), '--profile', 'baseline'],
+    ...['--level', h264Level(c, ['4', '4.1', '4.2'])],
     ...['--width', String(c.width), '--height', String(c.height), '--framerate', String(c.fps)],
     ...['--bitrate', String(c.bitrateKbps * 1000), '--flush'],
     ...['-n', '-t', '0', '-o', '-'],

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.ts';
 import { formatIssues, TOPIC_ID } from '../protocol/index.ts';
 import { type ArchiveConfig, archiveConfigSchema } from './archive/config.ts';
 import { oidcConfigSchema, sessionConfigSchema } from './auth/config.ts';
+import { centreFallbackSchema } from './fallback/config.ts';
 import { rosterConfigSchema } from './roster/config.ts';
 import { roundConfigSchema } from './round/config.ts';
 import { staffTokensConfigSchema } from './tokens/config.ts';
@@ -89,6 +90,8 @@ export const centreConfigSchema = z
     mqtt: centreMqttSchema,
     relay: centreRelaySchema,
     turn: centreTurnSchema.optional(),
+    /** The MPEG-1 fallback's device-facing listener; without it the centre relays WebRTC only. */
+    fallback: centreFallbackSchema.optional(),
     /** Staff sign-in at the municipality's IdP; without it the centre is a relay only. */
     oidc: oidcConfigSchema.optional(),
     session: sessionConfigSchema.prefault({}),
@@ -131,6 +134,7 @@ export function parseCentreConfig(raw: unknown, configFile: string): CentreConfi
     keyFile: abs(c.keyFile),
     relay: { ...c.relay, signingKey: abs(c.relay.signingKey) },
     ...(c.turn ? { turn: { ...c.turn, secretFile: abs(c.turn.secretFile) } } : {}),
+    ...(c.fallback ? { fallback: { ...c.fallback, tls: mapFiles(c.fallback.tls, abs) } } : {}),
     ...(c.oidc?.clientSecretFile
       ? { oidc: { ...c.oidc, clientSecretFile: abs(c.oidc.clientSecretFile) } }
       : {}),

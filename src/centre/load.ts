@@ -19,6 +19,8 @@ export interface LoadedCentreConfig {
   oidcClientSecret: string | undefined;
   httpTls: { key: Buffer; cert: Buffer } | undefined;
   brokerTls: BrokerTlsMaterial | undefined;
+  /** The MPEG-1 fallback's device-facing listener: its key, certificate and the devices' CA. */
+  fallbackTls: { key: Buffer; cert: Buffer; clientCa: Buffer } | undefined;
 }
 
 export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig> {
@@ -49,6 +51,14 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
       }))
     : undefined;
   const brokerTls = config.mqtt.tls ? await attempt(() => readBrokerTls(config.mqtt.tls!)) : undefined;
+  const fallback = config.fallback?.tls;
+  const fallbackTls = fallback
+    ? await attempt(async () => ({
+        key: await readConfiguredSecret(fallback.keyFile, 'fallback.tls.keyFile', 'owner-only'),
+        cert: await readPublicFile(fallback.certFile, 'fallback.tls.certFile'),
+        clientCa: await readPublicFile(fallback.clientCaFile, 'fallback.tls.clientCaFile'),
+      }))
+    : undefined;
   const oidcClientSecret = config.oidc
     ? await attempt(() => prefixed('oidc.clientSecretFile', () => loadClientSecret(config.oidc!)))
     : undefined;
@@ -70,6 +80,7 @@ export async function loadCentreConfig(file: string): Promise<LoadedCentreConfig
     oidcClientSecret,
     httpTls,
     brokerTls,
+    fallbackTls,
   };
 }
 

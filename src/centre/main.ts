@@ -24,6 +24,7 @@ import {
   type SessionRevocations,
 } from './auth/index.ts';
 import { CentreBroker } from './broker.ts';
+import { FallbackBridge, registerFallbackRoutes, startDeviceListener } from './fallback/index.ts';
 import { Tagger } from './keys/index.ts';
 import type { LoadedCentreConfig } from './load.ts';
 import type { RelayRouteDeps } from './relay/face.ts';
@@ -165,6 +166,15 @@ export async function startCentre(
       rateLimitPerMinute: config.http.rateLimitPerMinute,
     };
     registerRelayRoutes(app, relayDeps);
+    if (config.fallback && loaded.fallbackTls) {
+      const bridge = new FallbackBridge({ timers: overrides.timers ?? realTimers, log });
+      stack.push(bridge);
+      const listener = await startDeviceListener(bridge, { ...config.fallback, tls: loaded.fallbackTls });
+      stack.push(listener);
+      const unregister = registerFallbackRoutes(app, relayDeps, bridge, config.fallback.publicUrl);
+      stack.push({ stop: unregister });
+      log.info({ port: listener.port }, 'fallback device listener started');
+    }
     if (staff) {
       stack.push(staff);
       await staff.start(app, relayDeps);

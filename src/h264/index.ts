@@ -1,4 +1,16 @@
-/** H.264's one home: NAL units, the Annex B parser and the RTP payloader, shared by camera and stream. */
+/** H.264's one home: NAL units, the Annex B parser, profiles and levels, and the RTP payloader. */
 export { AnnexBParser, type ParsedAccessUnit } from './annexb.ts';
 export { splitNalUnits } from './nal.ts';
 export { MAX_RTP_PAYLOAD, packetizeNalUnits, type RtpPayload } from './packetizer.ts';
+export {
+  bestDecoder,
+  canDecode,
+  declaredProfile,
+  findSps,
+  type H264Profile,
+  type ProfileClass,
+  parseProfileLevelId,
+  profileClass,
+  profileLevelId,
+  spsProfile,
+} from './profile.ts';

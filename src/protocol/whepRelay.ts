@@ -24,9 +24,11 @@ export const RELAY_MAX_BODY_BYTES = 32_768;
  * What a relayed request asks of the device's WHEP service, one name per route of its local HTTP
  * face: `state` = GET /api/state (the viewer page's window state), `offer` = POST /whep, `trickle` =
  * PATCH and `end` = DELETE on /whep/<session>, `status` = GET /whep/<session> (live, or why it
- * ended), `outcome` = POST /whep/<session>/outcome (what the staff member saw on the look).
+ * ended), `outcome` = POST /whep/<session>/outcome (what the staff member saw on the look),
+ * `fallback` = POST /fallback (the MPEG-1 fallback: the device admits the viewer, answers a one-time
+ * ticket, and dials the centre's `mediaUrl` with its client certificate to carry the picture).
  */
-export const RELAY_ROUTES = ['state', 'offer', 'trickle', 'end', 'status', 'outcome'] as const;
+export const RELAY_ROUTES = ['state', 'offer', 'trickle', 'end', 'status', 'outcome', 'fallback'] as const;
 export type RelayRoute = (typeof RELAY_ROUTES)[number];
 
 /** 128 random bits or more, base64url: request ids and WHEP session ids alike. */
@@ -61,6 +63,14 @@ export const whepRelayRequestSchema = z.strictObject({
   token: z.string().max(8192).optional(),
   /** TURN servers with credentials minted for this look: the device gathers relay candidates too. */
   iceServers: z.array(relayIceServerSchema).max(4).optional(),
+  /**
+   * `fallback` only: the WebSocket the device dials out to with its client certificate (this
+   * centre instance's device-facing listener), so the picture reaches the instance the viewer is on.
+   */
+  mediaUrl: z
+    .string()
+    .regex(/^wss:\/\/[^\s<>"]{1,200}$/, 'expected a wss:// URL')
+    .optional(),
 });
 export type WhepRelayRequest = z.infer<typeof whepRelayRequestSchema>;
 

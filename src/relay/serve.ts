@@ -16,6 +16,14 @@ export interface RelayServeDeps {
   state: (token: string | undefined) => Promise<WhepReply>;
   perStaff: PerMinuteLimiter;
   perDevice: PerMinuteLimiter;
+  /**
+   * The MPEG-1 fallback (stream/fallbackDial.ts: admit, answer a ticket, dial the centre's
+   * `mediaUrl`); absent where the device has no client certificate to dial with.
+   */
+  fallback?: (
+    request: Pick<WhepRelayRequest, 'token' | 'mediaUrl'>,
+    origin: typeof ORIGIN,
+  ) => Promise<WhepReply>;
 }
 
 const ORIGIN = { transport: 'relay', remote: 'centre' } as const;
@@ -34,6 +42,11 @@ export function relayServe(deps: RelayServeDeps): (request: WhepRelayRequest) =>
         return asAnswer(await deps.whep.status(followUp));
       case 'outcome':
         return asAnswer(await deps.whep.outcome(followUp));
+      case 'fallback':
+        if (!deps.fallback) {
+          return asAnswer(errorReply('fallback_unavailable', 'this device cannot send the fallback picture'));
+        }
+        return asAnswer(await deps.fallback(r, ORIGIN));
       default:
         return asAnswer(
           await deps.whep.handle({

@@ -1,7 +1,8 @@
 /**
  * Builds the answer the viewer gets from werift's answer to the guarded offer: the m-lines the
  * guard declined go back in their offered places with port 0 (JSEP §5.3.1: a rejected section), the
- * video section is forced to `a=sendonly`, and werift's candidates are all there (WHEP: gathered).
+ * video section is forced to `a=sendonly`, its H.264 fmtp declares the camera's own profile and level
+ * (the guard's choice), and werift's candidates are all there (WHEP: gathered).
  */
 import { NattsynError } from '../errors.ts';
 import { type GuardedOffer, splitSdp } from './sdpGuard.ts';
@@ -14,7 +15,11 @@ export function buildAnswer(weriftAnswer: string, offer: GuardedOffer): string {
   }
   const videoLines = [
     `m=video ${video.port} ${video.proto} ${video.formats.join(' ')}`,
-    ...video.lines.filter((l) => !/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l)),
+    ...video.lines.filter(
+      (l) =>
+        !/^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l) && !l.startsWith(`a=fmtp:${offer.payloadType} `),
+    ),
+    `a=fmtp:${offer.payloadType} ${offer.answerFmtp}`,
     'a=sendonly',
   ];
   const blocks: string[][] = [];

@@ -5,7 +5,7 @@
  * is cached in memory only, so a joining viewer can start on a keyframe at once (viewer.ts).
  */
 import type { AccessUnit, CameraSource } from '../camera/index.ts';
-import { packetizeNalUnits, type RtpPayload } from '../h264/index.ts';
+import { findSps, type H264Profile, packetizeNalUnits, type RtpPayload, spsProfile } from '../h264/index.ts';
 import { Subscriptions } from '../platform/emitter.ts';
 import { systemTime, type Time } from '../platform/time.ts';
 
@@ -20,6 +20,8 @@ export interface HubFrame {
   captureTime: number;
   payloads: readonly RtpPayload[];
   bytes: number;
+  /** The access unit's Annex B bytes (the MPEG-1 fallback's encoder input); never copied. */
+  annexB: Uint8Array;
 }
 
 export interface FrameSink {
@@ -43,6 +45,7 @@ export class StreamHub {
   #gopBytes = 0;
   readonly #subscriptions = new Subscriptions();
   #lastKeyframeRequest = Number.NEGATIVE_INFINITY;
+  #profile: H264Profile | undefined;
   #run = 0;
 
   constructor(options: StreamHubOptions) {
@@ -82,6 +85,14 @@ export class StreamHub {
   /** The cached GOP, keyframe first; empty until the camera delivered a keyframe. */
   currentGop(): readonly HubFrame[] {
     return this.#gop;
+  }
+
+  /**
+   * The profile and level of the camera's stream, from the last SPS seen (kept across camera
+   * restarts: it describes the encoder, not a picture); undefined before the first keyframe.
+   */
+  streamProfile(): H264Profile | undefined {
+    return this.#profile;
   }
 
   hasKeyframe(): boolean {
@@ -145,8 +156,11 @@ export class StreamHub {
       captureTime: au.captureTime,
       payloads,
       bytes,
+      annexB: au.data,
     };
     if (au.keyframe) {
+      const sps = findSps(au.nals);
+      this.#profile = (sps && spsProfile(sps)) ?? this.#profile;
       this.#gop = [frame];
       this.#gopBytes = bytes;
       for (const wake of [...this.#keyframeWaiters]) wake();

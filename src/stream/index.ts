@@ -1,6 +1,8 @@
 /** The stream folder's public surface (the only folder that imports werift). */
 export { buildAnswer } from './answer.ts';
 export { type StreamConfigInput, streamConfigSchema } from './config.ts';
+export { type DialTls, relayFallback } from './fallbackDial.ts';
+export { FallbackService, TICKET_MS } from './fallbackService.ts';
 export { StreamHub } from './hub.ts';
 export { guardOffer, SDP_REJECT_CODES } from './sdpGuard.ts';
 export { type StreamingDeps, StreamingService } from './streaming.ts';

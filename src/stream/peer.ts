@@ -17,7 +17,9 @@ import { systemTime, type Timers } from '../platform/time.ts';
 import type { IceServerConfig, StreamConfig } from './config.ts';
 import type { GuardedOffer } from './sdpGuard.ts';
 
-export const H264_FMTP = 'level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f';
+/** werift keeps an offered H.264 format only if its profile-level-id equals the configured one. */
+const h264Fmtp = (profileLevelId: string) =>
+  `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profileLevelId}`;
 
 export interface DevicePeer {
   pc: RTCPeerConnection;
@@ -26,8 +28,15 @@ export interface DevicePeer {
   answer: string;
 }
 
-/** `servers`: this session's own ICE servers (e.g. TURN credentials minted for it), else the configured. */
-export function peerConfig(config: StreamConfig, servers: readonly IceServerConfig[] = config.iceServers) {
+/**
+ * `servers`: this session's own ICE servers (e.g. TURN credentials minted for it), else the
+ * configured; `profileLevelId`: the offered format the guard kept.
+ */
+export function peerConfig(
+  config: StreamConfig,
+  servers: readonly IceServerConfig[] = config.iceServers,
+  profileLevelId = '42e01f',
+) {
   const iceServers: RTCIceServer[] = servers.map((s) => ({ ...s }));
   return {
     iceServers,
@@ -42,7 +51,7 @@ export function peerConfig(config: StreamConfig, servers: readonly IceServerConf
           mimeType: 'video/H264',
           clockRate: 90000,
           rtcpFeedback: [useNACK(), usePLI()],
-          parameters: H264_FMTP,
+          parameters: h264Fmtp(profileLevelId),
         }),
         new RTCRtpCodecParameters({ mimeType: 'video/rtx', clockRate: 90000 }),
       ],
@@ -70,7 +79,7 @@ export async function answerOffer(
   iceServers: readonly IceServerConfig[] = config.iceServers,
   gatherTimeoutMs = 5000,
 ): Promise<DevicePeer> {
-  const pc = new RTCPeerConnection(peerConfig(config, iceServers));
+  const pc = new RTCPeerConnection(peerConfig(config, iceServers, offer.offeredProfileLevelId));
   try {
     const track = new MediaStreamTrack({ kind: 'video' });
     const transceiver = pc.addTransceiver(track, {

@@ -2,14 +2,22 @@
  * The offer guard: runs on the viewer's SDP before werift sees it (docs/architecture.md, promise 1).
  * Exactly one usable video section must be there; audio, data channels and anything else are
  * declined (the answer carries them with port 0, see answer.ts); the viewer's own send track is
- * stripped and the video section is made `recvonly`, so werift never sets up a receiver. Only H.264
- * constrained baseline 42e01f with packetization-mode 1 (and its RTX) is kept, first: werift sends
- * with the first H.264 rtpmap of the offer, and the answer must say what the camera sends.
+ * stripped and the video section is made `recvonly`, so werift never sets up a receiver. Of the
+ * H.264 formats with packetization-mode 1, only the one whose profile plays the camera's stream (its
+ * SPS, src/h264/profile.ts) is kept, with its RTX: werift sends with the first H.264 rtpmap of the
+ * offer, and the answer must declare what the camera sends (answer.ts writes the declared fmtp).
  * mDNS (`.local`) candidates are dropped, as on the trickle path: werift would resolve them by
  * multicasting on the resident's LAN from a socket bound to 0.0.0.0:5353 (issue 13, item 2); the
  * viewer's connectivity checks reveal its address anyway.
  */
 import { NattsynError } from '../errors.ts';
+import {
+  bestDecoder,
+  declaredProfile,
+  type H264Profile,
+  parseProfileLevelId,
+  profileLevelId,
+} from '../h264/index.ts';
 import type { ReasonCode } from '../reasons.ts';
 import { CANDIDATE, MDNS_CANDIDATE, MEDIA_LINE, MID, SESSION_LINE } from './sdpLines.ts';
 
@@ -20,6 +28,7 @@ export const SDP_REJECT_CODES = [
   'sdp_no_video',
   'sdp_multiple_video',
   'sdp_no_h264',
+  'sdp_h264_profile_unsupported',
   'sdp_viewer_sends_media',
 ] as const satisfies readonly ReasonCode[];
 export type SdpRejectCode = (typeof SDP_REJECT_CODES)[number];
@@ -39,12 +48,22 @@ export interface GuardedOffer {
   videoMid: string | undefined;
   declined: DeclinedSection[];
   payloadType: number;
+  /** The kept format's `profile-level-id` as offered (werift matches its codec on it). */
+  offeredProfileLevelId: string;
+  /** The fmtp the answer declares: the stream's profile and level (RFC 6184 §8.1, §8.2.2). */
+  answerFmtp: string;
   /** Remote candidates kept in the offer (werift gets these before any trickle). */
   candidates: number;
 }
 
 /** The default cap of remote candidates kept from an offer (config: `stream.maxCandidatesPerSession`). */
 export const MAX_OFFER_CANDIDATES = 24;
+
+/** What the offer guard assumes before the camera's SPS is known: libx264 `-profile baseline`. */
+export const DEFAULT_STREAM_PROFILE: H264Profile = { profileIdc: 0x42, constraints: 0xe0, levelIdc: 0x1f };
+
+export const answerFmtpFor = (p: H264Profile) =>
+  `level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=${profileLevelId(p)}`;
 
 interface Section {
   kind: string;
@@ -80,8 +99,18 @@ export function splitSdp(sdp: string): { session: string[]; sections: Section[] 
 const attr = (lines: readonly string[], name: string) =>
   lines.find((l) => l.startsWith(`a=${name}:`))?.slice(name.length + 3);
 
-/** Payload types of H.264 42e01f packetization-mode 1 in the section, and of their RTX. */
-export function pickH264(lines: readonly string[]): { h264: string; rtx: string | undefined } | undefined {
+export interface H264Format {
+  payloadType: string;
+  rtx: string | undefined;
+  profile: H264Profile;
+  profileLevelId: string;
+}
+
+/**
+ * The H.264 formats of a section with packetization-mode 1, each with its RTX. A format without
+ * `profile-level-id` is 420010, baseline level 1.0 (RFC 6184 §8.1 default).
+ */
+export function h264Formats(lines: readonly string[]): H264Format[] {
   const rtpmap = new Map<string, string>();
   const fmtp = new Map<string, string>();
   for (const l of lines) {
@@ -90,17 +119,17 @@ export function pickH264(lines: readonly string[]): { h264: string; rtx: string 
     const f = /^a=fmtp:(\d+) (.*)$/.exec(l);
     if (f) fmtp.set(f[1]!, f[2]!.toLowerCase());
   }
-  const h264 = [...rtpmap].find(([pt, codec]) => {
+  const formats: H264Format[] = [];
+  for (const [pt, codec] of rtpmap) {
     const params = fmtp.get(pt) ?? '';
-    return (
-      codec === 'h264/90000' &&
-      params.includes('profile-level-id=42e01f') &&
-      /packetization-mode=1/.test(params)
-    );
-  })?.[0];
-  if (!h264) return undefined;
-  const rtx = [...rtpmap].find(([pt, codec]) => codec === 'rtx/90000' && fmtp.get(pt) === `apt=${h264}`)?.[0];
-  return { h264, rtx };
+    if (codec !== 'h264/90000' || !/(^|;)\s*packetization-mode=1(;|$)/.test(params)) continue;
+    const id = /profile-level-id=([0-9a-f]{6})/.exec(params)?.[1] ?? '420010';
+    const profile = parseProfileLevelId(id);
+    if (!profile) continue;
+    const rtx = [...rtpmap].find(([p, c]) => c === 'rtx/90000' && fmtp.get(p) === `apt=${pt}`)?.[0];
+    formats.push({ payloadType: pt, rtx, profile, profileLevelId: id });
+  }
+  return formats;
 }
 
 const PT_LINE = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
@@ -110,19 +139,20 @@ const PT_LINE = /^a=(rtpmap|fmtp|rtcp-fb):(\d+|\*)[ ]/;
  * belongs to the session part only (RFC 5888), never inside the section.
  */
 const SEND_LINES = /^a=(ssrc|ssrc-group|msid|sendrecv|sendonly|recvonly|inactive|rid|simulcast|group)(:|$)/;
-function guardVideo(
-  section: Section,
-  maxCandidates: number,
-): { lines: string[]; payloadType: number; candidates: number } {
+function guardVideo(section: Section, maxCandidates: number, stream: H264Profile) {
   const direction =
     section.lines.find((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l)) ?? 'a=sendrecv';
   if (direction === 'a=sendonly' || direction === 'a=inactive') {
     throw reject('sdp_viewer_sends_media', 'the video section must let the viewer receive, never send');
   }
-  const picked = pickH264(section.lines);
-  if (!picked)
-    throw reject('sdp_no_h264', 'the offer has no H.264 constrained baseline with packetization-mode 1');
-  const keep = new Set([picked.h264, ...(picked.rtx ? [picked.rtx] : [])]);
+  const formats = h264Formats(section.lines);
+  if (formats.length === 0) throw reject('sdp_no_h264', 'the offer has no H.264 with packetization-mode 1');
+  const picked = bestDecoder(formats, stream);
+  if (!picked) {
+    const message = `the offer has no H.264 profile that plays the camera's ${profileLevelId(stream)}`;
+    throw reject('sdp_h264_profile_unsupported', message);
+  }
+  const keep = new Set([picked.payloadType, ...(picked.rtx ? [picked.rtx] : [])]);
   let candidates = 0;
   const lines = section.lines.filter((l) => {
     const pt = PT_LINE.exec(l)?.[2];
@@ -133,19 +163,28 @@ function guardVideo(
   const m = `m=video ${section.port} ${section.proto} ${[...keep].join(' ')}`;
   return {
     lines: [m, ...lines, 'a=recvonly'],
-    payloadType: Number(picked.h264),
+    payloadType: Number(picked.payloadType),
+    offeredProfileLevelId: picked.profileLevelId,
+    answerFmtp: answerFmtpFor(declaredProfile(stream, picked.profile)),
     candidates: Math.min(candidates, maxCandidates),
   };
 }
 
-/** `maxCandidates`: remote candidates kept, in offered order; the rest are dropped (item 6). */
-export function guardOffer(sdp: string, maxCandidates = MAX_OFFER_CANDIDATES): GuardedOffer {
+/**
+ * `maxCandidates`: remote candidates kept, in offered order; the rest are dropped (item 6).
+ * `stream`: the camera's profile and level from its SPS (the default until one has been seen).
+ */
+export function guardOffer(
+  sdp: string,
+  maxCandidates = MAX_OFFER_CANDIDATES,
+  stream: H264Profile = DEFAULT_STREAM_PROFILE,
+): GuardedOffer {
   const { session, sections } = splitSdp(sdp);
   const videos = sections.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'video' && s.port !== '0');
   if (videos.length === 0) throw reject('sdp_no_video', 'the offer has no video section');
   if (videos.length > 1) throw reject('sdp_multiple_video', 'the offer has more than one video section');
   const { s: video, i: videoIndex } = videos[0]!;
-  const guarded = guardVideo(video, maxCandidates);
+  const guarded = guardVideo(video, maxCandidates, stream);
   const videoMid = attr(video.lines, 'mid');
   // werift cannot bundle a section it cannot name: without this the viewer got a 500.
   if (videoMid === undefined || !MID.test(videoMid)) {
@@ -170,6 +209,8 @@ export function guardOffer(sdp: string, maxCandidates = MAX_OFFER_CANDIDATES): G
     videoMid,
     declined,
     payloadType: guarded.payloadType,
+    offeredProfileLevelId: guarded.offeredProfileLevelId,
+    answerFmtp: guarded.answerFmtp,
     candidates: guarded.candidates,
   };
 }

@@ -139,6 +139,7 @@ export class StreamingService {
       time,
       ...(tls ? { tls } : {}),
       ...(confirmReference ? { confirmReference } : {}),
+      fallback: { fps: cameraConfig.fps, bitrateKbps: cameraConfig.bitrateKbps },
     });
     const { gpio } = cameraConfig;
     const lines =

@@ -1,11 +1,17 @@
 /**
- * One viewer's RTP: its own random SSRC, sequence numbers and timestamp origin, and a fresh packet
- * object for every send. On `begin()` (DTLS connected: earlier packets would be dropped) it replays
- * the hub's cached GOP with timestamps 1 ms apart, so the decoder shows the newest picture at once
- * instead of pacing the backlog, then follows the live pictures on the camera's own clock.
+ * One viewer's RTP: its own random SSRC, sequence numbers and timestamp origin. On `begin()` (DTLS
+ * connected: earlier packets would be dropped) it replays the hub's cached GOP with timestamps 1 ms
+ * apart, so the decoder shows the newest picture at once instead of pacing the backlog, then
+ * follows the live pictures on the camera's own clock.
  * The camera's clock starts again when its source restarts; the viewer's never goes back (issue 9:
  * a 27 s step back that some players do not decode through): a new run, or any picture that would
  * step back, continues from the last timestamp sent by the time that passed in between.
+ *
+ * The per-packet path allocates nothing of its own: the hub packetized each picture once, and this
+ * feed keeps one RTP packet whose header fields and payload it sets before each send. werift
+ * (0.25, pendingRtp off, as peer.ts configures it) copies the packet synchronously in
+ * `RTCRtpSender.dispatchRtp` before anything else, for its NACK history and SRTP; a packet werift
+ * kept would repeat one sequence number, which test/stream/twoPeer.test.ts would catch.
  */
 import { randomInt } from 'node:crypto';
 import { RtpHeader, RtpPacket } from 'werift';
@@ -21,6 +27,8 @@ export class ViewerFeed implements FrameSink {
   readonly #send: RtpSend;
   readonly #payloadType: number;
   #sequence = randomInt(0, 0x10000);
+  readonly #header: RtpHeader;
+  readonly #packet: RtpPacket;
   /** viewer timestamp = camera pts + offset (mod 2^32). */
   #offset = 0;
   /** The last timestamp sent (before the modulo), and the run and arrival of its picture. */
@@ -35,6 +43,8 @@ export class ViewerFeed implements FrameSink {
     this.#hub = hub;
     this.#send = send;
     this.#payloadType = payloadType;
+    this.#header = new RtpHeader({ payloadType, ssrc: this.ssrc });
+    this.#packet = new RtpPacket(this.#header, Buffer.alloc(0));
   }
 
   /** Starts sending: the cached GOP first, then every new picture. Idempotent. */
@@ -73,19 +83,18 @@ export class ViewerFeed implements FrameSink {
   #sendFrame(frame: HubFrame, timestamp: number): void {
     this.#lastTs = timestamp;
     this.#last = { run: frame.run, arrivedMono: frame.arrivedMono };
-    const ts = ((timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
+    const header = this.#header;
+    header.timestamp = ((timestamp % 2 ** 32) + 2 ** 32) % 2 ** 32;
+    header.payloadType = this.#payloadType;
+    header.ssrc = this.ssrc;
     for (const { payload, marker } of frame.payloads) {
-      const header = new RtpHeader({
-        payloadType: this.#payloadType,
-        sequenceNumber: this.#sequence,
-        timestamp: ts,
-        ssrc: this.ssrc,
-        marker,
-      });
+      header.sequenceNumber = this.#sequence;
+      header.marker = marker;
+      this.#packet.payload = payload;
       this.#sequence = (this.#sequence + 1) & 0xffff;
       this.packetsSent += 1;
       this.bytesSent += payload.length;
-      this.#send(new RtpPacket(header, payload));
+      this.#send(this.#packet);
     }
   }
 }

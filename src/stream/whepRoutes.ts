@@ -73,7 +73,7 @@ function toWhepRequest(
   };
 }
 
-function send(reply: FastifyReply, answer: WhepReply): FastifyReply {
+export function send(reply: FastifyReply, answer: WhepReply): FastifyReply {
   reply.code(answer.status);
   for (const [name, value] of Object.entries(answer.headers)) {
     if (!Array.isArray(value) || value.length > 0) reply.header(name, value);

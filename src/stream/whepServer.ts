@@ -7,13 +7,16 @@
 import { readFile } from 'node:fs/promises';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { AccessControl } from '../access/types.ts';
+import type { AccessControl, RequestOrigin } from '../access/types.ts';
 import { type AccessUnit, type Logger, silentLogger } from '../camera/index.ts';
 import { NattsynError } from '../errors.ts';
 import type { Time } from '../platform/time.ts';
 import { type StreamConfig, streamConfigSchema } from './config.ts';
+import { registerFallbackRoutes } from './fallbackRoutes.ts';
+import { FallbackService } from './fallbackService.ts';
 import { applyCors, bearerToken, hasTokenInQuery, sendError } from './http.ts';
 import type { StreamHub } from './hub.ts';
+import type { Mpeg1Options } from './mpeg1Encoder.ts';
 import { registerReferenceRoute } from './referenceRoute.ts';
 import { registerViewerRoutes } from './viewerRoutes.ts';
 import { iceServerLinks } from './whepMessages.ts';
@@ -31,6 +34,8 @@ export interface WhepServerDeps {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Stores the installer's confirmed reference view (its hash only); absent: no such route. */
   confirmReference?: (keyframe: AccessUnit, actor: string) => Promise<string>;
+  /** The camera's picture for the MPEG-1 fallback's encoder; absent: no fallback routes. */
+  fallback?: Omit<Mpeg1Options, 'onFailed'>;
 }
 
 export class WhepServer {
@@ -38,6 +43,8 @@ export class WhepServer {
   readonly #config: StreamConfig;
   #app: FastifyInstance | undefined;
   #sessions: WhepService | undefined;
+  #fallback: FallbackService | undefined;
+  #closeFallback: (() => Promise<void>) | undefined;
   #url: string | undefined;
   #started = false;
 
@@ -63,6 +70,11 @@ export class WhepServer {
     return this.#sessions;
   }
 
+  /** The MPEG-1 fallback's session manager (also what the centre's relay hands requests to). */
+  get fallback(): FallbackService | undefined {
+    return this.#fallback;
+  }
+
   /** Builds the fastify app (also used by tests through `app.inject`). */
   async build(): Promise<FastifyInstance> {
     if (this.#app) return this.#app;
@@ -85,8 +97,20 @@ export class WhepServer {
       frameworkErrors: (_error, _request, reply) =>
         sendError(reply, 'bad_request', 'the request URL is malformed'),
     }) as unknown as FastifyInstance;
-    const sessions = new WhepService({ ...this.#deps, config, logger: this.#deps.logger ?? silentLogger });
+    const logger = this.#deps.logger ?? silentLogger;
+    const sessions = new WhepService({ ...this.#deps, config, logger });
     this.#sessions = sessions;
+    if (this.#deps.fallback) {
+      const { access, hub, time } = this.#deps;
+      this.#fallback = new FallbackService({
+        config,
+        access,
+        hub,
+        time,
+        logger,
+        encoder: this.#deps.fallback,
+      });
+    }
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.maxBodyBytes }, (_req, body, done) =>
       done(null, body),
@@ -127,6 +151,10 @@ export class WhepServer {
       }
     });
     registerWhepRoutes(app, sessions, config.rateLimitPerMinute);
+    if (this.#fallback) {
+      const o = { rateLimitPerMinute: config.rateLimitPerMinute, time: this.#deps.time };
+      this.#closeFallback = registerFallbackRoutes(app, this.#fallback, o);
+    }
     if (this.#deps.confirmReference) {
       registerReferenceRoute(app, {
         access: this.#deps.access,
@@ -154,6 +182,7 @@ export class WhepServer {
     if (this.#url || this.#started) return;
     this.#started = true;
     this.#sessions?.start();
+    this.#fallback?.start();
     const { listen, host, port } = this.#config;
     // With the listener off the session manager still serves the centre's relay.
     if (listen === 'off') return;
@@ -165,6 +194,11 @@ export class WhepServer {
    * ends every session (audited as `shutdown`) and closes the peers. Idempotent.
    */
   async stop(): Promise<void> {
+    // The fallback's sockets first: the listener's close waits for every upgraded socket. Its
+    // sessions end as `shutdown`, and the socket server takes no new one.
+    await this.#fallback?.stop();
+    await this.#closeFallback?.();
+    this.#closeFallback = undefined;
     const app = this.#app;
     this.#app = undefined;
     this.#url = undefined;
@@ -181,10 +215,15 @@ export class WhepServer {
   #screenTokens(app: FastifyInstance): void {
     const access = this.#deps.access;
     app.addHook('preParsing', async (request, reply, payload) => {
-      if (!request.url.startsWith('/whep') || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      const screened = request.url.startsWith('/whep') || request.url === '/fallback';
+      if (!screened || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
         return payload;
       }
-      const check = await access.checkToken(bearerToken(request), { remote: request.ip, transport: 'http' });
+      // An admission's refusal says how the picture would have travelled, as the route's would.
+      const origin: RequestOrigin = { remote: request.ip, transport: 'http' };
+      if (request.url === '/fallback') origin.media = 'mpeg1';
+      if (request.url === '/whep') origin.media = 'webrtc';
+      const check = await access.checkToken(bearerToken(request), origin);
       if (check.ok) return payload;
       reply.header('Connection', 'close').header('WWW-Authenticate', 'Bearer error="invalid_token"');
       await sendError(reply, check.code, check.message);

@@ -89,6 +89,7 @@ export class WhepService {
       }
       if (request.method === 'POST') return await this.#offer(request);
       const session = request.sessionId === undefined ? undefined : this.#live.get(request.sessionId);
+      if (!session && request.method === 'DELETE') return await this.#endOther(request);
       if (!session) return errorReply('not_found', 'no such session');
       const auth = await this.#d.access.authenticateFor(request.token, session.id, request.origin);
       if (!auth.ok) return errorReply(auth.code, auth.message);
@@ -142,8 +143,10 @@ export class WhepService {
     if (!isType(request.contentType, 'application/sdp')) {
       return errorReply('unsupported_media_type', 'the offer must be application/sdp');
     }
-    const guarded = guardOffer(request.body, config.maxCandidatesPerSession);
-    const admission = await access.admit(request.token, request.origin);
+    // The camera's profile decides which offered format is kept; before its first SPS, the default.
+    const known = hub.streamProfile();
+    let guarded = guardOffer(request.body, config.maxCandidatesPerSession, known);
+    const admission = await access.admit(request.token, { ...request.origin, media: 'webrtc' });
     if (!admission.ok) {
       const headers: Record<string, string> = {};
       if (admission.code === 'too_many_viewers') headers['Retry-After'] = String(config.retryAfterSeconds);
@@ -156,6 +159,14 @@ export class WhepService {
       return errorReply('no_frames', 'the camera has no picture yet; try again shortly', {
         'Retry-After': String(config.retryAfterSeconds),
       });
+    }
+    if (!known) {
+      try {
+        guarded = guardOffer(request.body, config.maxCandidatesPerSession, hub.streamProfile());
+      } catch (error) {
+        await access.end(ticket.sessionId, 'sdp_h264_profile_unsupported');
+        throw error;
+      }
     }
     const iceServers = request.iceServers ?? config.iceServers;
     let session: WhepSession;
@@ -203,6 +214,21 @@ export class WhepService {
       },
       body: answer,
     };
+  }
+
+  /**
+   * DELETE on a live session of another transport (the MPEG-1 fallback shares the session table and
+   * its resource URL): ended through access control, which closes its socket.
+   */
+  async #endOther(request: WhepRequest): Promise<WhepReply> {
+    const id = request.sessionId;
+    if (id === undefined || !this.#d.access.sessions().some((s) => s.sessionId === id)) {
+      return errorReply('not_found', 'no such session');
+    }
+    const auth = await this.#d.access.authenticateFor(request.token, id, request.origin);
+    if (!auth.ok) return errorReply(auth.code, auth.message);
+    await this.#d.access.end(id, 'closed_by_viewer');
+    return { status: 200, headers: {}, body: '' };
   }
 
   #trickle(session: WhepSession, request: WhepRequest): WhepReply {

@@ -16,6 +16,8 @@ import { ViewerFeed } from './viewerFeed.ts';
 
 /** How long after the grant's end the session closes itself if access control has not cut it. */
 const BACKSTOP_MS = 1000;
+/** A send that fails is a packet lost; RTCP and NACK deal with it. One function, not one per packet. */
+const ignore = () => undefined;
 /** How often a connected session looks for receiver reports. */
 const SILENCE_CHECK_MS = 1000;
 
@@ -62,11 +64,7 @@ export class WhepSession {
     this.#peer = peer;
     this.#hooks = hooks;
     const sender = peer.transceiver.sender;
-    this.feed = new ViewerFeed(
-      hub,
-      (packet) => void sender.sendRtp(packet).catch(() => undefined),
-      payloadType,
-    );
+    this.feed = new ViewerFeed(hub, (packet) => void sender.sendRtp(packet).catch(ignore), payloadType);
     sender.onPictureLossIndication.subscribe(() => hub.requestKeyframe());
   }
 

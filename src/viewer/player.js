@@ -16,6 +16,13 @@ const FIRST_FRAME_MS = 15_000;
 /** A stall the device calls live ends the look after this long without a frame. */
 const GIVE_UP_MS = 10_000;
 const ASK_AGAIN_MS = 2_000;
+/**
+ * ICE that has not connected by then will not (a network that lets only HTTPS through): the look
+ * moves to the MPEG-1 fallback over the page's own HTTPS, when the page offers one.
+ */
+export const ICE_FALLBACK_MS = 6_000;
+/** Refusals that mean this browser cannot play the WebRTC picture, though the fallback can. */
+const NO_CODEC = new Set(['sdp_no_h264', 'sdp_h264_profile_unsupported']);
 
 /** What the page can say when the device cannot: undefined status = it no longer knows the session. */
 function guessedEnd(kind, status) {
@@ -38,8 +45,10 @@ export function warmPeer(iceServers) {
 }
 
 export class Player {
-  // o: { frame, video, whep, headers(): object, iceServers, onEvent(event), pc? (from warmPeer) }
+  // o: { frame, video, whep, fallback?, headers(): object, iceServers, onEvent(event), pc? (from warmPeer) }
   // frame[data-state]: connecting | live | stalled | ended. Anything but `live` is blank.
+  // With `o.fallback` (the MPEG-1 fallback's URL), a browser without WebRTC or without a usable
+  // H.264, or ICE that never connects, ends this player with a `fallback` event instead.
   constructor(o) {
     this.o = o;
     this.pc = null;
@@ -54,11 +63,12 @@ export class Player {
     this.started = 0;
     this.asking = false;
     this.askedAt = Number.NEGATIVE_INFINITY;
+    this.connected = false;
   }
 
   async start() {
-    if (!hasWebRTC()) return this.#refused(0, 'no_webrtc');
-    this.#state('connecting');
+    if (!hasWebRTC()) return this.o.fallback ? this.#fallBack('no_webrtc') : this.refused(0, 'no_webrtc');
+    this.state('connecting');
     this.started = performance.now();
     const pc = this.o.pc ?? warmPeer(this.o.iceServers);
     this.pc = pc;
@@ -69,8 +79,11 @@ export class Player {
     };
     pc.onconnectionstatechange = () => {
       // `disconnected` may heal (ICE consent); `failed` and `closed` do not.
-      if (pc.connectionState === 'disconnected') this.#lost('stall');
-      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.#lost('connection');
+      if (pc.connectionState === 'connected') this.connected = true;
+      if (pc.connectionState === 'failed' && !this.firstFrame && this.o.fallback)
+        this.#fallBack('ice_failed');
+      if (pc.connectionState === 'disconnected') this.lost('stall');
+      if (pc.connectionState === 'failed' || pc.connectionState === 'closed') this.lost('connection');
     };
     await pc.setLocalDescription(await pc.createOffer());
     const res = await fetch(this.o.whep, {
@@ -81,7 +94,8 @@ export class Player {
     if (this.ended) return;
     if (res.status !== 201) {
       const body = await res.json().catch(() => ({}));
-      return this.#refused(res.status, body.code || 'internal', body.message);
+      if (NO_CODEC.has(body.code) && this.o.fallback) return this.#fallBack(body.code);
+      return this.refused(res.status, body.code || 'internal', body.message);
     }
     this.location = new URL(res.headers.get('Location'), location.href).href;
     this.etag = res.headers.get('ETag');
@@ -92,11 +106,32 @@ export class Player {
     const dtls = pc.getTransceivers()[0]?.receiver.transport;
     if (dtls) {
       dtls.onstatechange = () => {
-        if (dtls.state === 'closed' || dtls.state === 'failed') this.#lost('connection');
+        if (dtls.state === 'closed' || dtls.state === 'failed') this.lost('connection');
       };
     }
     this.#trickle();
+    if (this.o.fallback) {
+      this.iceTimer = setTimeout(() => {
+        if (!this.connected && !this.firstFrame) this.#fallBack('ice_timeout');
+      }, ICE_FALLBACK_MS);
+    }
+    this.watch();
+  }
+
+  /** Starts the frame watch: stalls, the countdown, no first picture. */
+  watch() {
     this.timer = setInterval(() => this.#tick(), TICK_MS);
+  }
+
+  /** The WebRTC picture cannot reach this browser: end it, free the session, hand over. */
+  async #fallBack(reason) {
+    if (this.ended) return;
+    this.ended = true;
+    clearInterval(this.timer);
+    clearTimeout(this.iceTimer);
+    this.teardown();
+    await this.#delete();
+    this.#emit({ type: 'fallback', reason });
   }
 
   /** The staff member closes the look: the picture goes, the device is told. */
@@ -125,43 +160,44 @@ export class Player {
     video.play().catch(() => {});
     const onFrame = () => {
       if (this.ended) return;
-      this.#frame();
+      this.frameShown();
       video.requestVideoFrameCallback(onFrame);
     };
     if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(onFrame);
   }
 
-  #frame() {
+  /** A picture was decoded and shown. */
+  frameShown() {
     this.lastFrame = performance.now();
     if (!this.firstFrame) {
       this.firstFrame = true;
-      this.#state('live');
-      this.#emit({ type: 'playing', until: this.until });
+      this.state('live');
+      this.#emit({ type: 'playing', until: this.until, firstFrameMs: this.lastFrame - this.started });
     } else if (this.o.frame.dataset.state === 'stalled' && !this.asking) {
-      this.#state('live');
+      this.state('live');
       this.#emit({ type: 'resumed' });
     }
   }
 
   #tick() {
     if (this.ended) return;
-    const decoded = this.o.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
+    const decoded = this.o.video?.getVideoPlaybackQuality?.().totalVideoFrames ?? 0;
     if (decoded > this.frames) {
       this.frames = decoded;
-      this.#frame();
+      this.frameShown();
     }
     const now = performance.now();
-    if (this.until && Date.now() >= this.until) return this.#lost('time');
-    if (!this.firstFrame && now - this.started > FIRST_FRAME_MS) return this.#lost('no_picture');
-    if (this.firstFrame && now - this.lastFrame > STALL_MS) this.#lost('stall');
-    if (this.firstFrame && now - this.lastFrame > GIVE_UP_MS) this.#lost('gone');
+    if (this.until && Date.now() >= this.until) return this.lost('time');
+    if (!this.firstFrame && now - this.started > FIRST_FRAME_MS) return this.lost('no_picture');
+    if (this.firstFrame && now - this.lastFrame > STALL_MS) this.lost('stall');
+    if (this.firstFrame && now - this.lastFrame > GIVE_UP_MS) this.lost('gone');
     if (this.until) this.#emit({ type: 'tick', remainingMs: Math.max(0, this.until - Date.now()) });
   }
 
   // Blank first, then ask the device why (a stall it calls live is asked again every few seconds).
-  async #lost(kind) {
+  async lost(kind) {
     if (this.ended) return;
-    if (this.o.frame.dataset.state !== 'stalled') this.#state('stalled');
+    if (this.o.frame.dataset.state !== 'stalled') this.state('stalled');
     if (this.asking || (kind === 'stall' && performance.now() - this.askedAt < ASK_AGAIN_MS)) return;
     this.asking = true;
     this.askedAt = performance.now();
@@ -188,10 +224,16 @@ export class Player {
   #finish(status, byUs) {
     this.ended = true;
     clearInterval(this.timer);
-    this.#state('ended');
-    this.pc?.close();
-    this.o.video.srcObject = null;
+    clearTimeout(this.iceTimer);
+    this.state('ended');
+    this.teardown();
     this.#emit({ type: 'ended', status, byUs });
+  }
+
+  /** Lets go of the picture's transport and blanks it. */
+  teardown() {
+    this.pc?.close();
+    if (this.o.video) this.o.video.srcObject = null;
   }
 
   async #delete() {
@@ -199,10 +241,10 @@ export class Player {
     await fetch(this.location, { method: 'DELETE', headers: this.o.headers() }).catch(() => {});
   }
 
-  #refused(status, code, message) {
+  refused(status, code, message) {
     this.ended = true;
-    this.pc?.close();
-    this.#state('ended');
+    this.teardown();
+    this.state('ended');
     this.#emit({ type: 'refused', status, code, message });
   }
 
@@ -222,7 +264,7 @@ export class Player {
     }).catch(() => {});
   }
 
-  #state(state) {
+  state(state) {
     this.o.frame.dataset.state = state;
   }
 

@@ -38,6 +38,10 @@ const T = {
   sdp_no_video: ['Webbläsaren bad inte om video.', 'The browser asked for no video.'],
   sdp_multiple_video: ['Webbläsaren bad om flera bilder.', 'The browser asked for several pictures.'],
   sdp_no_h264: ['Webbläsaren kan inte H.264-video.', 'The browser cannot play H.264 video.'],
+  sdp_h264_profile_unsupported: [
+    'Webbläsaren kan inte kamerans H.264-profil.',
+    "The browser cannot play the camera's H.264 profile.",
+  ],
   sdp_viewer_sends_media: ['Webbläsaren ville skicka media.', 'The browser wanted to send media.'],
   precondition_failed: ['Sessionen har ändrats.', 'The session has changed.'],
   not_found: ['Finns inte (längre).', 'Not found (any more).'],
@@ -65,6 +69,12 @@ const T = {
     'This browser cannot show the picture (no WebRTC). Use Chrome, Edge, Firefox or Safari.',
   ],
   connecting: ['Ansluter…', 'Connecting…'],
+  fallback: ['Ansluter med reservbild (MPEG-1)…', 'Connecting with the fallback picture (MPEG-1)…'],
+  fallback_unavailable: [
+    'Enheten kan inte skicka reservbilden via centralen.',
+    'The device cannot send the fallback picture through the centre.',
+  ],
+  ticket_invalid: ['Bildbiljetten gäller inte (längre).', 'The picture ticket is not valid (any more).'],
   stalled: ['Bilden har stannat. Väntar…', 'The picture has stopped. Waiting…'],
   connection_lost: ['Anslutningen bröts.', 'The connection was lost.'],
   no_picture: ['Ingen bild kom fram.', 'No picture arrived.'],

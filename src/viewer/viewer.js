@@ -2,7 +2,8 @@
 // no framework. The token comes from the URL fragment (never sent to the server in a URL) or the
 // paste box and is only ever sent in an Authorization header. Nothing is stored: no localStorage,
 // no cookies. Texts are in Swedish and English at once; the round shows one language at a time.
-import { hasWebRTC, Player, warmPeer } from './player.js';
+import { FallbackPlayer } from './fallback.js';
+import { Player, warmPeer } from './player.js';
 import { fmtTime, say, sayEnd, sayPause } from './reasons.js';
 
 const $ = (id) => document.getElementById(id);
@@ -14,6 +15,7 @@ const ui = {
   useToken: $('use-token'),
   frame: $('frame'),
   video: $('video'),
+  canvas: $('canvas'),
   remaining: $('remaining'),
   message: $('message'),
   watch: $('watch'),
@@ -63,7 +65,7 @@ async function loadState() {
   else if (body.next)
     ui.window.textContent = `Nästa ${both(body.next.start)} · next at ${both(body.next.start)}`;
   else ui.window.textContent = 'Inga fönster planerade · no windows scheduled';
-  ui.watch.disabled = !hasWebRTC() || !(body.open || preview) || body.paused || player !== null;
+  ui.watch.disabled = !(body.open || preview) || body.paused || player !== null;
   if (!ui.watch.disabled) warm(body.iceServers);
 }
 
@@ -77,6 +79,7 @@ function warm(iceServers) {
 const WARM_MS = 5 * 60_000;
 
 function onEvent(e) {
+  if (e.type === 'fallback') return fallBack(e.reason);
   if (e.type === 'playing') message('');
   if (e.type === 'stalled') message(say('stalled', 'both'), true);
   if (e.type === 'resumed') message('');
@@ -104,13 +107,22 @@ function done() {
   loadState();
 }
 
+/** The picture's element for each transport: a video for WebRTC, a canvas for MPEG-1. */
+function show(transport) {
+  ui.frame.dataset.transport = transport;
+  ui.video.hidden = transport !== 'webrtc';
+  ui.canvas.hidden = transport !== 'mpeg1';
+}
+
 async function watch() {
   ui.watch.disabled = true;
   message(say('connecting', 'both'));
+  show('webrtc');
   player = new Player({
     frame: ui.frame,
     video: ui.video,
     whep: new URL('whep', location.href).href,
+    fallback: new URL('fallback', location.href).href,
     headers: auth,
     iceServers: state?.iceServers ?? [],
     onEvent,
@@ -119,6 +131,24 @@ async function watch() {
   warmed = null;
   ui.close.hidden = false;
   ui.reference.hidden = !state?.installPreviewUntil;
+  await player.start();
+}
+
+/** WebRTC cannot bring the picture here: the same look over MPEG-1 and the page's own HTTPS. */
+async function fallBack(reason) {
+  message(say('fallback', 'both'));
+  show('mpeg1');
+  const socket = new URL('fallback/ws', location.href);
+  socket.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  player = new FallbackPlayer({
+    frame: ui.frame,
+    canvas: ui.canvas,
+    fallback: new URL('fallback', location.href).href,
+    socket: socket.href,
+    headers: auth,
+    onEvent,
+    reason,
+  });
   await player.start();
 }
 
@@ -136,10 +166,6 @@ async function confirmReference() {
 }
 
 function begin() {
-  if (!hasWebRTC()) {
-    ui.watch.disabled = true;
-    message(say('no_webrtc', 'both'), true);
-  }
   if (!token) {
     ui.login.hidden = false;
     message('Token saknas · No token', true);

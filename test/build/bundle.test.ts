@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection, RTCRtpCodecParameters, type RtpPacket, useNACK, usePLI } from 'werift';
+import { WebSocket } from 'ws';
 import { type BuildResult, buildBundle, EXTERNAL_PACKAGES } from '../../scripts/build.ts';
 
 const run = promisify(execFile);
@@ -76,7 +77,7 @@ async function watch(whepUrl: string, token: string) {
   });
   const answer = await res.text();
   if (res.status === 201) await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-  return { pc, status: res.status, answer, received };
+  return { pc, status: res.status, answer, received, location: res.headers.get('location') };
 }
 
 /** H.264 NAL unit types carried by an RTP payload (single NAL, STAP-A or the first FU-A). */
@@ -143,6 +144,8 @@ describe('the production bundle', () => {
       'src/centre/round/page/texts.js',
       'src/centre/whoLooked/page/page.css',
       'src/centre/whoLooked/page/print.js',
+      'src/stream/mpeg1-input.sh',
+      'src/viewer/fallback.js',
       'src/viewer/index.html',
       'src/viewer/player.js',
       'src/viewer/reasons.js',
@@ -154,6 +157,7 @@ describe('the production bundle', () => {
       'src/centre/round/page/assets.ts',
       'src/centre/whoLooked/routes.ts',
       'src/platform/system.ts',
+      'src/stream/mpeg1Encoder.ts',
       'src/viewer/assets.ts',
     ]);
     const version = JSON.parse(await readFile(path.join(app, 'dist/package.json'), 'utf8')).version;
@@ -205,6 +209,26 @@ describe('the production bundle', () => {
       } finally {
         await viewer.pc.close();
       }
+      // One live look per token: the WebRTC one ends before the fallback's.
+      const whepBase = new URL(demo.line.whepUrl);
+      await fetch(new URL(viewer.location!, whepBase), {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${demo.line.token}` },
+      });
+      // The MPEG-1 fallback from the bundle: the player file from node_modules, the muxer bundled,
+      // its ffmpeg wrapper carried (and still executable) beside its module.
+      expect((await fetch(`${base}/vendor/jsmpeg-player.js`)).status).toBe(200);
+      const fallback = await fetch(`${base}/fallback`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${demo.line.token}` },
+      });
+      expect(fallback.status).toBe(201);
+      const { ticket } = (await fallback.json()) as { ticket: string };
+      const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/fallback/ws`);
+      const first = new Promise<Buffer>((resolve) => ws.once('message', (d: Buffer) => resolve(d)));
+      ws.on('open', () => ws.send(ticket));
+      expect((await first)[0]).toBe(0x47);
+      ws.close();
       const exited = new Promise<number | null>((resolve) => demo.child.once('exit', resolve));
       demo.child.kill('SIGINT');
       expect(await exited).toBe(0);

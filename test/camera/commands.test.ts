@@ -33,10 +33,22 @@ describe('camera command lines', () => {
 
   it('rpicam-vid gets raw inline-header baseline H.264 on stdout, with --low-latency only when asked', () => {
     const plain = rpicamCommand(config({ driver: 'rpicam', gopFrames: 30 })).args.join(' ');
-    expect(plain).toContain('--codec h264 --inline --intra 30 --profile baseline');
+    expect(plain).toContain('--codec h264 --inline --intra 30 --profile baseline --level 4');
     expect(plain).toContain('-n -t 0 -o -');
     expect(plain).not.toContain('--low-latency');
     expect(rpicamCommand(config({ driver: 'rpicam', lowLatency: true })).args).toContain('--low-latency');
+  });
+
+  it('names_the_lowest_h264_level_the_picture_fits_and_only_levels_rpicam_vid_takes', () => {
+    const level = (o: Parameters<typeof config>[0]) =>
+      [syntheticCommand(config(o)).args, rpicamCommand(config({ ...o, driver: 'rpicam' })).args].map(
+        (args) => args[args.findIndex((a) => a === '-level:v' || a === '--level') + 1],
+      );
+    expect(level({})).toEqual(['3.1', '4']);
+    expect(level({ width: 1280, height: 720, fps: 30 })).toEqual(['3.1', '4']);
+    expect(level({ width: 1280, height: 1024, fps: 30 })).toEqual(['3.2', '4']);
+    expect(level({ width: 1920, height: 1080, fps: 30 })).toEqual(['4', '4']);
+    expect(level({ width: 1920, height: 1080, fps: 30, bitrateKbps: 8000 })).toEqual(['4', '4']);
   });
 
   it('copies H.264 from v4l2 and RTSP sources and encodes the rest', () => {

@@ -24,9 +24,14 @@ export interface RelayLab {
   dispose(): Promise<void>;
 }
 
-export async function startRelayLab(extra: Record<string, unknown> = {}): Promise<RelayLab> {
+/** `beforeStart` may lay files (certificates) in the lab's directory that `extra` names. */
+export async function startRelayLab(
+  extra: Record<string, unknown> = {},
+  beforeStart?: (dir: string) => Promise<void>,
+): Promise<RelayLab> {
   const broker = await startMosquitto();
   const dir = await mkdtemp(join(tmpdir(), 'nattsyn-centre-'));
+  await beforeStart?.(dir);
   const { privateKey, publicKey } = await generateKeyPair('Ed25519', { extractable: true });
   await writeFile(join(dir, 'relay.key'), await exportPKCS8(privateKey), { mode: 0o600 });
   await writeFile(join(dir, 'centre.key'), randomBytes(48).toString('base64'), { mode: 0o600 });

@@ -43,7 +43,7 @@ describe('a viewer across a camera restart', () => {
     expect(await hub.waitForKeyframe(10_000)).toBe(true);
 
     const sent: RtpPacket[] = [];
-    const feed = new ViewerFeed(hub, (p) => sent.push(p), 102);
+    const feed = new ViewerFeed(hub, (p) => sent.push(p.clone()), 102);
     feed.begin();
     stops.push(() => feed.end());
     await until(() => (pts.at(-1) ?? 0) > 2 * 90_000, 'two seconds of the first run', 15_000);

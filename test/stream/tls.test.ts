@@ -4,6 +4,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { streamConfigSchema, WhepServer } from '../../src/stream/index.ts';
 import { type Stack, startStack } from '../fixtures/stream/stack.ts';
 
@@ -58,4 +59,69 @@ describe('WHEP over HTTPS', () => {
       await server.stop();
     }
   });
+});
+
+describe('the MPEG-1 fallback over the device own HTTPS', () => {
+  let dir: string;
+  let stack: Stack;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nattsyn-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'],
+        ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+        ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+      ],
+      { stdio: 'ignore' },
+    );
+    stack = await startStack({ window: 'open' });
+    await stack.hub.waitForKeyframe(8000);
+  }, 20_000);
+  afterAll(async () => {
+    await stack.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('hands_out_its_ticket_over_https_and_sends_the_picture_over_wss', async () => {
+    const config = streamConfigSchema.parse({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
+    });
+    const server = new WhepServer({
+      config,
+      access: stack.access,
+      hub: stack.hub,
+      time: stack.time,
+      fallback: { fps: 15, bitrateKbps: 600 },
+    });
+    await server.start();
+    try {
+      const ca = await readFile(join(dir, 'cert.pem'));
+      const token = await stack.token();
+      const opened = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+        const req = request(
+          `${server.url}/fallback`,
+          { method: 'POST', ca, headers: { Authorization: `Bearer ${token}` } },
+          (res) => {
+            let body = '';
+            res.on('data', (d) => (body += d));
+            res.on('end', () => resolve({ status: res.statusCode, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+      expect(opened.status).toBe(201);
+      const { ticket } = JSON.parse(opened.body) as { ticket: string };
+      const ws = new WebSocket(`${server.url.replace(/^https/, 'wss')}/fallback/ws`, { ca });
+      const first = new Promise<Buffer>((resolve) => ws.once('message', (d: Buffer) => resolve(d)));
+      ws.on('open', () => ws.send(ticket));
+      expect((await first)[0]).toBe(0x47);
+      ws.close();
+    } finally {
+      await server.stop();
+    }
+  }, 20_000);
 });

@@ -60,6 +60,14 @@ describe('two werift peers over WHEP', () => {
     const nalType = firstType === 28 ? first.payload[1]! & 0x1f : firstType;
     expect([5, 7]).toContain(nalType);
     expect(v.received.every((p) => p.payload.length <= 1200)).toBe(true);
+    // The feed reuses one packet object: every packet must still arrive as its own, numbered in
+    // turn, with the marker only where a picture ends (the timestamp changes after it).
+    const seqs = v.received.slice(0, 30).map((p) => p.header.sequenceNumber);
+    expect(seqs.every((seq, i) => i === 0 || seq === ((seqs[i - 1]! + 1) & 0xffff))).toBe(true);
+    const run = v.received.slice(0, 30);
+    run.slice(0, -1).forEach((p, i) => {
+      expect(p.header.marker).toBe(p.header.timestamp !== run[i + 1]!.header.timestamp);
+    });
     const session = stack.server.sessions.all()[0]!;
     expect(session.rtpArrived).toBeGreaterThan(0);
     expect(session.remoteTracks).toBe(0);

@@ -201,7 +201,8 @@ async function issue(dir: string, ca: string, name: string, cn: string, ext: str
   return { certFile: join(dir, `${name}.pem`), keyFile: join(dir, `${name}.key`) };
 }
 
-async function makePki(dir: string): Promise<BrokerTls> {
+/** A throwaway CA in `dir`: a server certificate for 127.0.0.1 (`server.pem`, `server.key`) and client certificates on demand. */
+export async function makePki(dir: string): Promise<BrokerTls> {
   await makeCa(dir, 'ca');
   await makeCa(dir, 'foreign-ca');
   await issue(dir, 'ca', 'server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth');

@@ -30,6 +30,8 @@ export interface RelayCall {
   body: string;
   token: string | undefined;
   iceServers?: RelayIceServer[];
+  /** `fallback` only: where the device dials out to with the picture. */
+  mediaUrl?: string;
 }
 
 export interface WhepRelayClientDeps {
@@ -148,5 +150,6 @@ function optional(call: RelayCall): Partial<WhepRelayRequest> {
   if (call.ifMatch !== undefined) out.ifMatch = call.ifMatch;
   if (call.token !== undefined) out.token = call.token;
   if (call.iceServers !== undefined && call.iceServers.length > 0) out.iceServers = call.iceServers;
+  if (call.mediaUrl !== undefined) out.mediaUrl = call.mediaUrl;
   return out;
 }
