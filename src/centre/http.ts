@@ -1,14 +1,8 @@
 /** Small HTTP pieces of the centre: bearer parsing, the error shape, ICE server links. */
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { RelayIceServer } from '../protocol/index.ts';
 
-/** RFC 6750 §2.1; a token anywhere else (query, body) is never looked at. */
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
-  return m ? m[1] : undefined;
-}
+export { bearerToken } from '../platform/http.ts';
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).type('application/json').send({ code, message });

@@ -3,13 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatusOf, type ReasonCode } from '../reasons.ts';
 import type { StreamConfig } from './config.ts';
 
-/** RFC 6750 §2.1; a token anywhere else (query, body) is never looked at. */
-export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (typeof header !== 'string') return undefined;
-  const m = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
-  return m ? m[1] : undefined;
-}
+export { bearerToken } from '../platform/http.ts';
 
 export function applyCors(request: FastifyRequest, reply: FastifyReply, config: StreamConfig): void {
   const origin = request.headers.origin;

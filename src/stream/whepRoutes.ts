@@ -5,6 +5,7 @@
  * authentication. Per-address rate limits are fastify's (whepServer.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerWhepPreflight } from '../platform/http.ts';
 import { bearerToken } from './http.ts';
 import type { FollowUpRequest, WhepReply, WhepRequest } from './whepMessages.ts';
 import type { WhepService } from './whepService.ts';
@@ -17,16 +18,7 @@ export function registerWhepRoutes(
   rateLimitPerMinute: number,
 ): void {
   const limited = { config: { rateLimit: { max: rateLimitPerMinute, timeWindow: 60_000 } } };
-  const preflight = (_r: FastifyRequest, reply: FastifyReply) =>
-    reply
-      .code(204)
-      .header('Accept-Post', 'application/sdp')
-      .header('Access-Control-Allow-Methods', 'OPTIONS, GET, POST, PATCH, DELETE')
-      .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match')
-      .header('Access-Control-Max-Age', '600')
-      .send();
-  app.options('/whep', preflight);
-  app.options('/whep/:id', preflight);
+  answerWhepPreflight(app, '/whep', '/whep/:id');
   app.post('/whep', limited, async (request, reply) =>
     send(reply, await service.handle(toWhepRequest(request, 'POST'))),
   );

@@ -6,18 +6,26 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The page may talk only to where it came from, and run only its own script. */
-export const VIEWER_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self' blob:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * A page that shows a picture may talk only to where it came from and run only its own scripts;
+ * `formAction` is where its forms may post (`'none'` for a page without one).
+ */
+export function pageCsp(formAction: string): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "media-src 'self' blob:",
+    "base-uri 'none'",
+    `form-action ${formAction}`,
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** The viewer page has no form. */
+export const VIEWER_CSP = pageCsp("'none'");
 
 export interface ViewerAsset {
   /** Relative to the page's base: '' is the page itself. */
@@ -32,6 +40,7 @@ const FILES: [string, string, string][] = [
   ['player.js', 'player.js', 'text/javascript; charset=utf-8'],
   ['fallback.js', 'fallback.js', 'text/javascript; charset=utf-8'],
   ['reasons.js', 'reasons.js', 'text/javascript; charset=utf-8'],
+  ['player.css', 'player.css', 'text/css; charset=utf-8'],
   ['viewer.css', 'viewer.css', 'text/css; charset=utf-8'],
 ];
 

@@ -147,6 +147,7 @@ describe('the production bundle', () => {
       'src/stream/mpeg1-input.sh',
       'src/viewer/fallback.js',
       'src/viewer/index.html',
+      'src/viewer/player.css',
       'src/viewer/player.js',
       'src/viewer/reasons.js',
       'src/viewer/viewer.css',

@@ -4,7 +4,8 @@
  * relayed, with the staff token exactly as received, to the device, whose answer becomes the HTTP
  * response: the centre holds no access logic and never sees media.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { answerWhepPreflight } from '../../platform/http.ts';
 import type { RelayIceServer } from '../../protocol/index.ts';
 import { bearerToken } from '../http.ts';
 import {
@@ -29,16 +30,7 @@ export const bearerFace: RelayFace = {
 
 export function registerRelayRoutes(app: FastifyInstance, deps: RelayRouteDeps): void {
   const limited = { config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } } };
-  const preflight = (_r: FastifyRequest, reply: FastifyReply) =>
-    reply
-      .code(204)
-      .header('Accept-Post', 'application/sdp')
-      .header('Access-Control-Allow-Methods', 'OPTIONS, GET, POST, PATCH, DELETE')
-      .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-Match')
-      .header('Access-Control-Max-Age', '600')
-      .send();
-  app.options('/d/:deviceId/whep', preflight);
-  app.options('/d/:deviceId/whep/:handle', preflight);
+  answerWhepPreflight(app, '/d/:deviceId/whep', '/d/:deviceId/whep/:handle');
 
   app.get<DeviceParams>('/d/:deviceId/api/state', limited, async (request, reply) => {
     const deviceId = deviceOf(request);

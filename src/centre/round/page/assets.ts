@@ -5,14 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ViewerAsset, viewerAssets } from '../../../viewer/assets.ts';
+import { pageCsp, type ViewerAsset, viewerAssets } from '../../../viewer/assets.ts';
 
 const OWN: [string, string][] = [
   ['round.js', 'text/javascript; charset=utf-8'],
   ['texts.js', 'text/javascript; charset=utf-8'],
   ['round.css', 'text/css; charset=utf-8'],
 ];
-const SHARED = new Set(['player.js', 'reasons.js']);
+const SHARED = new Set(['player.js', 'player.css', 'reasons.js']);
 
 export interface RoundAssets {
   page: string;
@@ -33,16 +33,6 @@ export function roundAssets(): RoundAssets {
 
 /** The page talks only to the centre, runs only its own scripts, and posts sign-out to the IdP. */
 export function roundCsp(idpOrigin: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "connect-src 'self'",
-    "img-src 'self' data:",
-    "media-src 'self' blob:",
-    "base-uri 'none'",
-    // Sign-out is a form post whose answer redirects to the IdP's end-session page.
-    `form-action 'self' ${idpOrigin}`,
-    "frame-ancestors 'none'",
-  ].join('; ');
+  // Sign-out is a form post whose answer redirects to the IdP's end-session page.
+  return pageCsp(`'self' ${idpOrigin}`);
 }
