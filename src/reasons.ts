@@ -157,6 +157,20 @@ export const REASONS = {
 
 export type ReasonCode = keyof typeof REASONS;
 
+/** The refusals the staff token itself causes: it does not verify, or names another device, scope or reason. */
+export const TOKEN_REFUSALS = [
+  'no_token',
+  'bad_token',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_lifetime_exceeded',
+  'wrong_issuer',
+  'wrong_device',
+  'wrong_scope',
+  'reason_required',
+  'revoked',
+] as const satisfies readonly ReasonCode[];
+
 export const REASON_CODES = Object.keys(REASONS) as ReasonCode[];
 
 export function isReasonCode(value: string): value is ReasonCode {

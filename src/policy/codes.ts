@@ -2,19 +2,10 @@
  * The policy core's reason codes: subsets of the one registry (src/reasons.ts), which also gives
  * each its HTTP status. They appear in HTTP bodies, audit records and MQTT events.
  */
-import { httpStatusOf, type ReasonCode } from '../reasons.ts';
+import { httpStatusOf, type ReasonCode, TOKEN_REFUSALS } from '../reasons.ts';
 
 export const DENY_CODES = [
-  'no_token',
-  'bad_token',
-  'token_expired',
-  'token_not_yet_valid',
-  'token_lifetime_exceeded',
-  'wrong_issuer',
-  'wrong_device',
-  'wrong_scope',
-  'reason_required',
-  'revoked',
+  ...TOKEN_REFUSALS,
   'outside_window',
   'paused',
   'clock_unsynced',

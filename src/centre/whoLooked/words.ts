@@ -3,6 +3,7 @@
  * staff. Every code the page can meet has a sentence; an unknown one gets a general one rather
  * than the code. Times are the resident's local time on a 24-hour clock.
  */
+import { TOKEN_REFUSALS } from '../../reasons.ts';
 
 const REASONS: Record<string, string> = {
   alarm: 'Extra tillsyn efter ett larm',
@@ -24,18 +25,6 @@ const STOPPED: Record<string, string> = {
   device_offline: 'kameran var inte ansluten',
   no_schedule: 'kameran var inte redo',
 };
-const TOKEN_CODES = [
-  'no_token',
-  'bad_token',
-  'token_expired',
-  'token_not_yet_valid',
-  'token_lifetime_exceeded',
-  'wrong_issuer',
-  'wrong_device',
-  'wrong_scope',
-  'reason_required',
-  'revoked',
-];
 
 export function kindText(kind: 'planned' | 'extra' | 'installer', reason: string | null): string {
   if (kind === 'installer') return 'Inställning av kameran vid installation';
@@ -49,7 +38,7 @@ export function roleText(kind: 'planned' | 'extra' | 'installer', role: string |
 }
 
 export function stoppedText(code: string): string {
-  if (TOKEN_CODES.includes(code)) return 'behörigheten gällde inte';
+  if ((TOKEN_REFUSALS as readonly string[]).includes(code)) return 'behörigheten gällde inte';
   return STOPPED[code] ?? 'försöket nekades';
 }
 
