@@ -21,12 +21,12 @@ describe('mqtt config', () => {
 
   it.each([
     'mqtt://broker.example.net:1883',
-    'mqtt://10.0.0.5:1883',
+    'mqtt://192.0.2.5:1883',
     'mqtt://128.0.0.1:1883',
     'mqtt://127.0.0.1.evil.example:1883',
     'mqtt://127.0.0.1@broker.example.net:1883',
     'mqtt://localhost.example.net',
-    'mqtt://[::ffff:10.0.0.5]:1883',
+    'mqtt://[::ffff:192.0.2.5]:1883',
     'mqtt://0x7f.0.0.1:1883',
     'mqtt://127.0.0.256',
   ])('refuses plain %s with a <path>: <message> error', (url) => {
