@@ -60,18 +60,35 @@ export function withTimeout<T>(
   return Promise.race([promise, timeout]).finally(() => timer?.cancel());
 }
 
-function realTimer(
-  name: string,
-  handle: ReturnType<typeof setTimeout>,
-  clear: (h: typeof handle) => void,
-): Timer {
-  return { name, cancel: () => clear(handle) };
+/**
+ * Node's timers hold at most 2^31 - 1 ms (24.8 days) and fire a longer one after 1 ms, with only a
+ * warning. A pause may run 30 days and a window may lie further ahead than that, so a longer wait is
+ * slept in steps of at most that size.
+ */
+export const MAX_TIMER_STEP_MS = 2 ** 31 - 1;
+
+function realTimeout(name: string, ms: number, fn: () => void): Timer {
+  const due = performance.now() + Math.max(0, ms);
+  let handle: ReturnType<typeof setTimeout>;
+  const arm = () => {
+    const left = due - performance.now();
+    handle =
+      left > MAX_TIMER_STEP_MS ? setTimeout(arm, MAX_TIMER_STEP_MS) : setTimeout(fn, Math.max(0, left));
+  };
+  arm();
+  return { name, cancel: () => clearTimeout(handle) };
+}
+
+function realInterval(name: string, ms: number, fn: () => void): Timer {
+  // Every interval here is seconds to minutes; one past the limit repeats at the limit, not every 1 ms.
+  const handle = setInterval(fn, Math.min(Math.max(1, ms), MAX_TIMER_STEP_MS));
+  return { name, cancel: () => clearInterval(handle) };
 }
 
 /** The real `Time`. Only main.ts, the CLI and defaults pick it; tests pass ManualTime. */
 export const systemTime: Time = {
   now: () => epochMillis(Date.now()),
   monotonic: () => monoMillis(performance.now()),
-  timeout: (name, ms, fn) => realTimer(name, setTimeout(fn, Math.max(0, ms)), clearTimeout),
-  interval: (name, ms, fn) => realTimer(name, setInterval(fn, ms), clearInterval),
+  timeout: realTimeout,
+  interval: realInterval,
 };
