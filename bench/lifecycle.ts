@@ -27,6 +27,8 @@ export interface Variant {
 export interface Usage {
   cpuPercent: number;
   rssMB: number;
+  /** The RSS's anonymous part (bench/proc.ts says why it is shown apart). */
+  anonMB: number;
 }
 
 export interface LifecycleFigures {

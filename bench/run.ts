@@ -73,7 +73,8 @@ const fmt = (n: number | undefined, digits = 0) =>
   n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
 
 function report(results: LifecycleFigures[]): string {
-  const usage = (u: Usage | undefined) => (u ? `${fmt(u.rssMB)} MB, ${fmt(u.cpuPercent, 1)} %` : 'n/a');
+  const usage = (u: Usage | undefined) =>
+    u ? `${fmt(u.rssMB)} MB (${fmt(u.anonMB)} own), ${fmt(u.cpuPercent, 1)} %` : 'n/a';
   const rows: [string, (r: LifecycleFigures) => string, string][] = [
     ['idle, camera off (RSS, CPU)', (r) => usage(r.idleCameraOff), 'RSS ≤ 75 MB'],
     ['camera on, 0 viewers', (r) => usage(r.cameraOn), ''],
@@ -91,11 +92,11 @@ function report(results: LifecycleFigures[]): string {
   const head = [
     `nattsyn bench (loopback, headless Chromium, 640x480@15 fps synthetic camera, ${joins} joins, node flags: ${nodeFlags.join(' ') || 'none'}, MALLOC_ARENA_MAX=${mallocArenaMax})`,
     ['', ...results.map((r) => r.variant), 'target']
-      .map((c, i) => (i === 0 ? c.padEnd(30) : c.padEnd(20)))
+      .map((c, i) => (i === 0 ? c.padEnd(30) : c.padEnd(26)))
       .join(''),
   ];
   const body = rows.map(([label, cell, target]) =>
-    [label.padEnd(30), ...results.map((r) => cell(r).padEnd(20)), target].join(''),
+    [label.padEnd(30), ...results.map((r) => cell(r).padEnd(26)), target].join(''),
   );
   return `${[...head, ...body].join('\n')}\n`;
 }

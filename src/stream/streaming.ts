@@ -26,6 +26,7 @@ import type { Time } from '../platform/time.ts';
 import type { StreamConfig } from './config.ts';
 import { StreamHub } from './hub.ts';
 import { WhepServer } from './whepServer.ts';
+import { loadWebRtc } from './whepService.ts';
 
 export interface StreamingDeps {
   access: AccessControl;
@@ -57,6 +58,7 @@ export class StreamingService {
   readonly #config: { camera: CameraConfig; stream: StreamConfig };
   readonly #deps: StreamingDeps;
   #parts: StreamingParts | undefined;
+  #stopPreload: (() => void) | undefined;
 
   constructor(config: { camera: CameraConfig; stream: StreamConfig }, deps: StreamingDeps) {
     this.#config = config;
@@ -100,6 +102,13 @@ export class StreamingService {
     await parts.indicators.start();
     await parts.button?.start();
     parts.hub.start();
+    // werift loads when the camera starts (before a window opens), so no look waits for it.
+    this.#stopPreload = parts.camera.onStatus((s) => {
+      if (s.state !== 'starting') return;
+      loadWebRtc().catch((error: unknown) =>
+        this.#deps.logger?.error({ err: String(error) }, 'werift did not load'),
+      );
+    });
     await parts.server.start();
     await parts.scheduler.start();
   }
@@ -109,6 +118,7 @@ export class StreamingService {
     const parts = this.#parts;
     if (!parts) return;
     this.#parts = undefined;
+    this.#stopPreload?.();
     await parts.scheduler.stop();
     await parts.server.stop();
     await parts.camera.stop();

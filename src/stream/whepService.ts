@@ -16,7 +16,6 @@ import type { Time } from '../platform/time.ts';
 import { buildAnswer } from './answer.ts';
 import type { StreamConfig } from './config.ts';
 import type { StreamHub } from './hub.ts';
-import { answerOffer } from './peer.ts';
 import { guardOffer } from './sdpGuard.ts';
 import { parseTrickle } from './trickle.ts';
 import {
@@ -28,7 +27,18 @@ import {
   type WhepReply,
   type WhepRequest,
 } from './whepMessages.ts';
-import { WhepSession } from './whepSession.ts';
+import type { WhepSession } from './whepSession.ts';
+
+let webrtc: Promise<typeof import('./webrtc.ts')> | undefined;
+
+/** werift and the session code, loaded once (webrtc.ts says why lazily); a failed load is tried again. */
+export function loadWebRtc(): Promise<typeof import('./webrtc.ts')> {
+  webrtc ??= import('./webrtc.ts').catch((error: unknown) => {
+    webrtc = undefined;
+    throw error;
+  });
+  return webrtc;
+}
 
 export interface WhepServiceDeps {
   config: StreamConfig;
@@ -172,6 +182,7 @@ export class WhepService {
     let session: WhepSession;
     let answer: string;
     try {
+      const { answerOffer, WhepSession } = await loadWebRtc();
       const peer = await answerOffer(guarded, config, time, iceServers);
       session = new WhepSession(ticket, peer, hub, guarded.payloadType, {
         end: (id, code) => void access.end(id, code),

@@ -167,8 +167,14 @@ describe('the production bundle', () => {
 
   it('loads for each verb only what that verb needs', () => {
     const device = staticInputs(built, 'src/cli/run.ts');
-    expect(device.some((i) => i.includes('node_modules/werift/'))).toBe(true);
+    expect(device.some((i) => i.includes('src/stream/whepService.ts'))).toBe(true);
+    // werift loads with the camera (src/stream/webrtc.ts), not when the service starts.
+    const webrtc = staticInputs(built, 'src/stream/webrtc.ts');
+    expect(webrtc.some((i) => i.includes('node_modules/werift/'))).toBe(true);
     for (const absent of [
+      'node_modules/werift/',
+      'src/stream/peer.ts',
+      'src/stream/whepSession.ts',
       'src/centre/',
       'node_modules/aedes/',
       'node_modules/qrcode/',

@@ -8,7 +8,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RtpPacket } from 'werift';
 import { cameraConfigSchema, createSupervisedCamera } from '../../src/camera/index.ts';
-import { StreamHub, ViewerFeed } from '../../src/stream/index.ts';
+import { StreamHub } from '../../src/stream/index.ts';
+import { ViewerFeed } from '../../src/stream/viewerFeed.ts';
 import { until } from '../support/until.ts';
 
 describe('a viewer across a camera restart', () => {

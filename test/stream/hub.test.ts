@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RtpPacket } from 'werift';
-import { StreamHub, ViewerFeed } from '../../src/stream/index.ts';
+import { StreamHub } from '../../src/stream/index.ts';
+import { ViewerFeed } from '../../src/stream/viewerFeed.ts';
 import { FakeCamera } from '../fixtures/camera.ts';
 import { accessUnit } from '../fixtures/h264.ts';
 import { ManualTime } from '../fixtures/time.ts';

@@ -8,14 +8,9 @@ import { RtcpRrPacket } from 'werift';
 import type { SessionEndCode, SessionTicket } from '../../src/access/index.ts';
 import { silentLogger } from '../../src/log.ts';
 import { epochMillis } from '../../src/platform/time.ts';
-import {
-  buildAnswer,
-  guardOffer,
-  StreamHub,
-  streamConfigSchema,
-  WhepSession,
-} from '../../src/stream/index.ts';
+import { buildAnswer, guardOffer, StreamHub, streamConfigSchema } from '../../src/stream/index.ts';
 import { answerOffer } from '../../src/stream/peer.ts';
+import { WhepSession } from '../../src/stream/whepSession.ts';
 import { FakeCamera } from '../fixtures/camera.ts';
 import { offerFixture } from '../fixtures/stream/http.ts';
 import { type ViewerPeer, viewerPeer } from '../fixtures/stream/viewerPeer.ts';
