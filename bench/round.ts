@@ -5,20 +5,18 @@
  *  - the round page's load time (navigation to every check on screen) with N devices retained on
  *    the broker (status, schedule, health), p50 and p95 over the loads; target ≤ 1 s;
  *  - tap-to-picture (Look tapped to the first frame shown) over the looks, p50 and p95, through
- *    the relay to a streaming device. Today that device is the test double of
- *    test/centre/round/deviceDouble.ts (the device's own WHEP, access and camera behind the real
- *    DeviceRelay); `startLookTarget` is the hook to point at a device started by `startService`
- *    with relay config once it takes one.
+ *    the relay to a real device: the service as `startService` runs it, its listener off, on the
+ *    synthetic camera (test/centre/round/relayedDevice.ts).
  */
 import { parseArgs } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
-import { DOUBLE_DEVICE_ID } from '../test/centre/round/deviceDouble.ts';
 import {
   healthPayload,
   publishRetained,
   schedulePayload,
   statusPayload,
 } from '../test/centre/round/devicePayloads.ts';
+import { prepareRelayedDevice, startRelayedDevice } from '../test/centre/round/relayedDevice.ts';
 import { type RoundLab, startRoundLab, waitUntil } from '../test/centre/round/roundLab.ts';
 import { launchChromium } from '../test/fixtures/stream/browser.ts';
 import { TEST_NURSE } from '../test/support/oidcProvider.ts';
@@ -37,13 +35,14 @@ const LOOKS = Number(values.looks);
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 const ids = Array.from({ length: DEVICES }, (_, i) => `dev-bench-${String(i).padStart(4, '0')}`);
-const roster = {
-  groups: { 'natt-norr': [DOUBLE_DEVICE_ID, ...ids] },
+/** The hundred devices that only publish, and the one real device the looks go to. */
+const rosterWith = (lookDevice: string) => ({
+  groups: { 'natt-norr': [lookDevice, ...ids] },
   devices: Object.fromEntries([
-    [DOUBLE_DEVICE_ID, { room: 'Rum 1', carePlanRef: 'KP-2024-10000' }],
+    [lookDevice, { room: 'Rum 1', carePlanRef: 'KP-2024-10000' }],
     ...ids.map((id, i) => [id, { room: `Rum ${100 + i}`, carePlanRef: `KP-2024-${String(20000 + i)}` }]),
   ]),
-};
+});
 
 /** Every device publishes what a real one keeps retained: presence, tonight's windows, health. */
 async function publishFleet(lab: RoundLab): Promise<void> {
@@ -88,13 +87,7 @@ async function pageLoads(page: Page, expected: number): Promise<number[]> {
   return times;
 }
 
-/** The hook for a real device: today the double, later a device from `startService`. */
-function startLookTarget(): { deviceId: string } {
-  return { deviceId: DOUBLE_DEVICE_ID };
-}
-
-async function tapToPicture(page: Page): Promise<number[]> {
-  const { deviceId } = startLookTarget();
+async function tapToPicture(page: Page, deviceId: string): Promise<number[]> {
   const button = page.locator(`#checks li[data-kind="window"][data-device="${deviceId}"] button.look`);
   const times: number[] = [];
   for (let i = 0; i < LOOKS; i++) {
@@ -114,7 +107,17 @@ const summary = (label: string, xs: number[], target?: string) =>
   (target ? ` (target ${target})` : '');
 
 async function main(): Promise<void> {
-  const lab = await startRoundLab({ device: true, roster });
+  const prepared = await prepareRelayedDevice();
+  const lab = await startRoundLab({
+    roster: rosterWith(prepared.deviceId),
+    config: { staffTokens: prepared.staffTokens },
+  });
+  // One nurse looks at one resident over and over: the device's limits on relayed requests, which
+  // guard a real night (a few looks a minute), are lifted so the bench measures the picture.
+  const device = await startRelayedDevice(prepared, lab, {
+    rateLimitPerMinute: 600,
+    deviceRateLimitPerMinute: 6000,
+  });
   const browser = await launchChromium();
   try {
     await publishFleet(lab);
@@ -125,9 +128,12 @@ async function main(): Promise<void> {
     const rendered = await page.evaluate(() => document.querySelectorAll('#checks li, #others li').length);
     console.log(`round: ${DEVICES + 1} devices on the broker, ${rendered} entries on the page`);
     console.log(summary('round page load', await pageLoads(page, rendered), '≤ 1000 ms'));
-    console.log(summary('tap to picture (loopback, through the relay)', await tapToPicture(page)));
+    console.log(
+      summary('tap to picture (loopback, through the relay)', await tapToPicture(page, device.deviceId)),
+    );
   } finally {
     await browser.close();
+    await device.dispose();
     await lab.dispose();
   }
 }
