@@ -46,7 +46,12 @@ export function registerLookRoutes(app: FastifyInstance, deps: LookRouteDeps): v
       throw new NattsynError('rate_limited', 'too many requests; try again shortly');
   };
   const preHandler = [auth.requireApi, limitStaff, gate.preHandler(staffOf)];
-  const limited = { config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } } };
+  // A signed-in request answers to its staff member's limit, not its address's: behind one NAT (a
+  // care home's Wi-Fi, a carrier's CGNAT) a whole night shift shares an address.
+  const signedIn = async (request: FastifyRequest) => (await auth.sessionOf(request)) !== undefined;
+  const limited = {
+    config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000, allowList: signedIn } },
+  };
 
   app.post<DeviceParams>('/round/look/:deviceId', { preHandler, ...limited }, async (request, reply) => {
     const deviceId = deviceOf(request);

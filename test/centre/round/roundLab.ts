@@ -60,6 +60,8 @@ export interface RoundLabOptions {
   roster?: object;
   /** The centre's limit per signed-in staff member (high unless a test is about it). */
   staffRateLimitPerMinute?: number;
+  /** The centre's limit per client address (high unless a test is about it). */
+  rateLimitPerMinute?: number;
 }
 
 export class OffsetClock {
@@ -106,7 +108,7 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
     http: {
       host: '127.0.0.1',
       port,
-      rateLimitPerMinute: 1000,
+      rateLimitPerMinute: options.rateLimitPerMinute ?? 1000,
       staffRateLimitPerMinute: options.staffRateLimitPerMinute ?? 1000,
     },
     mqtt: { url: broker.url },

@@ -1,7 +1,8 @@
 /**
- * The centre limits the look routes per signed-in staff member, not only per address: behind one
- * NAT (a care home's Wi-Fi, a carrier's) every phone shares an address, and one busy session must
- * not starve the others.
+ * The centre limits the look routes per signed-in staff member, not per address: behind one NAT (a
+ * care home's Wi-Fi, a carrier's CGNAT) every phone shares an address, and one busy session must
+ * not starve the others, nor the shift's looks together trip the address's limit. Requests without
+ * a session still meet the per-address limit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpAgent } from '../../support/httpAgent.ts';
@@ -12,6 +13,7 @@ let lab: RoundLab;
 beforeAll(async () => {
   lab = await startRoundLab({
     staffRateLimitPerMinute: 3,
+    rateLimitPerMinute: 2,
     roster: {
       groups: { 'natt-norr': [DEVICES.risk], 'natt-syd': [DEVICES.risk] },
       devices: { [DEVICES.risk]: { room: 'Rum 12', carePlanRef: 'KP-2024-00123' } },
@@ -35,5 +37,16 @@ describe('the look routes', () => {
     expect(statuses.slice(0, 3)).not.toContain(429);
     expect(statuses[3]).toBe(429);
     expect((await look(other)).status).not.toBe(429);
+  });
+
+  it('hold_requests_without_a_session_to_the_per_address_limit', async () => {
+    const stranger = new HttpAgent();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1)
+      statuses.push(
+        (await stranger.request(`${lab.origin}/round/look/${DEVICES.risk}`, { method: 'POST', json: {} }))
+          .status,
+      );
+    expect(statuses).toEqual([401, 401, 429]);
   });
 });
