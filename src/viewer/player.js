@@ -90,8 +90,9 @@ export class Player {
       method: 'POST',
       headers: { 'Content-Type': 'application/sdp', ...this.o.headers() },
       body: pc.localDescription.sdp,
-    });
+    }).catch(() => null);
     if (this.ended) return;
+    if (!res) return this.refused(0, 'connection_lost');
     if (res.status !== 201) {
       const body = await res.json().catch(() => ({}));
       if (NO_CODEC.has(body.code) && this.o.fallback) return this.#fallBack(body.code);

@@ -145,6 +145,17 @@ describe('the night round on a phone', () => {
     await page.context().close();
   });
 
+  it('tells_the_nurse_when_the_offer_never_reaches_the_centre_instead_of_connecting_forever', async () => {
+    const page = await signedInRound();
+    await page.route('**/round/look/*/whep', (route) =>
+      route.request().method() === 'POST' ? route.abort('internetdisconnected') : route.continue(),
+    );
+    await lookButton(page, DEVICES.ready).click();
+    await expect.poll(() => page.textContent('#look-message')).toBe('Anslutningen bröts.');
+    expect(await page.getAttribute('#look-frame', 'data-state')).toBe('ended');
+    await page.context().close();
+  });
+
   it('switches_to_english_one_language_at_a_time', async () => {
     const page = await signedInRound();
     await Promise.all([page.waitForURL(/lang=en/), page.click('#lang')]);

@@ -211,7 +211,11 @@ function openLook(device, started) {
     onEvent: (e) => onLookEvent(e, device),
   });
   look = { device, player };
-  player.start().catch(() => player.close());
+  // Whatever breaks before the picture (an answer the browser rejects), the nurse is told.
+  player.start().catch(() => {
+    player.close();
+    if (look?.player === player) onLookEvent({ type: 'refused', status: 0, code: 'connection_lost' }, device);
+  });
 }
 
 function onLookEvent(e, device) {
