@@ -4,6 +4,7 @@
  * the WebSocket's first message, video only, the encoder running only while a viewer is connected.
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type Stack, startStack } from '../fixtures/stream/stack.ts';
@@ -56,6 +57,30 @@ function probe(ts: Buffer): Promise<{ codec_type: string; codec_name: string }[]
   });
 }
 
+/**
+ * The TCP ports this process listens on, read from /proc: node-rtsp-stream's own WebSocket server
+ * (which lets anyone watch) would show up here as a new one.
+ */
+function listeningPorts(): number[] {
+  const mine = new Set<string>();
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (target.startsWith('socket:[')) mine.add(target.slice(8, -1));
+    } catch {
+      // closed between the listing and the read
+    }
+  }
+  const ports: number[] = [];
+  for (const table of ['/proc/self/net/tcp', '/proc/self/net/tcp6']) {
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && mine.has(f[9]!)) ports.push(Number.parseInt(f[1]!.split(':')[1]!, 16));
+    }
+  }
+  return ports.sort((a, b) => a - b);
+}
+
 describe('the MPEG-1 fallback on the device', () => {
   let stack: Stack;
   beforeAll(async () => {
@@ -67,6 +92,8 @@ describe('the MPEG-1 fallback on the device', () => {
   it('grants_like_whep_audits_media_mpeg1_and_sends_mpeg1_video_only_once_the_ticket_is_presented', async () => {
     const fallback = stack.server.fallback!;
     expect(fallback.encoder.running).toBe(false);
+    const portsBefore = listeningPorts();
+    expect(portsBefore).toContain(Number(new URL(stack.url).port));
     const opened = await open(stack, await stack.token());
     expect(opened.status).toBe(201);
     expect(opened.location).toMatch(/^\/whep\/[A-Za-z0-9_-]{22,}$/);
@@ -78,6 +105,8 @@ describe('the MPEG-1 fallback on the device', () => {
     const viewer = watch(stack, opened.body.ticket!);
     await until(() => viewer.bytes().length > 150_000, 'picture bytes', 8000);
     expect(fallback.encoder.running).toBe(true);
+    // The muxer runs without node-rtsp-stream's WebSocket server: no port opens for the picture.
+    expect(listeningPorts()).toEqual(portsBefore);
     console.info(
       `fallback: first MPEG-TS bytes ${Math.round(viewer.firstChunkMs()!)} ms after the socket opened`,
     );
