@@ -164,6 +164,7 @@ export async function startCentre(
       turn,
       randomId,
       rateLimitPerMinute: config.http.rateLimitPerMinute,
+      ...(config.fallback && loaded.fallbackTls ? { fallbackMediaUrl: config.fallback.publicUrl } : {}),
     };
     registerRelayRoutes(app, relayDeps);
     if (config.fallback && loaded.fallbackTls) {
@@ -171,7 +172,7 @@ export async function startCentre(
       stack.push(bridge);
       const listener = await startDeviceListener(bridge, { ...config.fallback, tls: loaded.fallbackTls });
       stack.push(listener);
-      const unregister = registerFallbackRoutes(app, relayDeps, bridge, config.fallback.publicUrl);
+      const unregister = registerFallbackRoutes(app, bridge);
       stack.push({ stop: unregister });
       log.info({ port: listener.port }, 'fallback device listener started');
     }

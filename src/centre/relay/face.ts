@@ -5,6 +5,9 @@
  * Bearer token through; `/round/look/<deviceId>` re-mints the token of a look from its handle, so
  * the browser never holds one. Either way the device's answer becomes the HTTP response, and TURN
  * credentials go to the browser only in an answer the device gave after accepting the token.
+ * Where the centre runs the MPEG-1 fallback, `POST <prefix>/fallback` asks the device for the same
+ * look over the fallback (route `fallback`, with the URL it dials out to) and answers its one-time
+ * ticket, its session URL signed like WHEP's so status, end and outcome work alike.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { decodeJwt } from 'jose';
@@ -21,6 +24,8 @@ export interface RelayRouteDeps {
   turn: TurnMinter | undefined;
   randomId: () => string;
   rateLimitPerMinute: number;
+  /** The device-facing wss URL of this instance's fallback listener, when it runs one. */
+  fallbackMediaUrl?: string;
 }
 
 /**
@@ -39,6 +44,8 @@ export interface RelayFace {
   token: TokenSource;
   /** Guards run before any relaying (sign-in, roster). */
   preHandler: preHandlerHookHandler[];
+  /** Requests the per-address limit lets through: the round's signed-in ones meet a per-staff one. */
+  exempt?: (request: FastifyRequest) => Promise<boolean>;
 }
 
 type DeviceParams = { Params: { deviceId: string } };
@@ -46,11 +53,17 @@ type SessionParams = { Params: { deviceId: string; handle: string } };
 type SessionRoute = 'trickle' | 'end' | 'status' | 'outcome';
 
 export function registerRelayFace(app: FastifyInstance, deps: RelayRouteDeps, face: RelayFace): void {
+  const rateLimit = { max: deps.rateLimitPerMinute, timeWindow: 60_000 };
   const options = {
     preHandler: face.preHandler,
-    config: { rateLimit: { max: deps.rateLimitPerMinute, timeWindow: 60_000 } },
+    config: { rateLimit: face.exempt ? { ...rateLimit, allowList: face.exempt } : rateLimit },
   };
   const base = (deviceId: string) => face.prefix.replace(':deviceId', deviceId);
+  const sessionUrl = (deviceId: string, answer: WhepRelayResponse) => {
+    const handle = deps.sessionUrls.handleFor(deviceId, answer.headers.location);
+    if (!handle) throw new NattsynError('device_bad_reply', 'the device sent a malformed answer');
+    return `${base(deviceId)}/whep/${handle}`;
+  };
 
   app.post<DeviceParams>(`${face.prefix}/whep`, options, async (request, reply) => {
     const deviceId = deviceOf(request);
@@ -65,15 +78,23 @@ export function registerRelayFace(app: FastifyInstance, deps: RelayRouteDeps, fa
       iceServers,
     });
     if (answer.status !== 201) return relayed(reply, answer);
-    const handle = deps.sessionUrls.handleFor(deviceId, answer.headers.location);
-    if (!handle) throw new NattsynError('device_bad_reply', 'the device sent a malformed answer');
+    const location = sessionUrl(deviceId, answer);
     const links = iceServerLinks(iceServers);
     if (links.length > 0) reply.header('Link', links);
-    return relayed(reply.header('Location', `${base(deviceId)}/whep/${handle}`), answer, [
-      'location',
-      'link',
-    ]);
+    return relayed(reply.header('Location', location), answer, ['location', 'link']);
   });
+
+  const mediaUrl = deps.fallbackMediaUrl;
+  if (mediaUrl !== undefined) {
+    app.post<DeviceParams>(`${face.prefix}/fallback`, options, async (request, reply) => {
+      const deviceId = deviceOf(request);
+      const token = await face.token(request, deviceId, false);
+      const answer = await deps.relay.request({ deviceId, route: 'fallback', body: '', token, mediaUrl });
+      if (answer.status !== 201) return relayed(reply, answer);
+      const location = sessionUrl(deviceId, answer);
+      return relayed(reply.header('Location', location), answer, ['location', 'link']);
+    });
+  }
 
   const onSession =
     (route: SessionRoute) => async (request: FastifyRequest<SessionParams>, reply: FastifyReply) => {

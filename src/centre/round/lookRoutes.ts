@@ -98,6 +98,7 @@ export function registerLookRoutes(app: FastifyInstance, deps: LookRouteDeps): v
   registerRelayFace(app, deps, {
     prefix: '/round/look/:deviceId',
     preHandler,
+    exempt: signedIn,
     token: async (request, deviceId, late) => {
       const handle = request.headers[LOOK_HANDLE_HEADER];
       if (typeof handle !== 'string' || handle.length === 0 || handle.length > 4096)

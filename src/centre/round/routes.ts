@@ -24,6 +24,8 @@ export interface RoundRouteDeps {
   config: RoundConfig;
   /** The centre serves a "who looked" page per device (it has its database). */
   whoLooked: boolean;
+  /** The centre relays the MPEG-1 fallback, for a phone where WebRTC cannot bring the picture. */
+  fallback: boolean;
   now: () => number;
 }
 
@@ -65,6 +67,7 @@ export function registerRoundRoutes(app: FastifyInstance, deps: RoundRouteDeps):
       language: deps.config.language,
       followUpMinutes: deps.config.followUpMinutes,
       whoLooked: deps.whoLooked,
+      fallback: deps.fallback,
       ...round,
     };
   });

@@ -126,6 +126,7 @@ export class StaffService {
       history: this.history,
       config: this.#d.config.round,
       whoLooked: this.#d.database !== undefined,
+      fallback: relay.fallbackMediaUrl !== undefined,
       now,
     });
     const perStaff = new PerMinuteLimiter(this.#d.staffRateLimitPerMinute, systemTime);

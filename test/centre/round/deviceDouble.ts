@@ -17,6 +17,7 @@
 import { decodeJwt } from 'jose';
 import mqtt, { type MqttClient } from 'mqtt';
 import { silentLogger } from '../../../src/platform/ports.ts';
+import { systemTime } from '../../../src/platform/time.ts';
 import {
   deviceTopics,
   lookOutcomeSchema,
@@ -24,6 +25,7 @@ import {
   type WhepRelayRequest,
 } from '../../../src/protocol/index.ts';
 import { DeviceRelay, errorAnswer, type RelayAnswer } from '../../../src/relay/deviceRelay.ts';
+import { type DialTls, relayFallback } from '../../../src/stream/index.ts';
 import { DEVICE, type StackOptions, startStack } from '../../fixtures/stream/stack.ts';
 import { healthPayload, publishRetained, schedulePayload, statusPayload } from './devicePayloads.ts';
 
@@ -34,6 +36,8 @@ export interface DeviceDoubleOptions {
   centreRelayKey: CryptoKey;
   issuerKey: CryptoKey;
   window?: StackOptions['window'];
+  /** The client certificate the device dials the centre's fallback listener with (route `fallback`). */
+  fallbackTls?: DialTls;
 }
 
 const OUTCOME_GRACE_MS = 15 * 60_000;
@@ -168,8 +172,28 @@ export async function startDeviceDouble(o: DeviceDoubleOptions) {
     if (r.route === 'end') return forward('DELETE', session, r);
     if (r.route === 'status') return status(r);
     if (r.route === 'outcome') return outcome(r);
+    return opening(() => (r.route === 'fallback' ? fallback(r) : forward('POST', '/whep', r)));
+  };
+
+  /** The device's own answer to a relayed fallback: admit, then dial the centre with the ticket. */
+  const fallback = async (r: WhepRelayRequest): Promise<RelayAnswer> => {
+    if (!o.fallbackTls) return errorAnswer(503, 'fallback_unavailable', 'no client certificate');
+    const reply = await relayFallback(
+      { fallback: stack.server.fallback!, tls: o.fallbackTls, time: systemTime, logger: silentLogger },
+      { token: r.token, origin: { transport: 'relay', remote: r.instanceId }, mediaUrl: r.mediaUrl },
+    );
+    const headers: RelayAnswer['headers'] = {};
+    for (const [name, value] of Object.entries(reply.headers)) {
+      const lower = name.toLowerCase() as (typeof RELAY_REPLY_HEADERS)[number];
+      if (RELAY_REPLY_HEADERS.includes(lower) && typeof value === 'string') headers[lower] = value;
+    }
+    return { status: reply.status, headers, body: reply.body };
+  };
+
+  /** Opens a session (WebRTC or fallback) and keeps whose it is, for its status and outcome. */
+  const opening = async (open: () => Promise<RelayAnswer>): Promise<RelayAnswer> => {
     const before = new Set(stack.access.sessions().map((s) => s.sessionId));
-    const answer = await forward('POST', '/whep', r);
+    const answer = await open();
     const opened = stack.access.sessions().find((s) => !before.has(s.sessionId));
     if (opened)
       tickets.set(opened.sessionId, {

@@ -24,7 +24,7 @@ let lab: RoundLab;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  lab = await startRoundLab({ device: true });
+  lab = await startRoundLab({ device: true, fallback: true });
   const now = lab.clock.now();
   await publishRetained(lab.publisher, DEVICES.risk, {
     status: statusPayload(now, 'online'),
@@ -42,8 +42,14 @@ afterAll(async () => {
   await lab?.dispose();
 });
 
-async function signedInRound(): Promise<Page> {
-  const page = await (await browser.newContext(PHONE)).newPage();
+/** `withoutWebRtc`: a phone whose browser has no RTCPeerConnection. */
+async function signedInRound(withoutWebRtc = false): Promise<Page> {
+  const context = await browser.newContext(PHONE);
+  if (withoutWebRtc)
+    await context.addInitScript(() => {
+      delete (globalThis as Record<string, unknown>).RTCPeerConnection;
+    });
+  const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   page.on('pageerror', (e) => console.log('page error:', e.message));
   await page.goto(`${lab.origin}/round`);
@@ -153,6 +159,34 @@ describe('the night round on a phone', () => {
     await lookButton(page, DEVICES.ready).click();
     await expect.poll(() => page.textContent('#look-message')).toBe('Anslutningen bröts.');
     expect(await page.getAttribute('#look-frame', 'data-state')).toBe('ended');
+    await page.context().close();
+  });
+
+  it('plays_a_look_through_the_centres_mpeg1_fallback_on_a_phone_without_webrtc_and_records_its_outcome', async () => {
+    const page = await signedInRound(true);
+    const clicked = Date.now();
+    await lookButton(page, DEVICES.ready).click();
+    await page.waitForSelector('#look-frame[data-state="live"][data-transport="mpeg1"]', { timeout: 20_000 });
+    console.info(`round: first fallback picture ${Date.now() - clicked} ms after Look`);
+    await page.waitForFunction(() => Number(document.getElementById('look-frame')?.dataset.decoded) >= 10);
+    expect(await page.isVisible('#look-canvas')).toBe(true);
+    expect(await page.isVisible('#look-video')).toBe(false);
+    await expect.poll(() => page.textContent('#look-remaining')).toMatch(/^\d+:\d\d$/);
+    const grant = (await lab.device!.stack.records()).filter((r) => r.type === 'grant').at(-1)!;
+    expect(grant.actor).toBe(TEST_NURSE.staffId);
+    expect(grant.detail).toMatchObject({ transport: 'relay', media: 'mpeg1' });
+
+    await page.click('button[data-outcome="asleep_calm"]');
+    await page.waitForSelector('#look', { state: 'hidden' });
+    expect(lab.device!.outcomes.at(-1)).toEqual({
+      sessionId: grant.sessionId,
+      outcome: 'asleep_calm',
+      staffId: TEST_NURSE.staffId,
+    });
+    const end = (await lab.device!.stack.records()).find(
+      (r) => r.type === 'session_end' && r.sessionId === grant.sessionId,
+    );
+    expect(end?.code).toBe('closed_by_viewer');
     await page.context().close();
   });
 

@@ -6,7 +6,7 @@
  * offset the test moves: time is driven, never waited for.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
@@ -17,9 +17,9 @@ import { loadCentreConfig } from '../../../src/centre/load.ts';
 import { type CentreOverrides, type RunningCentre, startCentre } from '../../../src/centre/main.ts';
 import { silentLogger } from '../../../src/platform/ports.ts';
 import { ISSUER } from '../../fixtures/stream/stack.ts';
-import { type Broker, freePort, startMosquitto } from '../../support/mosquitto.ts';
+import { type Broker, freePort, makePki, startMosquitto } from '../../support/mosquitto.ts';
 import { centreOidcConfig, startTestIdp, TEST_CLIENT, TEST_NURSE } from '../../support/oidcProvider.ts';
-import { type DeviceDouble, startDeviceDouble } from './deviceDouble.ts';
+import { type DeviceDouble, DOUBLE_DEVICE_ID, startDeviceDouble } from './deviceDouble.ts';
 
 /** A stand-in from the southern team: signs in fine, but no northern device is on her roster. */
 export const RELIEF_NURSE: DemoIdpUser = {
@@ -62,6 +62,8 @@ export interface RoundLabOptions {
   staffRateLimitPerMinute?: number;
   /** The centre's limit per client address (high unless a test is about it). */
   rateLimitPerMinute?: number;
+  /** The centre runs the MPEG-1 fallback's device listener, and the double dials it (mutual TLS). */
+  fallback?: boolean;
 }
 
 export class OffsetClock {
@@ -93,11 +95,13 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const idp: DemoIdp = await startTestIdp(origin, [TEST_NURSE, RELIEF_NURSE]);
+  const fallback = options.fallback ? await fallbackSetup(dir) : undefined;
   const device: DeviceDouble | undefined = options.device
     ? await startDeviceDouble({
         brokerUrl: broker.url,
         centreRelayKey: relayKeys.publicKey,
         issuerKey: issuerKeys.publicKey,
+        ...(fallback ? { fallbackTls: fallback.deviceTls } : {}),
       })
     : undefined;
   const clock = new OffsetClock(device?.now ?? Date.now);
@@ -117,6 +121,7 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
     roster: { file: 'roster.json' },
     staffTokens: { issuer: ISSUER, privateKeyFile: 'issuer.key', keyId: 'look-1' },
     log: { level: 'silent' },
+    ...(fallback ? { fallback: fallback.config } : {}),
     ...options.config,
   };
   const start = async (file: string, body: object) => {
@@ -176,6 +181,27 @@ export async function startRoundLab(options: RoundLabOptions = {}) {
 }
 
 export type RoundLab = Awaited<ReturnType<typeof startRoundLab>>;
+
+/** A PKI for the fallback's device listener: its server certificate, and the double's client one. */
+async function fallbackSetup(dir: string) {
+  await mkdir(join(dir, 'pki'));
+  const pki = await makePki(join(dir, 'pki'));
+  const cert = await pki.clientCert(DOUBLE_DEVICE_ID);
+  const port = await freePort();
+  return {
+    deviceTls: {
+      ca: await readFile(pki.caFile),
+      cert: await readFile(cert.certFile),
+      key: await readFile(cert.keyFile),
+    },
+    config: {
+      host: '127.0.0.1',
+      port,
+      publicUrl: `wss://127.0.0.1:${port}/media`,
+      tls: { certFile: 'pki/server.pem', keyFile: 'pki/server.key', clientCaFile: 'pki/ca.pem' },
+    },
+  };
+}
 
 /** Polls until `probe` resolves truthy (for hooks, where expect.poll is not available). */
 export async function waitUntil<T>(probe: () => Promise<T>, timeoutMs = 5000): Promise<T> {

@@ -50,3 +50,30 @@ describe('the look routes', () => {
     expect(statuses).toEqual([401, 401, 429]);
   });
 });
+
+describe('the look face routes (trickle, end, status, outcome)', () => {
+  let roomy: RoundLab;
+  beforeAll(async () => {
+    roomy = await startRoundLab({ rateLimitPerMinute: 2 });
+  }, 60_000);
+  afterAll(async () => {
+    await roomy?.dispose();
+  });
+
+  it('meet_no_per_address_limit_when_signed_in_and_the_address_limit_when_not', async () => {
+    const nurse = new HttpAgent();
+    await signIn(nurse, roomy.origin, TEST_NURSE, '/round');
+    const end = (agent: HttpAgent) =>
+      agent.request(`${roomy.origin}/round/look/${DEVICES.ready}/whep/no-such-look`, {
+        method: 'DELETE',
+        headers: { 'Nattsyn-Look': 'no-such-handle' },
+      });
+    const signedIn: number[] = [];
+    for (let i = 0; i < 4; i += 1) signedIn.push((await end(nurse)).status);
+    expect(signedIn).not.toContain(429);
+    const stranger = new HttpAgent();
+    const anonymous: number[] = [];
+    for (let i = 0; i < 3; i += 1) anonymous.push((await end(stranger)).status);
+    expect(anonymous).toEqual([401, 401, 429]);
+  });
+});

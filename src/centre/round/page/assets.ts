@@ -12,7 +12,8 @@ const OWN: [string, string][] = [
   ['texts.js', 'text/javascript; charset=utf-8'],
   ['round.css', 'text/css; charset=utf-8'],
 ];
-const SHARED = new Set(['player.js', 'player.css', 'reasons.js']);
+/** The fallback's player and its decoder are loaded by the page only when a look falls back. */
+const SHARED = new Set(['player.js', 'player.css', 'reasons.js', 'fallback.js', 'vendor/jsmpeg-player.js']);
 
 export interface RoundAssets {
   page: string;

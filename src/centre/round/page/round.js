@@ -24,6 +24,9 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** WebRTC, or the centre's MPEG-1 fallback (for a browser without it, or a network that blocks it). */
+const canPlay = () => hasWebRTC() || round?.fallback === true;
+
 function toSignIn() {
   location.assign(`/auth/login?returnTo=${encodeURIComponent(location.pathname + location.search)}`);
 }
@@ -68,7 +71,7 @@ function render() {
   $('others').replaceChildren(...quiet.map((d) => deviceItem(d)));
   $('logs').hidden = !round.whoLooked || round.devices.length === 0;
   $('log-links').replaceChildren(...(round.whoLooked ? round.devices.map((d) => logLink(d)) : []));
-  if (!hasWebRTC()) status(say('no_webrtc', lang), true);
+  if (!canPlay()) status(say('no_webrtc', lang), true);
   else if (round.checks.length === 0 && quiet.length === 0) status(t('empty'));
   else status('');
 }
@@ -154,7 +157,7 @@ function logLink(device) {
 
 function lookButton(device, option, reason) {
   const button = el('button', { type: 'button', class: 'look', 'data-device': device.deviceId }, t('look'));
-  if (option.enabled && hasWebRTC()) {
+  if (option.enabled && canPlay()) {
     button.onclick = () => startLook(device, reason);
     return button;
   }
@@ -202,13 +205,15 @@ function openLook(device, started) {
   $('look').hidden = false;
   document.body.classList.add('looking');
   for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = false;
+  show('webrtc');
   const player = new Player({
     frame: $('look-frame'),
     video: $('look-video'),
     whep: `/round/look/${device.deviceId}/whep`,
+    ...(round.fallback ? { fallback: `/round/look/${device.deviceId}/fallback` } : {}),
     headers: () => ({ 'Nattsyn-Look': started.handle }),
     iceServers: started.iceServers,
-    onEvent: (e) => onLookEvent(e, device),
+    onEvent: (e) => onLookEvent(e, device, started),
   });
   look = { device, player };
   // Whatever breaks before the picture (an answer the browser rejects), the nurse is told.
@@ -218,12 +223,46 @@ function openLook(device, started) {
   });
 }
 
-function onLookEvent(e, device) {
+/** Which element shows the picture: the video (WebRTC) or the fallback's canvas (MPEG-1). */
+function show(transport) {
+  $('look-frame').dataset.transport = transport;
+  $('look-video').hidden = transport !== 'webrtc';
+  $('look-canvas').hidden = transport !== 'mpeg1';
+}
+
+/** WebRTC cannot bring the picture to this phone: the same look over MPEG-1 and the centre's HTTPS. */
+async function fallBack(device, started) {
+  const current = look;
+  const { FallbackPlayer } = await import('./fallback.js');
+  if (look !== current) return;
+  show('mpeg1');
+  const socket = new URL(`/round/look/${device.deviceId}/fallback/ws`, location.href);
+  socket.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const player = new FallbackPlayer({
+    frame: $('look-frame'),
+    canvas: $('look-canvas'),
+    fallback: `/round/look/${device.deviceId}/fallback`,
+    socket: socket.href,
+    headers: () => ({ 'Nattsyn-Look': started.handle }),
+    onEvent: (e) => onLookEvent(e, device, started),
+  });
+  look.player = player;
+  player.start().catch(() => {
+    player.close();
+    if (look?.player === player) onLookEvent({ type: 'refused', status: 0, code: 'connection_lost' }, device);
+  });
+}
+
+function onLookEvent(e, device, started) {
   const message = $('look-message');
   const show = (text, error) => {
     message.textContent = text;
     message.className = error ? 'message error' : 'message';
   };
+  if (e.type === 'fallback') {
+    show(say('fallback', lang));
+    return fallBack(device, started);
+  }
   if (e.type === 'playing' || e.type === 'resumed') show('');
   if (e.type === 'stalled') show(say('stalled', lang), true);
   if (e.type === 'tick') {
