@@ -10,8 +10,7 @@
  */
 import { NattsynError } from '../../errors.ts';
 import { AppendLog, utf8Length } from '../../platform/appendLog.ts';
-import type { DurableStore, Sha256Hex } from '../ports.ts';
-import type { Clock } from '../time.ts';
+import type { Clock, DurableStore, Sha256Hex } from '../ports.ts';
 import { CHECKPOINT_FILE, DEFAULT_CHECKPOINT_EVERY, type SigningKey, signCheckpoint } from './checkpoint.ts';
 import {
   ANCHOR_FILE,
