@@ -7,8 +7,8 @@
 /** SHA-256 of UTF-8 text, lower-case hex. */
 export type Sha256Hex = (text: string) => string;
 
-/** The storage port the audit log writes through (one definition, in platform/store.ts). */
-export type { DurableStore } from '../platform/store.ts';
+/** The storage port the audit log writes through (one definition, in platform/appendLog.ts). */
+export type { DurableStore } from '../platform/appendLog.ts';
 
 /** Instants and durations in the policy core: the branded units of the one time port. */
 export {
