@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { cameraConfigSchema } from './camera/config.ts';
 import { UsageError } from './errors.ts';
 import { healthConfigSchema, mqttConfigSchema } from './health/config.ts';
-import { readConfigJson } from './platform/configFile.ts';
+import { readConfigJson } from './platform/startupFiles.ts';
 import {
   DEFAULT_MAX_LIFETIME_SECONDS,
   formatIssues,

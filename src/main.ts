@@ -24,7 +24,7 @@ import type { Logger } from './log.ts';
 import { FsStore } from './platform/fsStore.ts';
 import { PartStack } from './platform/lifecycle.ts';
 import { PerMinuteLimiter } from './platform/limiter.ts';
-import { prepareStateDir } from './platform/stateDir.ts';
+import { prepareStateDir } from './platform/startupFiles.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
 import { ClockSync, systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';

@@ -1,6 +1,6 @@
 /** The OIDC client secret, read from its own file so it never sits in the config file or a log. */
 import { UsageError } from '../../errors.ts';
-import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/secretFile.ts';
+import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/startupFiles.ts';
 import type { OidcConfig } from './config.ts';
 
 /** The secret, or undefined for a public client; refused when other users may read the file. */

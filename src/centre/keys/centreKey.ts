@@ -8,7 +8,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 import { UsageError } from '../../errors.ts';
-import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/secretFile.ts';
+import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/startupFiles.ts';
 
 export const KEY_PURPOSES = ['session', 'signin', 'look-handle', 'session-url'] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];

@@ -6,7 +6,7 @@
  */
 import { type CryptoKey, importPKCS8, type KeyObject } from 'jose';
 import { NattsynError, UsageError } from '../../errors.ts';
-import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/secretFile.ts';
+import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/startupFiles.ts';
 import type { CentreKey } from '../keys/index.ts';
 import type { StaffTokensConfig } from './config.ts';
 import { LookHandles } from './lookHandle.ts';
