@@ -9,7 +9,7 @@ import { UsageError } from '../errors.ts';
 import { formatIssues, TOPIC_ID } from '../protocol/index.ts';
 import { type ArchiveConfig, archiveConfigSchema } from './archive/config.ts';
 import { oidcConfigSchema, sessionConfigSchema } from './auth/config.ts';
-import { centreFallbackSchema } from './fallback/config.ts';
+import { centreFallbackSchema } from './fallback/routes.ts';
 import { rosterConfigSchema } from './roster/roster.ts';
 import { roundConfigSchema } from './round/config.ts';
 import { staffTokensConfigSchema } from './tokens/lookToken.ts';
