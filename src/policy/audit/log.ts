@@ -11,7 +11,14 @@
 import { NattsynError } from '../../errors.ts';
 import { AppendLog, utf8Length } from '../../platform/appendLog.ts';
 import type { Clock, DurableStore, Sha256Hex } from '../ports.ts';
-import { CHECKPOINT_FILE, DEFAULT_CHECKPOINT_EVERY, type SigningKey, signCheckpoint } from './checkpoint.ts';
+import {
+  CHECKPOINT_FILE,
+  DEFAULT_CHECKPOINT_EVERY,
+  lostTail,
+  readTailClaims,
+  type SigningKey,
+  signCheckpoint,
+} from './checkpoint.ts';
 import {
   ANCHOR_FILE,
   type AuditEntry,
@@ -26,7 +33,6 @@ import {
   segmentFirstSeq,
   segmentName,
 } from './record.ts';
-import { lostTail, readTailClaims } from './tail.ts';
 
 export interface AuditLogOptions {
   /** A segment is closed once it reaches this size. */
