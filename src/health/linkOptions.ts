@@ -2,13 +2,11 @@
  * The mqtt.js options and packet properties of the device's link: MQTT 5 (or 3.1.1 for a broker
  * that speaks only that), a clean session per connection, reconnecting left to the link's own
  * back-off, the largest packet it takes, and TLS pinned to the centre's CA with this device's client
- * certificate. There is no switch to accept an unverified broker. The link's inbound side (the
- * topics it listens to and who hears each message) is here too.
+ * certificate. There is no switch to accept an unverified broker.
  */
 import { readFile } from 'node:fs/promises';
 import type { IClientOptions, IClientPublishOptions, IPublishPacket } from 'mqtt';
 import { UsageError } from '../errors.ts';
-import type { Logger as Log } from '../platform/ports.ts';
 import type { MqttConfig } from './config.ts';
 
 /** Room for a packet's header, topic and properties around the largest payload taken. */
@@ -86,53 +84,4 @@ export function inboundProperties(packet: Pick<IPublishPacket, 'properties'>): I
     correlationData: p?.correlationData === undefined ? undefined : Buffer.from(p.correlationData),
     messageExpiryInterval: p?.messageExpiryInterval,
   };
-}
-
-/**
- * The link's inbound side: the topics under this device it listens to beyond its own (policy,
- * commands, the archive's answers), and who hears each message. A payload larger than
- * `maxInboundBytes` is dropped here, before anyone parses it.
- */
-export type MessageHook = (
-  suffix: string,
-  payload: Buffer,
-  retained: boolean,
-  properties: InboundProperties,
-) => void;
-
-export class LinkInbound {
-  readonly #prefix: string;
-  readonly #maxBytes: number;
-  readonly #log: Log;
-  readonly #hooks = new Set<MessageHook>();
-  /** Extra topics subscribed on every connection (e.g. the relayed WHEP requests). */
-  readonly listening = new Set<string>();
-  /** Inbound payloads dropped as too large. */
-  oversized = 0;
-
-  constructor(base: string, maxBytes: number, log: Log) {
-    this.#prefix = `${base}/`;
-    this.#maxBytes = maxBytes;
-    this.#log = log;
-  }
-
-  on(hook: MessageHook): () => void {
-    this.#hooks.add(hook);
-    return () => this.#hooks.delete(hook);
-  }
-
-  route(topic: string, payload: Buffer, packet: Pick<IPublishPacket, 'retain' | 'properties'>): void {
-    if (!topic.startsWith(this.#prefix)) return;
-    const suffix = topic.slice(this.#prefix.length);
-    if (payload.length > this.#maxBytes) {
-      this.oversized += 1;
-      this.#log.warn(
-        { suffix, bytes: payload.length, limit: this.#maxBytes },
-        'inbound payload too large; dropped',
-      );
-      return;
-    }
-    const properties = inboundProperties(packet);
-    for (const hook of this.#hooks) hook(suffix, payload, packet.retain, properties);
-  }
 }
