@@ -1,6 +1,6 @@
 /**
  * The MQTT link to the monitoring centre (mqtt v5): the connection, the reconnect back-off, the
- * `status` topic with its Last Will and connection counter; inbound routing is linkInbound.ts.
+ * `status` topic with its Last Will and connection counter; inbound routing is linkParts.ts.
  * What is announced on connect and what flows (outbox, inbound) hook in with `onConnect` and
  * `onMessage`. mqtt.js has no back-off of its own and keeps unacknowledged QoS 1 messages only in
  * memory, so reconnecting is ours (`client.reconnect()` after a jittered delay) and durability is
