@@ -5,7 +5,7 @@
  * write makes the log unwritable and the gate then denies new sessions. The outbox cursor (last
  * `seq` the centre acknowledged, with its hash) lives here too, so delivery and the log can never
  * disagree about what exists. At start the tail is compared with what the head file, the cursor
- * and the signed checkpoint name (tail.ts): a committed record that is gone is never issued again
+ * and the signed checkpoint name (checkpoint.ts): a committed record that is gone is never issued again
  * under its `seq`; the log stays unwritable (every access refused) until someone looks.
  */
 import { NattsynError } from '../../errors.ts';
