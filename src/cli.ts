@@ -51,9 +51,9 @@ const VERBS: Record<string, { load: () => Promise<Verb>; summary: string }> = {
     load: async () => (await import('./cli/keys.ts')).runKeys,
     summary: 'write an Ed25519 key pair (issuer or policy key)',
   },
-  token: { load: async () => (await import('./cli/token.ts')).runToken, summary: 'mint a staff token' },
+  token: { load: async () => (await import('./cli/keys.ts')).runToken, summary: 'mint a staff token' },
   policy: {
-    load: async () => (await import('./cli/policy.ts')).runPolicy,
+    load: async () => (await import('./cli/keys.ts')).runPolicy,
     summary: 'sign a resident policy (policy sign)',
   },
   audit: {

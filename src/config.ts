@@ -8,10 +8,10 @@ import { access, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { importSPKI, type KeyObject } from 'jose';
 import { z } from 'zod';
-import { cameraConfigSchema } from './camera/config.ts';
+import { cameraConfigSchema } from './camera/types.ts';
 import { UsageError } from './errors.ts';
 import { healthConfigSchema, mqttConfigSchema } from './health/config.ts';
-import { readConfigJson } from './platform/configFile.ts';
+import { readConfigJson } from './platform/startupFiles.ts';
 import {
   DEFAULT_MAX_LIFETIME_SECONDS,
   formatIssues,

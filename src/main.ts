@@ -21,13 +21,12 @@ import {
 } from './health/index.ts';
 import { InstallWindow, loadIdentityKey, remoteSelftestCommand } from './install/index.ts';
 import type { Logger } from './log.ts';
-import { ClockSync } from './platform/clockSync.ts';
 import { FsStore } from './platform/fsStore.ts';
 import { PartStack } from './platform/lifecycle.ts';
 import { PerMinuteLimiter } from './platform/limiter.ts';
-import { prepareStateDir } from './platform/stateDir.ts';
+import { prepareStateDir } from './platform/startupFiles.ts';
 import { sha256Hex, softwareVersion, timesyncProbe } from './platform/system.ts';
-import { systemTime, type Time } from './platform/time.ts';
+import { ClockSync, systemTime, type Time } from './platform/time.ts';
 import { AuditLog } from './policy/index.ts';
 import { RelayEndpoint, relayServe } from './relay/index.ts';
 import {

@@ -42,12 +42,7 @@ function edgesOf(files: readonly string[]): Edge[] {
   );
 }
 
-const PURE_PLATFORM = [
-  'src/platform/time.ts',
-  'src/platform/store.ts',
-  'src/platform/appendLog.ts',
-  'src/platform/emitter.ts',
-];
+const PURE_PLATFORM = ['src/platform/time.ts', 'src/platform/appendLog.ts', 'src/platform/emitter.ts'];
 const LEAVES = ['src/errors.ts', 'src/reasons.ts'];
 const CENTRE_NEVER = [
   'werift',

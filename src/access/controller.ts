@@ -48,7 +48,7 @@ export interface AccessControllerDeps {
   state: DurableStore;
   trust: TokenTrust;
   policyKey: KeyObject | CryptoKey;
-  /** Latest NTP-sync reading, and its change announcements (platform/clockSync.ts). */
+  /** Latest NTP-sync reading, and its change announcements (platform/time.ts, ClockSync). */
   clockSynced: () => boolean;
   onClockSyncChange?: (listener: () => void) => () => void;
   /** ≥ 128 random bits, URL-safe. */

@@ -3,8 +3,9 @@
  * runs: video only (`-an`, no audio input, no audio device), raw H.264 Annex B on stdout, nothing
  * written to disk.
  */
-import type { CameraConfig } from './config.ts';
+
 import { STRIP_BLOCK_WIDTH, STRIP_BLOCKS, STRIP_HEIGHT, stripGeqExpression } from './strip.ts';
+import type { CameraConfig } from './types.ts';
 
 export interface CommandLine {
   command: string;

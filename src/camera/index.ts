@@ -4,13 +4,12 @@ import { Backoff } from '../platform/backoff.ts';
 import type { Logger } from '../platform/ports.ts';
 import type { Time } from '../platform/time.ts';
 import { commandFor } from './commands.ts';
-import type { CameraConfig } from './config.ts';
 import { ProcessCameraSource, type ProcessSourceDeps } from './processSource.ts';
 import { CameraSupervisor } from './supervisor.ts';
+import type { CameraConfig } from './types.ts';
 
 export { type Logger, silentLogger } from '../platform/ports.ts';
 export { commandFor, rpicamCommand, syntheticCommand } from './commands.ts';
-export { type CameraConfig, type CameraConfigInput, cameraConfigSchema } from './config.ts';
 export {
   FakeGpio,
   type Gpio,
@@ -27,6 +26,7 @@ export { CameraScheduler } from './scheduler.ts';
 export { decodeStrip, STRIP_JS } from './strip.ts';
 export { CameraSupervisor } from './supervisor.ts';
 export type { AccessUnit, CameraSource, CameraStatus } from './types.ts';
+export { type CameraConfig, type CameraConfigInput, cameraConfigSchema } from './types.ts';
 
 export interface CameraDeps extends ProcessSourceDeps {
   time?: Time;

@@ -9,10 +9,10 @@ import { UsageError } from '../errors.ts';
 import { formatIssues, TOPIC_ID } from '../protocol/index.ts';
 import { type ArchiveConfig, archiveConfigSchema } from './archive/config.ts';
 import { oidcConfigSchema, sessionConfigSchema } from './auth/config.ts';
-import { centreFallbackSchema } from './fallback/config.ts';
-import { rosterConfigSchema } from './roster/config.ts';
+import { centreFallbackSchema } from './fallback/routes.ts';
+import { rosterConfigSchema } from './roster/roster.ts';
 import { roundConfigSchema } from './round/config.ts';
-import { staffTokensConfigSchema } from './tokens/config.ts';
+import { staffTokensConfigSchema } from './tokens/lookToken.ts';
 
 const file = () => z.string().min(1);
 const LOOPBACK = /^(mqtt:\/\/(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\]))(:\d+)?\/?$/;

@@ -1,7 +1,6 @@
 import { importPKCS8, type KeyObject } from 'jose';
 import { UsageError } from '../errors.ts';
-import { readConfigJson } from '../platform/configFile.ts';
-import { readConfiguredSecret, readPublicFile } from '../platform/secretFile.ts';
+import { readConfigJson, readConfiguredSecret, readPublicFile } from '../platform/startupFiles.ts';
 import { loadClientSecret } from './auth/index.ts';
 import type { BrokerTlsMaterial } from './broker.ts';
 import { type CentreConfig, parseCentreConfig } from './config.ts';

@@ -1,7 +1,6 @@
 /** H.264's one home: NAL units, the Annex B parser, profiles and levels, and the RTP payloader. */
 export { AnnexBParser, type ParsedAccessUnit } from './annexb.ts';
-export { splitNalUnits } from './nal.ts';
-export { MAX_RTP_PAYLOAD, packetizeNalUnits, type RtpPayload } from './packetizer.ts';
+export { MAX_RTP_PAYLOAD, packetizeNalUnits, type RtpPayload, splitNalUnits } from './nal.ts';
 export {
   bestDecoder,
   canDecode,

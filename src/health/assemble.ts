@@ -43,7 +43,7 @@ export interface HealthServiceDeps {
   /** `true` trusts the clock where there is no systemd-timesyncd (demo, CI). */
   assumeClockSynced?: boolean;
   /**
-   * The access gate's NTP-sync reading (platform/clockSync.ts, which the gate reads too). Used for
+   * The access gate's NTP-sync reading (platform/time.ts ClockSync, which the gate reads too). Used for
    * `clock_unsynced` and the readiness check when given, so health and the gate never disagree.
    */
   clockSynced?: () => boolean;

@@ -4,8 +4,8 @@
  * `cmd/<name>` (answered on `cmd/<name>/res`). Messages are handled one at a time, in arrival order,
  * from a bounded queue where policies coalesce (inboundQueue.ts). Every command, run or refused, is
  * audited; past a budget, refusals are audited as one counted record per window and not answered
- * (refusalBudget.ts), so garbage cannot fill the log or the uplink. Seen command ids outlive a
- * restart (seenCommands.ts). Stopping takes no new message and drops the backlog not yet begun (a
+ * (inboundQueue.ts), so garbage cannot fill the log or the uplink. Seen command ids outlive a
+ * restart (commands.ts). Stopping takes no new message and drops the backlog not yet begun (a
  * backlog kept the service up past systemd's kill): a dropped command goes unanswered and the
  * centre sends it again, and the policy is retained. The message in hand gets `drainMs` to finish.
  */
@@ -16,13 +16,11 @@ import { Subscriptions } from '../platform/emitter.ts';
 import { type Logger as Log, silentLogger as silentLog } from '../platform/ports.ts';
 import { systemTime, type Time, withTimeout } from '../platform/time.ts';
 import type { AuditEntry, DurableStore } from '../policy/index.ts';
-import { type CommandRegistry, type CommandRejectCode, verifyCommand } from './commands.ts';
+import { type CommandRegistry, type CommandRejectCode, SeenCommands, verifyCommand } from './commands.ts';
 import type { EventSink } from './events.ts';
-import { InboundQueue } from './inboundQueue.ts';
+import { InboundQueue, RefusalBudget } from './inboundQueue.ts';
 import type { MqttLink } from './link.ts';
 import { type CommandResultPayload, commandResultPayloadSchema } from './payloads.ts';
-import { RefusalBudget } from './refusalBudget.ts';
-import { SeenCommands } from './seenCommands.ts';
 
 export interface InboundDeps {
   deviceId: string;

@@ -1,6 +1,6 @@
 /**
  * The MQTT link to the monitoring centre (mqtt v5): the connection, the reconnect back-off, the
- * `status` topic with its Last Will and connection counter; inbound routing is linkInbound.ts.
+ * `status` topic with its Last Will and connection counter; inbound routing is linkParts.ts.
  * What is announced on connect and what flows (outbox, inbound) hook in with `onConnect` and
  * `onMessage`. mqtt.js has no back-off of its own and keeps unacknowledged QoS 1 messages only in
  * memory, so reconnecting is ours (`client.reconnect()` after a jittered delay) and durability is
@@ -14,10 +14,8 @@ import { type Logger as Log, silentLogger as silentLog } from '../platform/ports
 import { systemTime, type Time, type Timer, withTimeout } from '../platform/time.ts';
 import type { DurableStore } from '../policy/index.ts';
 import type { MqttConfig } from './config.ts';
-import { ConnectionCounter } from './connectionCounter.ts';
-import { forgetOutgoing, InFlight } from './inFlight.ts';
-import { LinkInbound, type MessageHook } from './linkInbound.ts';
 import { linkOptions, type PublishOptions, publishProperties } from './linkOptions.ts';
+import { ConnectionCounter, forgetOutgoing, InFlight, LinkInbound, type MessageHook } from './linkParts.ts';
 import { type StatusPayload, topicsFor } from './payloads.ts';
 
 export interface MqttLinkDeps {

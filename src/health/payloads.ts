@@ -1,7 +1,7 @@
 /**
  * Every MQTT payload nattsyn publishes, as zod schemas: the one typed map of the wire format
- * (docs/mqtt.md). The JSON Schemas under `schemas/` are generated from these, so
- * the code and the published contract cannot drift. No resident name or address in any of them.
+ * (docs/mqtt.md). The JSON Schemas under `schemas/` are generated from these (below), so the code
+ * and the published contract cannot drift. No resident name or address in any of them.
  */
 import { z } from 'zod';
 import { auditRecordSchema } from '../protocol/audit.ts';
@@ -188,3 +188,31 @@ export const PUBLISHED_SCHEMAS = {
   'whep-relay-response': whepRelayResponseSchema,
 } as const;
 export type PublishedSchemaName = keyof typeof PUBLISHED_SCHEMAS;
+
+/**
+ * JSON Schemas of the published payloads, generated from the zod schemas the code validates with
+ * (zod v4 `z.toJSONSchema`, draft 2020-12). `scripts/write-schemas.ts` writes them to `schemas/`;
+ * a test fails when the committed files differ from what this produces.
+ */
+export const SCHEMA_BASE_URI = 'https://nattsyn.invalid/schemas/';
+
+export function jsonSchemas(): Record<PublishedSchemaName, Record<string, unknown>> {
+  const out = {} as Record<PublishedSchemaName, Record<string, unknown>>;
+  for (const [name, schema] of Object.entries(PUBLISHED_SCHEMAS) as Array<[PublishedSchemaName, z.ZodType]>) {
+    const generated = z.toJSONSchema(schema, { io: 'output', target: 'draft-2020-12' }) as Record<
+      string,
+      unknown
+    >;
+    out[name] = {
+      ...generated,
+      $id: `${SCHEMA_BASE_URI}${name}.schema.json`,
+      title: `nattsyn ${name} payload`,
+    };
+  }
+  return out;
+}
+
+export const schemaFileName = (name: PublishedSchemaName): string => `${name}.schema.json`;
+
+/** The exact text committed for a schema (stable key order from the generator, two-space indent). */
+export const schemaText = (schema: Record<string, unknown>): string => `${JSON.stringify(schema, null, 2)}\n`;

@@ -6,5 +6,5 @@ export { loadIdentity, loadIdentityKey } from './identity.ts';
 export { cameraIlluminatorProbe } from './illuminatorProbe.ts';
 export { INSTALL_PREVIEW_MS, InstallWindow, type InstallWindowDeps } from './installWindow.ts';
 export { gpioLinesOf } from './probes.ts';
-export { remoteSelftestCommand } from './remoteSelftest.ts';
+export { remoteSelftestCommand } from './selftestRuns.ts';
 export { registerVerb, type SelftestHardware, selftestVerb, wipeVerb } from './verbs.ts';

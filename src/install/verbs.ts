@@ -16,12 +16,12 @@ import { AuditLog } from '../policy/index.ts';
 import { brokerConnector } from './brokerSession.ts';
 import { buildSelftestChecks } from './checks.ts';
 import { runRegister } from './cliRegister.ts';
-import { runSelftest } from './cliSelftest.ts';
 import { runWipe } from './cliWipe.ts';
 import { InstallWindow } from './installWindow.ts';
 import type { GpioLine, IlluminatorProbe } from './probes.ts';
 import { runProcess } from './process.ts';
 import { loadRegistration } from './registration.ts';
+import { runSelftest } from './selftestRuns.ts';
 import { configProblemOf, storedPolicy } from './systemProbes.ts';
 
 const DEFAULT_STATE_DIR = '/var/lib/nattsyn';

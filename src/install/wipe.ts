@@ -19,8 +19,7 @@ import { topicsFor } from '../health/payloads.ts';
 import { FsStore, writeFileAtomic } from '../platform/fsStore.ts';
 import type { AuditEntry, AuditRecord } from '../policy/index.ts';
 import type { Publish } from './brokerSession.ts';
-import { normalizeDeviceId } from './deviceId.ts';
-import { loadIdentity } from './identity.ts';
+import { loadIdentity, normalizeDeviceId } from './identity.ts';
 import { loadRegistrationFile } from './registration.ts';
 
 /** The part of AuditLog the wipe reads and writes (src/policy/audit/log.ts). */

@@ -1,13 +1,30 @@
 /**
- * The one durable append log under both the audit log (policy/audit/log.ts: hash-chained, rotated
- * in segments) and the event queue (health/events.ts: one file, compacted): JSON lines numbered by
- * `seq`, appended one at a time and fsynced before the append resolves, a torn last line (a crash
+ * The storage port (a durable folder of named text files) and the one durable append log over it,
+ * under both the audit log (policy/audit/log.ts: hash-chained, rotated in segments) and the event
+ * queue (health/events.ts: one file, compacted): JSON lines numbered by `seq`, appended one at a time and fsynced before the append resolves, a torn last line (a crash
  * mid-write) cut off on recovery and never counted, an append that failed cut back out, and a
  * durable cursor of the last record the centre acknowledged. What a record holds, how files are
  * named, rotated and trimmed is each user's.
  */
 import { Emitter } from './emitter.ts';
-import type { DurableStore } from './store.ts';
+
+/**
+ * The storage port: a small durable folder of named text files, appended to or replaced atomically.
+ * `append` and `writeAtomic` resolve only once the data is on stable storage (fsync). FsStore
+ * (fsStore.ts) is the real one; tests use an in-memory store and a fault-injecting wrapper.
+ */
+export interface DurableStore {
+  /** File names in the folder that start with `prefix`, sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** The whole file, or undefined when it does not exist. */
+  read(name: string): Promise<string | undefined>;
+  append(name: string, text: string): Promise<void>;
+  /** Cuts a file to `bytes` bytes (crash recovery, and undoing a failed append). */
+  truncate(name: string, bytes: number): Promise<void>;
+  /** Replaces a file atomically: temp file, fsync, rename, fsync of the folder. */
+  writeAtomic(name: string, text: string): Promise<void>;
+  remove(name: string): Promise<void>;
+}
 
 export interface Sequenced {
   seq: number;

@@ -6,7 +6,7 @@
 import { constants } from 'node:fs';
 import * as nodeFs from 'node:fs/promises';
 import * as path from 'node:path';
-import type { DurableStore } from './store.ts';
+import type { DurableStore } from './appendLog.ts';
 
 /** The calls of node:fs/promises this module makes. */
 export type FileSystem = Pick<

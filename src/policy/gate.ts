@@ -5,8 +5,8 @@
  */
 import type { DenyCode } from './codes.ts';
 import { type ActivePolicy, policyBodySchema } from './policyDocument.ts';
+import { type EpochMillis, epochMillis } from './ports.ts';
 import { Schedule } from './schedule.ts';
-import { type EpochMillis, epochMillis } from './time.ts';
 import type { StaffClaims } from './tokens.ts';
 
 export interface LiveSession {

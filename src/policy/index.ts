@@ -37,7 +37,8 @@ export {
   signPolicy,
   verifyPolicy,
 } from './policyDocument.ts';
-export type { DurableStore, Sha256Hex } from './ports.ts';
+export * from './ports.ts';
+export * from './ports.ts';
 export {
   isKnownTimeZone,
   resolveLocalStart,
@@ -47,7 +48,6 @@ export {
   type Weekday,
   type WindowOccurrence,
 } from './schedule.ts';
-export * from './time.ts';
 export {
   DEFAULT_MAX_LIFETIME_SECONDS,
   MAX_CLOCK_TOLERANCE_SECONDS,

@@ -13,7 +13,7 @@
  */
 import { Temporal } from 'temporal-polyfill';
 import { firstAtOrAfter, PausedDays } from './pausedDays.ts';
-import { type EpochMillis, epochMillis } from './time.ts';
+import { type EpochMillis, epochMillis } from './ports.ts';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];

@@ -5,7 +5,7 @@
  */
 import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, type KeyObject, SignJWT } from 'jose';
 import type { DenyCode } from './codes.ts';
-import type { EpochMillis } from './time.ts';
+import type { EpochMillis } from './ports.ts';
 
 export const SCOPES = ['view', 'emergency', 'install'] as const;
 export type Scope = (typeof SCOPES)[number];

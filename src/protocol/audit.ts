@@ -1,8 +1,9 @@
 /**
  * The audit trail on the wire, shared by the device that writes it and the centre that archives it:
- * one record of the hash chain, how its hash is computed, and the archive's two answers (the
- * acknowledgement and the resend request). `hash` is SHA-256 over the RFC 8785 canonical JSON of
- * every other field, so any verifier in any language recomputes it from the record alone.
+ * one record of the hash chain, how its hash is computed, the archive's two answers (the
+ * acknowledgement and the resend request), and the device events the archive stores beside it.
+ * `hash` is SHA-256 over the RFC 8785 canonical JSON of every other field, so any verifier in any
+ * language recomputes it from the record alone.
  */
 import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
@@ -150,3 +151,18 @@ export const archiveInstanceSchema = z.strictObject({
   state: z.enum(['online', 'stopped', 'offline']),
 });
 export type ArchiveInstance = z.infer<typeof archiveInstanceSchema>;
+
+/**
+ * A device event as the archive stores it (`nattsyn/v1/<id>/event`). The device's own schema
+ * (src/health/payloads.ts) names the closed list of codes; the archive keeps any well-formed code,
+ * so a newer device's event is stored rather than dropped.
+ */
+export const eventRecordSchema = z.strictObject({
+  /** Unique per event and kept on a re-send: the archive stores each once. */
+  eventId: z.string().min(1).max(128),
+  seq: z.number().int().positive(),
+  code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+  ts: z.iso.datetime({ offset: true }),
+  detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+});
+export type EventRecord = z.infer<typeof eventRecordSchema>;

@@ -1,7 +1,5 @@
 /** The wire format both processes speak: topics, payloads, the WHEP relay envelope, the audit record. */
-export * from './archiveTopics.ts';
 export * from './audit.ts';
-export * from './event.ts';
 export * from './schedule.ts';
 export * from './signedJson.ts';
 export * from './topics.ts';

@@ -12,12 +12,12 @@ import type { RelayAnswer } from './deviceRelay.ts';
 
 export interface RelayServeDeps {
   whep: Pick<WhepService, 'handle' | 'status' | 'outcome'>;
-  /** The viewer page's window state for a token (stream/viewerState.ts). */
+  /** The viewer page's window state for a token (stream/viewerRoutes.ts). */
   state: (token: string | undefined) => Promise<WhepReply>;
   perStaff: PerMinuteLimiter;
   perDevice: PerMinuteLimiter;
   /**
-   * The MPEG-1 fallback (stream/fallbackDial.ts: admit, answer a ticket, dial the centre's
+   * The MPEG-1 fallback (stream/fallbackRoutes.ts: admit, answer a ticket, dial the centre's
    * `mediaUrl`); absent where the device has no client certificate to dial with.
    */
   fallback?: (

@@ -2,8 +2,10 @@
  * The shape of every SDP line the offer guard lets werift see (an allowlist, issue 13, item 15):
  * werift parses lines by splitting them and throws on one that lacks its value (`a=rtcp`), which
  * a viewer would meet as a 500. Anything not listed here is dropped; the guard then refuses what is
- * left if it is not one receive-only H.264 section.
+ * left if it is not one receive-only H.264 section. A trickle body's candidates (below) are held to
+ * the same shapes.
  */
+import type { ReasonCode } from '../reasons.ts';
 
 /** The session part: no default direction, send track, candidate or simulcast may stand here. */
 export const SESSION_LINE = new RegExp(
@@ -57,3 +59,35 @@ export const MEDIA_LINE = new RegExp(
 
 /** An RFC 5888 identification tag: what a BUNDLE group names (JSEP: every section has one). */
 export const MID = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,32}$/;
+
+/**
+ * A WHEP trickle body (`application/trickle-ice-sdpfrag`, RFC 8840) as the device takes it: the
+ * candidates to hand werift and their mid. Lines that are not candidates werift can parse are
+ * dropped, and so are mDNS (`.local`) candidates, as in the offer: resolving one would multicast on
+ * the resident's LAN. A new ufrag is an ICE restart, which
+ * the device does not do: the viewer starts a new session instead.
+ */
+export const TRICKLE_REJECT_CODES = ['ice_restart_unsupported'] as const satisfies readonly ReasonCode[];
+
+export type TrickleFragment =
+  | { ok: true; mid: string | undefined; candidates: string[] }
+  | { ok: false; code: (typeof TRICKLE_REJECT_CODES)[number]; message: string };
+
+/** `remoteUfrag`: the ufrag of the session's offer. */
+export function parseTrickle(body: string, remoteUfrag: string | undefined): TrickleFragment {
+  const lines = body.split(/\r?\n/);
+  const ufrag = lines
+    .find((l) => l.startsWith('a=ice-ufrag:'))
+    ?.slice(12)
+    .trim();
+  if (ufrag !== undefined && remoteUfrag !== undefined && ufrag !== remoteUfrag) {
+    return {
+      ok: false,
+      code: 'ice_restart_unsupported',
+      message: 'ICE restart is not supported; start a new session',
+    };
+  }
+  const mid = lines.find((l) => l.startsWith('a=mid:'))?.slice(6);
+  const candidates = lines.filter((l) => CANDIDATE.test(l) && !MDNS_CANDIDATE.test(l)).map((l) => l.slice(2));
+  return { ok: true, mid, candidates };
+}

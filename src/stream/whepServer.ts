@@ -17,10 +17,9 @@ import { FallbackService } from './fallbackService.ts';
 import { applyCors, bearerToken, hasTokenInQuery, sendError } from './http.ts';
 import type { StreamHub } from './hub.ts';
 import type { Mpeg1Options } from './mpeg1Encoder.ts';
-import { registerReferenceRoute } from './referenceRoute.ts';
 import { registerViewerRoutes } from './viewerRoutes.ts';
 import { iceServerLinks } from './whepMessages.ts';
-import { registerWhepRoutes } from './whepRoutes.ts';
+import { registerReferenceRoute, registerWhepRoutes } from './whepRoutes.ts';
 import { WhepService } from './whepService.ts';
 
 export interface WhepServerDeps {

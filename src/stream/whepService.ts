@@ -17,7 +17,7 @@ import { buildAnswer } from './answer.ts';
 import type { StreamConfig } from './config.ts';
 import type { StreamHub } from './hub.ts';
 import { guardOffer } from './sdpGuard.ts';
-import { parseTrickle } from './trickle.ts';
+import { parseTrickle } from './sdpLines.ts';
 import {
   errorReply,
   type FollowUpRequest,

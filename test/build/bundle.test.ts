@@ -154,7 +154,7 @@ describe('the production bundle', () => {
       'src/viewer/viewer.js',
     ]);
     expect(built.rewritten.sort()).toEqual([
-      'src/centre/archive/migrations.ts',
+      'src/centre/archive/database.ts',
       'src/centre/round/page/assets.ts',
       'src/centre/whoLooked/routes.ts',
       'src/platform/system.ts',

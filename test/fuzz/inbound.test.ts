@@ -8,11 +8,15 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMAND_JWS_TYPE, COMMAND_REJECT_CODES, CommandRegistry } from '../../src/health/commands.ts';
+import {
+  COMMAND_JWS_TYPE,
+  COMMAND_REJECT_CODES,
+  CommandRegistry,
+  SEEN_COMMANDS_FILE,
+} from '../../src/health/commands.ts';
 import type { EventSink } from '../../src/health/events.ts';
 import { InboundHandler } from '../../src/health/inbound.ts';
 import { commandResultPayloadSchema, topicsFor } from '../../src/health/payloads.ts';
-import { SEEN_COMMANDS_FILE } from '../../src/health/seenCommands.ts';
 import { POLICY_JWS_TYPE } from '../../src/policy/index.ts';
 import { DEVICE, type Harness, makeHarness } from '../access/harness.ts';
 import { anyText, expectStableCode, runs, timed } from './budget.ts';

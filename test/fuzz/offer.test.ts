@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { guardOffer, SDP_REJECT_CODES } from '../../src/stream/sdpGuard.ts';
-import { parseTrickle, TRICKLE_REJECT_CODES } from '../../src/stream/trickle.ts';
+import { parseTrickle, TRICKLE_REJECT_CODES } from '../../src/stream/sdpLines.ts';
 import { anyText, expectStableCode, mutatedLines, refusedWith, runs, timed } from './budget.ts';
 import { FRAGMENTS, OFFERS, SDP_LINES } from './sdpInputs.ts';
 

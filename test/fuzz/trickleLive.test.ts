@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REASON_CODES } from '../../src/reasons.ts';
 import type { WhepRequest } from '../../src/stream/index.ts';
-import { parseTrickle } from '../../src/stream/trickle.ts';
+import { parseTrickle } from '../../src/stream/sdpLines.ts';
 import { offerFixture } from '../fixtures/stream/http.ts';
 import { type Stack, startStack } from '../fixtures/stream/stack.ts';
 import { anyText, expectStableCode, mutatedLines, runs, timed } from './budget.ts';

@@ -13,10 +13,11 @@ import {
   COMMAND_SKEW_MS,
   CommandRegistry,
   MAX_COMMAND_LIFETIME_MS,
+  SEEN_COMMANDS_FILE,
+  SeenCommands,
   signCommand,
 } from '../../src/health/commands.ts';
 import { healthConfigSchema, mqttConfigSchema } from '../../src/health/config.ts';
-import { SEEN_COMMANDS_FILE, SeenCommands } from '../../src/health/seenCommands.ts';
 import { HealthService } from '../../src/health/service.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';

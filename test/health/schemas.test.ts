@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemas, schemaFileName, schemaText } from '../../src/health/jsonSchemas.ts';
-import { PUBLISHED_SCHEMAS } from '../../src/health/payloads.ts';
+import { jsonSchemas, PUBLISHED_SCHEMAS, schemaFileName, schemaText } from '../../src/health/payloads.ts';
 import { invalidMessages } from './fixtures/schemaCheck.ts';
 
 describe('published JSON Schemas', () => {

@@ -1,8 +1,8 @@
 /** The installer verbs' usage contract: --help exits 0, mistakes exit 2 with one line on stderr. */
 import { describe, expect, it } from 'vitest';
 import { runRegister } from '../../src/install/cliRegister.ts';
-import { runSelftest } from '../../src/install/cliSelftest.ts';
 import { runWipe } from '../../src/install/cliWipe.ts';
+import { runSelftest } from '../../src/install/selftestRuns.ts';
 
 function io() {
   const printed: string[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { configSchema, parseConfig, readPublicKey } from '../../src/config.ts';
-import { isDeviceId } from '../../src/install/deviceId.ts';
+import { isDeviceId } from '../../src/install/identity.ts';
 import { runProcess } from '../../src/install/process.ts';
 import {
   loadRegistration,

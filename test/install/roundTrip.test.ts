@@ -9,15 +9,18 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { brokerConnector } from '../../src/install/brokerSession.ts';
+import {
+  brokerConnector,
+  decommissionedEventSchema,
+  registrationRecordSchema,
+} from '../../src/install/brokerSession.ts';
 import { runRegister } from '../../src/install/cliRegister.ts';
-import { runSelftest } from '../../src/install/cliSelftest.ts';
 import { runWipe } from '../../src/install/cliWipe.ts';
 import { InstallWindow } from '../../src/install/installWindow.ts';
-import { decommissionedEventSchema, registrationRecordSchema } from '../../src/install/payloads.ts';
 import { cameraCheck } from '../../src/install/probes.ts';
 import { runProcess } from '../../src/install/process.ts';
 import { loadRegistration } from '../../src/install/registration.ts';
+import { runSelftest } from '../../src/install/selftestRuns.ts';
 import {
   brokerCheck,
   clockCheck,

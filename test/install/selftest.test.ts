@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccessUnit, CameraSource, CameraStatus } from '../../src/camera/types.ts';
+import { selftestReportSchema } from '../../src/install/brokerSession.ts';
 import { buildSelftestChecks } from '../../src/install/checks.ts';
-import { runSelftest, type SelftestIo } from '../../src/install/cliSelftest.ts';
-import { selftestReportSchema } from '../../src/install/payloads.ts';
 import { cameraCheck, gpioCheck, type IlluminatorProbe, irCheck } from '../../src/install/probes.ts';
 import type { RunProcess } from '../../src/install/process.ts';
 import { runSelftestChecks, type SelftestCheck, selftestCommandHandler } from '../../src/install/selftest.ts';
+import { runSelftest, type SelftestIo } from '../../src/install/selftestRuns.ts';
 import {
   configProblemOf,
   diskCheck,

@@ -2,7 +2,7 @@ import Fastify from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessUnit } from '../../src/camera/index.ts';
 import { WEEKDAYS } from '../../src/policy/index.ts';
-import { registerReferenceRoute } from '../../src/stream/referenceRoute.ts';
+import { registerReferenceRoute } from '../../src/stream/whepRoutes.ts';
 import { type Harness, makeHarness } from '../access/harness.ts';
 import { accessUnit } from '../fixtures/h264.ts';
 

@@ -22,13 +22,12 @@ import {
   deviceTopics,
   parseArchiveTopic,
 } from '../../protocol/index.ts';
-import { AckPublisher, type Publish } from './acks.ts';
-import { type ArchiveLink, archiveClientOptions, instancePayload } from './clientOptions.ts';
 import type { ArchiveConfig, ArchiveDatabaseConfig } from './config.ts';
+import { type ArchiveLink, archiveClientOptions, instancePayload } from './config.ts';
 import { openMigrated } from './database.ts';
 import type { SqlDatabase } from './db/sql.ts';
+import { AckPublisher, archiveStateOf, type Publish, StatePublisher } from './publish.ts';
 import { ResendScheduler } from './resend.ts';
-import { archiveStateOf, StatePublisher } from './state.ts';
 import { ArchiveStore, type StoredAlarm } from './store.ts';
 
 export interface ArchiveMqtt extends ArchiveLink {

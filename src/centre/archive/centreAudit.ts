@@ -1,12 +1,14 @@
 /**
- * The centre audit in the centre's database: sign-ins, sign-outs, sign-in failures, refusals at the
+ * What sign-in keeps in the centre's database: the centre audit and the signed-out sessions.
+ *
+ * The centre audit: sign-ins, sign-outs, sign-in failures, refusals at the
  * centre (`not_on_roster`, looks the device would not grant) and the look tokens issued with the
  * staff member's role, kept across restarts and shared by every instance, and read back for the
  * access follow-up. Staff ids, device ids and codes only: never a token, never a name. Each record
  * is also a log line for journald.
  */
 import type { Logger } from '../../platform/ports.ts';
-import type { CentreAuditEvent, CentreAuditSink } from '../auth/index.ts';
+import type { CentreAuditEvent, CentreAuditSink, SessionRevocations } from '../auth/index.ts';
 import { asString, type SqlExecutor, type SqlValue } from './db/sql.ts';
 
 export interface DbCentreAuditDeps {
@@ -105,4 +107,35 @@ export async function centreAuditRows(
     role: asString(r.role) ?? null,
     instanceId: asString(r.instance_id) ?? null,
   }));
+}
+
+/**
+ * Signed-out sessions in the centre's database, so a sign-out holds at every instance and across
+ * restarts: one row per sign-out until the session would have expired anyway, pruned as new ones
+ * come. A database that cannot answer fails the request (the session is not let through).
+ */
+export class DbRevocations implements SessionRevocations {
+  readonly #db: SqlExecutor;
+  readonly #now: () => number;
+
+  constructor(db: SqlExecutor, now: () => number) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  async revoke(sessionId: string, until: number): Promise<void> {
+    await this.#db.run('DELETE FROM session_revocations WHERE until_ms <= ?', [this.#now()]);
+    await this.#db.run(
+      'INSERT INTO session_revocations (session_id, until_ms) VALUES (?, ?) ON CONFLICT DO NOTHING',
+      [sessionId, Math.ceil(until)],
+    );
+  }
+
+  async isRevoked(sessionId: string): Promise<boolean> {
+    const rows = await this.#db.all(
+      'SELECT 1 AS revoked FROM session_revocations WHERE session_id = ? AND until_ms > ?',
+      [sessionId, this.#now()],
+    );
+    return rows.length > 0;
+  }
 }

@@ -1,12 +1,12 @@
 /** The audit archive: every device's audit trail stored, verified and acknowledged (issue 10). */
 
-export { AckPublisher } from './acks.ts';
 export { type ArchiveMqtt, type ArchiveStats, AuditArchive, type AuditArchiveDeps } from './archive.ts';
 export {
   type CentreAuditFilter,
   type CentreAuditRow,
   centreAuditRows,
   DbCentreAudit,
+  DbRevocations,
 } from './centreAudit.ts';
 export { type ChainHead, judge, type Verdict, walk } from './chain.ts';
 export { AUDIT_EXPORT_HELP, type AuditExportDeps, runAuditExport } from './cli.ts';
@@ -16,8 +16,7 @@ export {
   archiveConfigSchema,
   archiveDatabaseSchema,
 } from './config.ts';
-export { CentreDatabase, schemaVersion } from './database.ts';
-export { openDatabase } from './db/open.ts';
+export { CentreDatabase, loadMigrations, migrate, openDatabase, schemaVersion } from './database.ts';
 export type { Dialect, SqlDatabase } from './db/sql.ts';
 export {
   type AccessExport,
@@ -29,9 +28,7 @@ export {
 } from './export.ts';
 export { accessCsv, accessJson, type DeviceLabel, type DeviceLabels } from './exportFormat.ts';
 export { ArchiveLookHistory } from './lookHistory.ts';
-export { loadMigrations, migrate } from './migrations.ts';
+export { AckPublisher, archiveStateOf, StatePublisher } from './publish.ts';
 export { ResendScheduler } from './resend.ts';
-export { DbRevocations } from './revocations.ts';
 export { type LabelHistory, type LabelSpan, labelAt, labelHistory, RosterLabels } from './rosterLabels.ts';
-export { archiveStateOf, StatePublisher } from './state.ts';
 export { ArchiveStore, type AuditIngest, type StoredAlarm } from './store.ts';

@@ -1,8 +1,12 @@
 /**
  * The config sections of staff sign-in: `oidc` (the municipality's identity provider) and `session`
- * (the centre's own sign-in cookie). Paths are as the composition root resolved them.
+ * (the centre's own sign-in cookie), and the OIDC client secret the `oidc` section names, read from
+ * its own file so it never sits in the config file or a log. Paths are as the composition root
+ * resolved them.
  */
 import { z } from 'zod';
+import { UsageError } from '../../errors.ts';
+import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/startupFiles.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 const isLoopback = (url: URL): boolean => LOOPBACK.has(url.hostname);
@@ -56,3 +60,15 @@ export const sessionConfigSchema = z.strictObject({
   signInMinutes: z.number().int().min(1).max(30).default(10),
 });
 export type SessionConfig = z.output<typeof sessionConfigSchema>;
+
+/** The secret, or undefined for a public client; refused when other users may read the file. */
+export async function loadClientSecret(
+  config: OidcConfig,
+  fs: SecretFs = nodeSecretFs,
+): Promise<string | undefined> {
+  if (config.clientSecretFile === undefined) return undefined;
+  const secret = (await readSecretFile(config.clientSecretFile, 'not-world', fs)).toString('utf8').trim();
+  if (secret.length === 0)
+    throw new UsageError(`${config.clientSecretFile}: the client secret file is empty`);
+  return secret;
+}

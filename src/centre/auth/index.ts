@@ -1,16 +1,19 @@
 /** Staff sign-in at the centre: OpenID Connect, the sealed session cookie, sign-out and revocation. */
-export { loadClientSecret } from './clientSecret.ts';
-export { type OidcConfig, oidcConfigSchema, type SessionConfig, sessionConfigSchema } from './config.ts';
-export { cookieNames } from './cookies.ts';
-export { LogAuditSink } from './logAudit.ts';
-export { MemoryRevocations, type SessionRevocations } from './revocations.ts';
+export {
+  loadClientSecret,
+  type OidcConfig,
+  oidcConfigSchema,
+  type SessionConfig,
+  sessionConfigSchema,
+} from './config.ts';
 export { authRoutes, safeReturnTo } from './routes.ts';
-export type { SessionProblem } from './session.ts';
-export { StaffAuth, type StaffAuthOptions } from './staffAuth.ts';
+export { cookieNames, MemoryRevocations, type SessionProblem, type SessionRevocations } from './session.ts';
 export {
   type CentreAuditEvent,
   type CentreAuditSink,
+  LogAuditSink,
   MemoryAuditSink,
   type StaffIdentity,
   type StaffSession,
-} from './types.ts';
+} from './staff.ts';
+export { StaffAuth, type StaffAuthOptions } from './staffAuth.ts';

@@ -5,8 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { NattsynError } from '../../errors.ts';
-import { clearCookie, readCookie, setCookie } from './cookies.ts';
 import { continuePage, messagePage, PAGE_HEADERS } from './pages.ts';
+import { clearCookie, readCookie, setCookie } from './session.ts';
 import type { StaffAuth } from './staffAuth.ts';
 
 /** Only a path on this centre may be returned to after sign-in (no open redirect). */

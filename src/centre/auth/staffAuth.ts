@@ -8,13 +8,20 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NattsynError } from '../../errors.ts';
 import type { Logger } from '../../platform/ports.ts';
 import { type CentreKey, Sealer } from '../keys/index.ts';
-import { staffFromClaims } from './claims.ts';
 import type { OidcConfig, SessionConfig } from './config.ts';
-import { type CookieNames, clearCookie, cookieNames, readCookie, setCookie } from './cookies.ts';
 import { OidcClient, type SignInTransaction } from './oidc.ts';
-import type { SessionRevocations } from './revocations.ts';
-import { SessionCodec, type SessionProblem } from './session.ts';
-import type { CentreAuditEvent, CentreAuditSink, StaffIdentity, StaffSession } from './types.ts';
+import type { SessionRevocations } from './session.ts';
+import {
+  type CookieNames,
+  clearCookie,
+  cookieNames,
+  readCookie,
+  SessionCodec,
+  type SessionProblem,
+  setCookie,
+} from './session.ts';
+import type { CentreAuditEvent, CentreAuditSink, StaffIdentity, StaffSession } from './staff.ts';
+import { staffFromClaims } from './staff.ts';
 
 export interface StaffAuthOptions {
   oidc: OidcConfig;

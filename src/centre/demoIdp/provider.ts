@@ -10,9 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 import { Emitter } from '../../platform/emitter.ts';
-import { handleInteraction } from './interactions.ts';
+import { errorPage, handleInteraction, logoutPage, signedOutPage } from './interactions.ts';
 import { memoryAdapterFactory } from './memoryAdapter.ts';
-import { errorPage, logoutPage, signedOutPage } from './pages.ts';
 
 export interface DemoIdpUser {
   login: string;

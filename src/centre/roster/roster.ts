@@ -1,16 +1,54 @@
 /**
  * The roster in force: who may look at which device. It is read at start (a bad file stops the
  * start) and again whenever the file changes (change events with a debounce, and a periodic stat
- * for filesystems without events); a bad new file is logged and the roster in force stays.
+ * for filesystems without events); a bad new file is logged and the roster in force stays. Its
+ * config section and the filesystem port it reads through live here too.
  */
+
+import { watch } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
+import { z } from 'zod';
 import { UsageError } from '../../errors.ts';
 import { Emitter } from '../../platform/emitter.ts';
 import type { Logger, TimerHandle, Timers } from '../../platform/ports.ts';
 import type { StaffIdentity } from '../auth/index.ts';
-import type { RosterConfig } from './config.ts';
 import { parseRoster, type RosterData, type RosterDevice } from './document.ts';
-import type { RosterFs } from './fs.ts';
+
+/** The `roster` config section: the roster file and how soon a change to it takes effect. */
+export const rosterConfigSchema = z.strictObject({
+  /** The roster JSON file (groups → device ids; per device a room label and care-plan reference). */
+  file: z.string().min(1),
+  /** Quiet time after a change event before the file is read (editors write in several steps). */
+  debounceMs: z.number().int().min(0).max(10_000).default(250),
+  /** The file is also checked this often, for filesystems where change events do not arrive. */
+  statIntervalSeconds: z.number().int().min(1).max(3600).default(15),
+});
+export type RosterConfig = z.output<typeof rosterConfigSchema>;
+
+/** What the roster touches of the filesystem: read, stat, and change events on the file's folder. */
+export interface RosterFs {
+  readFile(file: string): Promise<string>;
+  /** A value that changes whenever the file is written or replaced. */
+  signature(file: string): Promise<string>;
+  /** Calls `onChange` with the changed entry's name (or null when unknown); returns the unwatch. */
+  watchDir(dir: string, onChange: (name: string | null) => void): () => void;
+}
+
+export const nodeRosterFs: RosterFs = {
+  readFile: (file) => readFile(file, 'utf8'),
+  signature: async (file) => {
+    const s = await stat(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  },
+  // The folder, not the file: a roster replaced by rename (editors, config management) gets a new
+  // inode, and a watch on the old one would never fire again.
+  watchDir: (dir, onChange) => {
+    const watcher = watch(dir, { persistent: false }, (_event, name) => onChange(name));
+    watcher.on('error', () => undefined);
+    return () => watcher.close();
+  },
+};
 
 export interface RosterOptions {
   config: RosterConfig;

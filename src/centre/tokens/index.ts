@@ -1,10 +1,18 @@
 /** Staff tokens minted by the centre, one per look, and look handles that re-mint them. */
-export { MAX_LOOK_TOKEN_SECONDS, type StaffTokensConfig, staffTokensConfigSchema } from './config.ts';
+
 export {
   type LookRequest,
   type MintedLook,
   StaffTokenIssuer,
   type StaffTokenIssuerOptions,
 } from './issuer.ts';
-export { LookHandles } from './lookHandle.ts';
-export { LOOK_SCOPES, type LookClaims, type LookScope, signLookToken } from './lookToken.ts';
+export {
+  LOOK_SCOPES,
+  type LookClaims,
+  LookHandles,
+  type LookScope,
+  MAX_LOOK_TOKEN_SECONDS,
+  type StaffTokensConfig,
+  signLookToken,
+  staffTokensConfigSchema,
+} from './lookToken.ts';

@@ -6,11 +6,10 @@
  */
 import { type CryptoKey, importPKCS8, type KeyObject } from 'jose';
 import { NattsynError, UsageError } from '../../errors.ts';
-import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/secretFile.ts';
+import { nodeSecretFs, readSecretFile, type SecretFs } from '../../platform/startupFiles.ts';
 import type { CentreKey } from '../keys/index.ts';
-import type { StaffTokensConfig } from './config.ts';
-import { LookHandles } from './lookHandle.ts';
-import { type LookClaims, type LookScope, type SigningKey, signLookToken } from './lookToken.ts';
+import type { StaffTokensConfig } from './lookToken.ts';
+import { type LookClaims, LookHandles, type LookScope, type SigningKey, signLookToken } from './lookToken.ts';
 
 export interface StaffTokenIssuerOptions {
   config: StaffTokensConfig;

@@ -8,7 +8,7 @@
 import type { ArchiveDeviceState } from '../../protocol/index.ts';
 import { asNumber, asString, type Row, type SqlExecutor } from '../archive/db/sql.ts';
 import { parseDetail } from '../archive/export.ts';
-import { archiveStateOf } from '../archive/state.ts';
+import { archiveStateOf } from '../archive/publish.ts';
 
 export interface LookEntry {
   at: number;

@@ -14,9 +14,8 @@ import type { StaffAuth } from '../auth/index.ts';
 import { messagePage, PAGE_HEADERS } from '../auth/pages.ts';
 import type { Roster } from '../roster/index.ts';
 import type { Fleet } from '../round/fleet.ts';
-import { whoLookedPage } from './page.ts';
+import { monthText, whoLookedPage } from './page.ts';
 import { whoLooked } from './query.ts';
-import { monthText } from './words.ts';
 
 export const WHO_LOOKED_CSP =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";

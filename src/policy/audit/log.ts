@@ -5,14 +5,20 @@
  * write makes the log unwritable and the gate then denies new sessions. The outbox cursor (last
  * `seq` the centre acknowledged, with its hash) lives here too, so delivery and the log can never
  * disagree about what exists. At start the tail is compared with what the head file, the cursor
- * and the signed checkpoint name (tail.ts): a committed record that is gone is never issued again
+ * and the signed checkpoint name (checkpoint.ts): a committed record that is gone is never issued again
  * under its `seq`; the log stays unwritable (every access refused) until someone looks.
  */
 import { NattsynError } from '../../errors.ts';
 import { AppendLog, utf8Length } from '../../platform/appendLog.ts';
-import type { DurableStore, Sha256Hex } from '../ports.ts';
-import type { Clock } from '../time.ts';
-import { CHECKPOINT_FILE, DEFAULT_CHECKPOINT_EVERY, type SigningKey, signCheckpoint } from './checkpoint.ts';
+import type { Clock, DurableStore, Sha256Hex } from '../ports.ts';
+import {
+  CHECKPOINT_FILE,
+  DEFAULT_CHECKPOINT_EVERY,
+  lostTail,
+  readTailClaims,
+  type SigningKey,
+  signCheckpoint,
+} from './checkpoint.ts';
 import {
   ANCHOR_FILE,
   type AuditEntry,
@@ -27,7 +33,6 @@ import {
   segmentFirstSeq,
   segmentName,
 } from './record.ts';
-import { lostTail, readTailClaims } from './tail.ts';
 
 export interface AuditLogOptions {
   /** A segment is closed once it reaches this size. */

@@ -10,7 +10,7 @@
 
 import { splitLines } from '../../platform/appendLog.ts';
 import type { DurableStore, Sha256Hex } from '../ports.ts';
-import { CHECKPOINT_FILE, claimedPoint, type SigningKey, verifyCheckpoint } from './checkpoint.ts';
+import { CHECKPOINT_FILE, claimedPoint, readPoint, type SigningKey, verifyCheckpoint } from './checkpoint.ts';
 import {
   ANCHOR_FILE,
   type AuditRecord,
@@ -22,7 +22,6 @@ import {
   SEGMENT_PREFIX,
   segmentFirstSeq,
 } from './record.ts';
-import { readPoint } from './tail.ts';
 
 export type AuditVerdict =
   | {

@@ -1,8 +1,8 @@
 /** The centre's cookie names and attributes over HTTPS and on plain-HTTP loopback. */
 import { parseSetCookie } from 'cookie';
 import { describe, expect, it } from 'vitest';
-import { clearCookie, setCookie } from '../../../src/centre/auth/cookies.ts';
 import { cookieNames, safeReturnTo } from '../../../src/centre/auth/index.ts';
+import { clearCookie, setCookie } from '../../../src/centre/auth/session.ts';
 
 describe('centre cookies', () => {
   it('over_https_the_names_carry_the_host_prefix', () => {

@@ -15,7 +15,7 @@ import { NattsynError } from '../../src/errors.ts';
 import { silentLogger } from '../../src/log.ts';
 import { startService } from '../../src/main.ts';
 import { FsStore } from '../../src/platform/fsStore.ts';
-import { prepareStateDir } from '../../src/platform/stateDir.ts';
+import { prepareStateDir } from '../../src/platform/startupFiles.ts';
 import { startChild } from '../support/child.ts';
 
 let dir: string;
