@@ -65,7 +65,7 @@ export function relayServe(deps: RelayServeDeps): (request: WhepRelayRequest) =>
 }
 
 /** The reply as it crosses the relay: only the headers the centre may pass on, names lower-case. */
-function asAnswer(reply: WhepReply): RelayAnswer {
+export function asAnswer(reply: WhepReply): RelayAnswer {
   const headers: Partial<Record<RelayReplyHeader, string>> = {};
   for (const [name, value] of Object.entries(reply.headers)) {
     const key = name.toLowerCase() as RelayReplyHeader;

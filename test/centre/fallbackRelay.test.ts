@@ -17,6 +17,7 @@ import { silentLogger } from '../../src/log.ts';
 import { systemTime } from '../../src/platform/time.ts';
 import { RELAY_REPLY_HEADERS, type WhepRelayRequest } from '../../src/protocol/index.ts';
 import type { RelayAnswer } from '../../src/relay/deviceRelay.ts';
+import { asAnswer } from '../../src/relay/serve.ts';
 import { relayFallback } from '../../src/stream/index.ts';
 import { CHROMIUM_ARGS } from '../fixtures/stream/browser.ts';
 import { DEVICE, type Stack, startStack } from '../fixtures/stream/stack.ts';
@@ -100,12 +101,7 @@ describe('the MPEG-1 fallback through the centre', () => {
         { fallback: stack.server.fallback!, tls, time: systemTime, logger: silentLogger },
         { token: r.token, origin: { transport: 'relay', remote: r.instanceId }, mediaUrl: r.mediaUrl },
       );
-      const headers: RelayAnswer['headers'] = {};
-      for (const [name, value] of Object.entries(reply.headers)) {
-        const lower = name.toLowerCase() as (typeof RELAY_REPLY_HEADERS)[number];
-        if (RELAY_REPLY_HEADERS.includes(lower) && typeof value === 'string') headers[lower] = value;
-      }
-      return { status: reply.status, headers, body: reply.body };
+      return asAnswer(reply);
     });
     await device.goOnline();
     await stack.hub.waitForKeyframe(8000);

@@ -25,6 +25,7 @@ import {
   type WhepRelayRequest,
 } from '../../../src/protocol/index.ts';
 import { DeviceRelay, errorAnswer, type RelayAnswer } from '../../../src/relay/deviceRelay.ts';
+import { asAnswer } from '../../../src/relay/serve.ts';
 import { type DialTls, relayFallback } from '../../../src/stream/index.ts';
 import { DEVICE, type StackOptions, startStack } from '../../fixtures/stream/stack.ts';
 import { healthPayload, publishRetained, schedulePayload, statusPayload } from './devicePayloads.ts';
@@ -182,12 +183,7 @@ export async function startDeviceDouble(o: DeviceDoubleOptions) {
       { fallback: stack.server.fallback!, tls: o.fallbackTls, time: systemTime, logger: silentLogger },
       { token: r.token, origin: { transport: 'relay', remote: r.instanceId }, mediaUrl: r.mediaUrl },
     );
-    const headers: RelayAnswer['headers'] = {};
-    for (const [name, value] of Object.entries(reply.headers)) {
-      const lower = name.toLowerCase() as (typeof RELAY_REPLY_HEADERS)[number];
-      if (RELAY_REPLY_HEADERS.includes(lower) && typeof value === 'string') headers[lower] = value;
-    }
-    return { status: reply.status, headers, body: reply.body };
+    return asAnswer(reply);
   };
 
   /** Opens a session (WebRTC or fallback) and keeps whose it is, for its status and outcome. */
