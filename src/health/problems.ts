@@ -5,7 +5,7 @@
 import type { CameraStatus } from '../camera/types.ts';
 import type { HealthConfig } from './config.ts';
 import type { FrameVerdict } from './frames.ts';
-import type { EventCode, HealthProblem } from './payloads.ts';
+import { type EventCode, HEALTH_PROBLEMS, type HealthProblem } from './payloads.ts';
 import type { SystemSnapshot } from './probes.ts';
 
 export interface Readings {
@@ -52,16 +52,10 @@ export function problemsOf(
 }
 
 /** Problems the reporter raises as events; frame problems are raised by the frame checker itself. */
-const REPORTER_EVENTS: ReadonlySet<HealthProblem> = new Set([
-  'camera_fault',
-  'clock_unsynced',
-  'undervoltage',
-  'throttled',
-  'overheating',
-  'disk_low',
-  'audit_unwritable',
-  'audit_backlog',
-]);
+const FRAME_PROBLEMS: readonly HealthProblem[] = ['camera_covered', 'camera_frozen', 'camera_moved'];
+const REPORTER_EVENTS: ReadonlySet<HealthProblem> = new Set(
+  HEALTH_PROBLEMS.filter((p) => p !== 'no_policy' && !FRAME_PROBLEMS.includes(p)),
+);
 
 /** Problems present now that were not before and that the reporter announces as events. */
 export function newProblemEvents(
