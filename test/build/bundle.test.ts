@@ -139,6 +139,7 @@ describe('the production bundle', () => {
       'src/centre/archive/migrations/0001_init.sql',
       'src/centre/archive/migrations/0002_centre.sql',
       'src/centre/round/page/index.html',
+      'src/centre/round/page/look.js',
       'src/centre/round/page/round.css',
       'src/centre/round/page/round.js',
       'src/centre/round/page/texts.js',

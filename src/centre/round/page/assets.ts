@@ -9,6 +9,7 @@ import { pageCsp, type ViewerAsset, viewerAssets } from '../../../viewer/assets.
 
 const OWN: [string, string][] = [
   ['round.js', 'text/javascript; charset=utf-8'],
+  ['look.js', 'text/javascript; charset=utf-8'],
   ['texts.js', 'text/javascript; charset=utf-8'],
   ['round.css', 'text/css; charset=utf-8'],
 ];

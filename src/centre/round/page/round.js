@@ -2,15 +2,15 @@
 // look, one tap for what was seen. The page holds no token: a look is started at the centre,
 // which answers with a look handle, and every WHEP request carries the session cookie and that
 // handle. One language at a time (Swedish by default, English by the switch, kept in the URL).
-import { hasWebRTC, Player } from './player.js';
-import { fmtDate, fmtTime, say, sayEnd } from './reasons.js';
+import { lookOverlay } from './look.js';
+import { hasWebRTC } from './player.js';
+import { fmtDate, fmtTime, say } from './reasons.js';
 import { TEXT } from './texts.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 let lang = params.get('lang') === 'en' ? 'en' : params.get('lang') === 'sv' ? 'sv' : null;
 let round = null;
-let look = null;
 const t = (key, vars = {}) => (TEXT[lang ?? 'sv'][key] ?? key).replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
 
 function el(tag, attrs = {}, ...children) {
@@ -183,7 +183,7 @@ function chooseReason(device) {
 }
 
 async function startLook(device, reason) {
-  if (look) return;
+  if (overlay.active()) return;
   status(say('connecting', lang));
   const res = await fetch(`/round/look/${device.deviceId}`, {
     method: 'POST',
@@ -195,124 +195,21 @@ async function startLook(device, reason) {
   const body = await res.json().catch(() => ({}));
   if (!res.ok) return status(`${device.room}: ${say(body.code, lang, body.message)}`, true);
   status('');
-  openLook(device, body);
+  overlay.open(device, body, round.fallback === true);
 }
 
-function openLook(device, started) {
-  $('look-room').textContent = device.room;
-  $('look-message').textContent = say('connecting', lang);
-  $('look-message').className = 'message';
-  $('look').hidden = false;
-  document.body.classList.add('looking');
-  for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = false;
-  show('webrtc');
-  const player = new Player({
-    frame: $('look-frame'),
-    video: $('look-video'),
-    whep: `/round/look/${device.deviceId}/whep`,
-    ...(round.fallback ? { fallback: `/round/look/${device.deviceId}/fallback` } : {}),
-    headers: () => ({ 'Nattsyn-Look': started.handle }),
-    iceServers: started.iceServers,
-    onEvent: (e) => onLookEvent(e, device, started),
-  });
-  look = { device, player };
-  // Whatever breaks before the picture (an answer the browser rejects), the nurse is told.
-  player.start().catch(() => {
-    player.close();
-    if (look?.player === player) onLookEvent({ type: 'refused', status: 0, code: 'connection_lost' }, device);
-  });
-}
+const overlay = lookOverlay({
+  lang: () => lang,
+  toSignIn,
+  recorded: (device, outcome) => t('recorded', { room: device.room, outcome: t(outcome) }),
+  closed: async (note) => {
+    await load();
+    if (note) status(note);
+  },
+});
 
-/** Which element shows the picture: the video (WebRTC) or the fallback's canvas (MPEG-1). */
-function show(transport) {
-  $('look-frame').dataset.transport = transport;
-  $('look-video').hidden = transport !== 'webrtc';
-  $('look-canvas').hidden = transport !== 'mpeg1';
-}
-
-/** WebRTC cannot bring the picture to this phone: the same look over MPEG-1 and the centre's HTTPS. */
-async function fallBack(device, started) {
-  const current = look;
-  const { FallbackPlayer } = await import('./fallback.js');
-  if (look !== current) return;
-  show('mpeg1');
-  const socket = new URL(`/round/look/${device.deviceId}/fallback/ws`, location.href);
-  socket.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const player = new FallbackPlayer({
-    frame: $('look-frame'),
-    canvas: $('look-canvas'),
-    fallback: `/round/look/${device.deviceId}/fallback`,
-    socket: socket.href,
-    headers: () => ({ 'Nattsyn-Look': started.handle }),
-    onEvent: (e) => onLookEvent(e, device, started),
-  });
-  look.player = player;
-  player.start().catch(() => {
-    player.close();
-    if (look?.player === player) onLookEvent({ type: 'refused', status: 0, code: 'connection_lost' }, device);
-  });
-}
-
-function onLookEvent(e, device, started) {
-  const message = $('look-message');
-  const show = (text, error) => {
-    message.textContent = text;
-    message.className = error ? 'message error' : 'message';
-  };
-  if (e.type === 'fallback') {
-    show(say('fallback', lang));
-    return fallBack(device, started);
-  }
-  if (e.type === 'playing' || e.type === 'resumed') show('');
-  if (e.type === 'stalled') show(say('stalled', lang), true);
-  if (e.type === 'tick') {
-    const sec = Math.ceil(e.remainingMs / 1000);
-    $('look-remaining').textContent = `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, '0')}`;
-    $('look-remaining').hidden = false;
-  }
-  if (e.type === 'refused') {
-    if (e.status === 401 && ['not_signed_in', 'session_expired', 'signed_out'].includes(e.code))
-      return toSignIn();
-    show(say(e.code, lang, e.message), true);
-    $('look-remaining').hidden = true;
-    // No session was opened: there is nothing to note.
-    for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = true;
-  }
-  if (e.type === 'ended') {
-    $('look-remaining').hidden = true;
-    if (e.status.endCode !== 'closed_by_viewer') show(sayEnd(e.status, lang, device.timeZone), true);
-  }
-}
-
-async function record(outcome) {
-  if (!look) return;
-  const { player } = look;
-  for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = true;
-  await player.close();
-  const result = await player.outcome(outcome);
-  if (!result.ok) {
-    $('look-message').textContent = say(result.code, lang, result.message);
-    $('look-message').className = 'message error';
-    for (const b of document.querySelectorAll('[data-outcome]')) b.disabled = false;
-    return;
-  }
-  closeLook(t('recorded', { room: look.device.room, outcome: t(outcome) }));
-}
-
-async function closeLook(note) {
-  look?.player.close();
-  look = null;
-  $('look').hidden = true;
-  document.body.classList.remove('looking');
-  await load();
-  if (note) status(note);
-}
-
-for (const b of document.querySelectorAll('[data-outcome]'))
-  b.addEventListener('click', () => record(b.dataset.outcome));
-$('look-close').addEventListener('click', () => closeLook());
-window.addEventListener('pagehide', () => look?.player.close());
+window.addEventListener('pagehide', () => overlay.close(undefined, false));
 setInterval(() => {
-  if (!look && document.visibilityState === 'visible') load(true);
+  if (!overlay.active() && document.visibilityState === 'visible') load(true);
 }, 30_000);
 load();
