@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../src/policy/index.ts';
 import { deviceTopics } from '../../src/protocol/index.ts';
 import { type LookResult, lookThroughCentre } from '../support/netns/look.ts';
-import { LAB_DEVICE, type RelayLab, startRelayLab } from '../support/netns/relayLab.ts';
+import { LAB_CENTRE, LAB_DEVICE, type RelayLab, startRelayLab } from '../support/netns/relayLab.ts';
 
 const MQTT_AGENT = join(import.meta.dirname, '../support/netns/agents/mqttClient.ts');
 
@@ -68,6 +68,39 @@ describe('looks through the centre across real NATs', () => {
       await lab.net.blockPhoneUdp(false);
     }
   });
+
+  it('falls_back_to_mpeg1_over_the_centres_https_when_the_network_lets_only_the_centres_https_out', async () => {
+    // No UDP, and TCP only to the centre's 443: TURN over UDP, TCP and TLS all fail, as behind a
+    // proxy that lets only the centre's HTTPS through.
+    await lab.net.blockPhoneUdp(true, LAB_CENTRE);
+    const context = await lab.browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`https://${LAB_CENTRE}/d/${LAB_DEVICE}/#token=${await lab.token()}`);
+      await expect.poll(() => page.isEnabled('#watch'), { timeout: 15_000 }).toBe(true);
+      const tapped = Date.now();
+      await page.click('#watch');
+      await page.waitForSelector('#frame[data-state="live"][data-transport="mpeg1"]', { timeout: 30_000 });
+      console.info(
+        `fallback behind an HTTPS-only network: first picture ${Date.now() - tapped} ms after Watch`,
+      );
+      await page.waitForFunction(
+        () => Number(document.getElementById('frame')?.dataset.decoded) >= 10,
+        null,
+        {
+          timeout: 15_000,
+        },
+      );
+      await page.click('#close');
+      const records = await lab.device.call<AuditRecord[]>('audit');
+      const grants = records.filter((r) => r.type === 'grant').slice(-2);
+      expect(grants.map((g) => g.detail?.media)).toEqual(['webrtc', 'mpeg1']);
+      expect(grants[1]!.detail).toMatchObject({ transport: 'relay' });
+    } finally {
+      await context.close();
+      await lab.net.blockPhoneUdp(false);
+    }
+  }, 90_000);
 
   it('refuses_a_token_for_another_device_and_an_expired_one_with_no_turn_credential_in_sight', async () => {
     for (const bearer of [

@@ -26,6 +26,7 @@ const SHIPPED_ACL = readFileSync(new URL('../../../deploy/mosquitto/nattsyn.acl'
 export const LAB_DEVICE = 'dev-lab-0001';
 /** The centre's own address on the public segment (coturn has 443 on the server address). */
 export const LAB_CENTRE = '203.0.113.10';
+const LAB_FALLBACK_PORT = 8445;
 
 export interface RelayLab {
   net: NatLab;
@@ -90,6 +91,18 @@ async function deploy(net: NatLab): Promise<RelayLab> {
       timeoutMs: 10_000,
     },
     turn: { urls: [turn.urls.udp, turn.urls.tcp, turn.urls.tls], secretFile: turn.secretFile },
+    // The MPEG-1 fallback's device-facing listener: the device dials it from home with its broker
+    // client certificate (the lab CA's), the picture then reaches the phone over the centre's HTTPS.
+    fallback: {
+      host: LAB_CENTRE,
+      port: LAB_FALLBACK_PORT,
+      publicUrl: `wss://${LAB_CENTRE}:${LAB_FALLBACK_PORT}/media`,
+      tls: {
+        certFile: web.certFile,
+        keyFile: join(dir, 'centre', 'web.key'),
+        clientCaFile: join(ca.dir, 'ca.crt'),
+      },
+    },
     log: { level: 'warn' },
   };
   writeFileSync(join(dir, 'centre', 'centre.json'), JSON.stringify(config));

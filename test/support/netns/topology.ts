@@ -35,8 +35,11 @@ export interface NatLab {
    * plain masquerade, which keeps the port, so hole-punching works). Existing mappings stay.
    */
   phoneNat(kind: 'symmetric' | 'cone'): Promise<void>;
-  /** Drops the phone's UDP and every TCP port but 443 at the carrier (on), or lifts it (off). */
-  blockPhoneUdp(on: boolean): Promise<void>;
+  /**
+   * Drops the phone's UDP and every TCP port but 443 at the carrier (on), or lifts it (off);
+   * `onlyTo` also drops 443 to any other address (a network that lets HTTPS out to one host only).
+   */
+  blockPhoneUdp(on: boolean, onlyTo?: string): Promise<void>;
   /** Closes `ns` to every connection it did not open itself (or opens it again). */
   closeInbound(ns: Netns, on?: boolean): Promise<void>;
   dispose(): Promise<void>;
@@ -106,13 +109,18 @@ export async function buildNatLab(existing?: Lab): Promise<NatLab> {
         await cgnat.exec('nft', ['flush', 'chain', 'ip', 'nat', 'postrouting']);
         await cgnat.nft(`add rule ip nat postrouting oifname "wan" ${NAT[kind]}`);
       },
-      blockPhoneUdp: (on) =>
+      blockPhoneUdp: (on, onlyTo) =>
         on
           ? cgnat.nft(`table inet udpblock {
   chain forward {
     type filter hook forward priority filter - 10; policy accept;
     iifname "lan" meta l4proto udp drop
-    iifname "lan" tcp dport != 443 drop
+    iifname "lan" tcp dport != 443 drop${
+      onlyTo
+        ? `
+    iifname "lan" ip daddr != ${onlyTo} drop`
+        : ''
+    }
   }
 }`)
           : cgnat.exec('nft', ['delete', 'table', 'inet', 'udpblock']).then(() => undefined),
