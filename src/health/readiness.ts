@@ -52,6 +52,8 @@ export class ReadinessCheck {
   readonly #subscriptions = new Subscriptions();
   #timer: Timer | undefined;
   #last: ReadinessResult | undefined;
+  /** The verdict before the window now open, kept while it is open: the round asks during it. */
+  #previous: ReadinessResult | undefined;
   #running: Promise<void> | undefined;
   #active = false;
 
@@ -84,13 +86,17 @@ export class ReadinessCheck {
     await this.#running;
   }
 
-  /** The verdict for the coming window: `unknown` until it has been judged. */
+  /**
+   * The verdict for the window open now, else for the coming one, whichever was judged first in
+   * that order: `unknown` until one has been (a device started inside a window has not judged it).
+   */
   status(): HealthPayload['readiness'] {
-    const next = this.#deps.access.windowState().next;
-    if (!this.#last || !next || next.start !== this.#last.start || next.windowId !== this.#last.windowId) {
-      return 'unknown';
-    }
-    return this.#last.failing.length === 0 ? 'ready' : 'at_risk';
+    const { open, next } = this.#deps.access.windowState();
+    const judged = (w: typeof open) =>
+      w && [this.#last, this.#previous].find((v) => v?.start === w.start && v.windowId === w.windowId);
+    const verdict = judged(open) || judged(next);
+    if (!verdict) return 'unknown';
+    return verdict.failing.length === 0 ? 'ready' : 'at_risk';
   }
 
   last(): ReadinessResult | undefined {
@@ -112,6 +118,7 @@ export class ReadinessCheck {
     if (!next || now < next.start - this.leadMs || now >= next.start) return;
     if (this.#last?.start === next.start && this.#last.windowId === next.windowId) return;
     const failing = await this.evaluate();
+    this.#previous = this.#last;
     this.#last = { windowId: next.windowId, start: next.start, failing };
     const detail = {
       windowId: next.windowId,

@@ -91,6 +91,21 @@ describe('readiness before a window', () => {
     expect(check.status()).toBe('at_risk');
   });
 
+  it('keeps_the_verdict_while_its_window_is_open_and_forgets_it_once_it_has_passed', async () => {
+    const { check, at, state } = setup({});
+    at(T - 10 * MIN);
+    await check.tick();
+    expect(check.status()).toBe('ready');
+    // The window opens: the round asks now, and the next window is a day away, not yet judged.
+    at(T + MIN);
+    state.open = window(T);
+    state.next = window(T + 24 * 60 * MIN);
+    expect(check.status()).toBe('ready');
+    at(T + 31 * MIN);
+    state.open = undefined;
+    expect(check.status()).toBe('unknown');
+  });
+
   it('counts frames never checked and an unreachable broker as failing', async () => {
     const { check, at } = setup({ frames: undefined, broker: false });
     at(T - 1 * MIN);
