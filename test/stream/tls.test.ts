@@ -8,20 +8,40 @@ import { WebSocket } from 'ws';
 import { streamConfigSchema, WhepServer } from '../../src/stream/index.ts';
 import { type Stack, startStack } from '../fixtures/stream/stack.ts';
 
+/** A folder holding a fresh self-signed P-256 certificate for 127.0.0.1 (cert.pem, key.pem). */
+async function selfSignedCert(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'nattsyn-tls-'));
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'],
+      ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
+    ],
+    { stdio: 'ignore' },
+  );
+  return dir;
+}
+
+/** The device's WHEP server on HTTPS with that certificate, over the stack's access and hub. */
+function tlsServer(
+  dir: string,
+  stack: Stack,
+  extra: { fallback?: { fps: number; bitrateKbps: number } } = {},
+) {
+  const config = streamConfigSchema.parse({
+    host: '127.0.0.1',
+    port: 0,
+    tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
+  });
+  return new WhepServer({ config, access: stack.access, hub: stack.hub, time: stack.time, ...extra });
+}
+
 describe('WHEP over HTTPS', () => {
   let dir: string;
   let stack: Stack;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'nattsyn-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'],
-        ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-        ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      ],
-      { stdio: 'ignore' },
-    );
+    dir = await selfSignedCert();
     stack = await startStack({ camera: false });
   });
   afterAll(async () => {
@@ -30,17 +50,7 @@ describe('WHEP over HTTPS', () => {
   });
 
   it('serves WHEP on https with the configured certificate', async () => {
-    const config = streamConfigSchema.parse({
-      host: '127.0.0.1',
-      port: 0,
-      tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
-    });
-    const server = new WhepServer({
-      config,
-      access: stack.access,
-      hub: stack.hub,
-      time: stack.time,
-    });
+    const server = tlsServer(dir, stack);
     await server.start();
     try {
       expect(server.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
@@ -65,16 +75,7 @@ describe('the MPEG-1 fallback over the device own HTTPS', () => {
   let dir: string;
   let stack: Stack;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'nattsyn-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1'],
-        ...['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
-        ...['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')],
-      ],
-      { stdio: 'ignore' },
-    );
+    dir = await selfSignedCert();
     stack = await startStack({ window: 'open' });
     await stack.hub.waitForKeyframe(8000);
   }, 20_000);
@@ -84,18 +85,7 @@ describe('the MPEG-1 fallback over the device own HTTPS', () => {
   });
 
   it('hands_out_its_ticket_over_https_and_sends_the_picture_over_wss', async () => {
-    const config = streamConfigSchema.parse({
-      host: '127.0.0.1',
-      port: 0,
-      tls: { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') },
-    });
-    const server = new WhepServer({
-      config,
-      access: stack.access,
-      hub: stack.hub,
-      time: stack.time,
-      fallback: { fps: 15, bitrateKbps: 600 },
-    });
+    const server = tlsServer(dir, stack, { fallback: { fps: 15, bitrateKbps: 600 } });
     await server.start();
     try {
       const ca = await readFile(join(dir, 'cert.pem'));
