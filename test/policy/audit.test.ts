@@ -1,25 +1,16 @@
-/**
- * The audit log and its verifier, each test run against the in-memory store and against the real
- * FsStore in a temporary folder.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NattsynError } from '../../src/errors.ts';
-import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
 import { hashOf } from '../../src/policy/audit/record.ts';
 import {
   AuditLog,
   type AuditLogOptions,
   type AuditRecord,
-  type DurableStore,
   GENESIS_HASH,
   verifyAuditLog,
 } from '../../src/policy/index.ts';
 import { FaultyStore } from '../fixtures/faultyStore.ts';
-import { MemoryStore } from '../fixtures/memoryStore.ts';
+import { STORE_BACKENDS } from '../fixtures/storeBackends.ts';
 import { ManualTime } from '../fixtures/time.ts';
 
 const SEG1 = 'audit-000000000001.jsonl';
@@ -27,21 +18,7 @@ const HEAD = 'audit.head.json';
 const CURSOR = 'audit.cursor.json';
 const ANCHOR = 'audit.anchor.json';
 
-const backends: [string, () => Promise<{ store: DurableStore; cleanup: () => Promise<void> }>][] = [
-  ['the in-memory store', async () => ({ store: new MemoryStore(), cleanup: async () => {} })],
-  [
-    'the real FsStore',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'nattsyn-audit-'));
-      return {
-        store: new FsStore(join(dir, 'state')),
-        cleanup: () => rm(dir, { recursive: true, force: true }),
-      };
-    },
-  ],
-];
-
-describe.each(backends)('AuditLog on %s', (_name, makeStore) => {
+describe.each(STORE_BACKENDS)('AuditLog on %s', (_name, makeStore) => {
   let store: FaultyStore;
   let cleanup: () => Promise<void>;
   let clock: ManualTime;

@@ -5,11 +5,7 @@
  * were deleted no longer verifies as intact. In memory and on the real FsStore.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsStore } from '../../src/platform/fsStore.ts';
 import { sha256Hex } from '../../src/platform/system.ts';
 import { CHECKPOINT_FILE, signCheckpoint, verifyCheckpoint } from '../../src/policy/audit/checkpoint.ts';
 import { hashOf } from '../../src/policy/audit/record.ts';
@@ -21,30 +17,16 @@ import {
   GENESIS_HASH,
   verifyAuditLog,
 } from '../../src/policy/index.ts';
-import { MemoryStore } from '../fixtures/memoryStore.ts';
+import { STORE_BACKENDS } from '../fixtures/storeBackends.ts';
 import { ManualTime } from '../fixtures/time.ts';
 
 const SEG1 = 'audit-000000000001.jsonl';
 const HEAD = 'audit.head.json';
 const CURSOR = 'audit.cursor.json';
 
-const backends: [string, () => Promise<{ store: DurableStore; cleanup: () => Promise<void> }>][] = [
-  ['the in-memory store', async () => ({ store: new MemoryStore(), cleanup: async () => {} })],
-  [
-    'the real FsStore',
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'nattsyn-tail-'));
-      return {
-        store: new FsStore(join(dir, 'state')),
-        cleanup: () => rm(dir, { recursive: true, force: true }),
-      };
-    },
-  ],
-];
-
 const identity = generateKeyPairSync('ed25519');
 
-describe.each(backends)('the audit tail on %s', (_name, makeStore) => {
+describe.each(STORE_BACKENDS)('the audit tail on %s', (_name, makeStore) => {
   let store: DurableStore;
   let cleanup: () => Promise<void>;
   let clock: ManualTime;
